@@ -1,0 +1,33 @@
+# Kruispunt: the two commands a new user needs are `make demo` and `make test`.
+SWIFT ?= swift
+PORT ?= 8080
+DATA_DIR ?= .kruispunt
+VENV := .venv/bin
+
+.PHONY: bootstrap build release demo test test-swift test-e2e bench clean
+
+bootstrap:
+	@scripts/bootstrap
+
+build: bootstrap
+	$(SWIFT) build
+
+release: bootstrap
+	$(SWIFT) build -c release
+
+## Generate a synthetic data set, ingest it, treat it and serve it on http://localhost:$(PORT).
+demo: release
+	.build/release/kruispunt --data-dir $(DATA_DIR) demo --port $(PORT)
+
+## Swift unit and integration tests, then the independent end-to-end suite (rdflib, pyld, pySHACL, pyoxigraph).
+test: build
+	$(SWIFT) test
+	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt $(VENV)/python -m pytest -q tests/e2e
+
+## Throughput figures from a release build, with ratios against the references.
+bench: release
+	$(SWIFT) build -c release --product kruispunt-bench
+	.build/release/kruispunt-bench
+
+clean:
+	rm -rf .build .kruispunt

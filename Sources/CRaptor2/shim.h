@@ -1,0 +1,2 @@
+#pragma once
+#include <raptor2.h>

@@ -1,0 +1,171 @@
+import Foundation
+import KruispuntRDF
+import KruispuntStore
+import Logging
+
+/// What one ingestion did. `lines` counts data lines (not the header, not blank lines):
+/// lines == accepted + duplicates + quarantined.
+public struct IngestSummary: Sendable, Codable, Equatable {
+    public var lines = 0
+    public var accepted = 0
+    public var duplicates = 0
+    public var quarantined = 0
+    public init() {}
+
+    public static func + (a: IngestSummary, b: IngestSummary) -> IngestSummary {
+        var s = a
+        s.lines += b.lines; s.accepted += b.accepted; s.duplicates += b.duplicates; s.quarantined += b.quarantined
+        return s
+    }
+}
+
+/// Loads detection files into the staging tables: valid lines into `detections` (duplicates
+/// dropped by fingerprint), invalid lines into `quarantine` with their reason. One transaction per
+/// source, so a crash never leaves half a file behind, and a retried file adds nothing twice.
+public struct Ingestor: Sendable {
+    /// The advisory lock shared with the treatment, so it never reads past an uncommitted batch.
+    public static let stagingLock = 7212002
+    private let batchSize = 50_000
+    private let logger: Logger
+
+    public init(logger: Logger) { self.logger = logger }
+
+    /// Ingests one file ("-" reads standard input). `report` receives each rejected line.
+    public func ingest(path: String, on db: Connection,
+                       report: (String, RejectedLine) -> Void) throws -> IngestSummary {
+        let file: UnsafeMutablePointer<FILE>?
+        if path == "-" { file = fdopen(dup(0), "r") } else { file = fopen(path, "r") }
+        guard let file else {
+            throw IngestError("cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { fclose(file) }
+        let source = path == "-" ? "<stdin>" : path
+        return try ingest(source: source, lines: LineSource(file: file), on: db, report: report)
+    }
+
+    func ingest(source: String, lines: LineSource, on db: Connection,
+                report: (String, RejectedLine) -> Void) throws -> IngestSummary {
+        guard let header = lines.next() else {
+            throw IngestError("\(source): the file is empty (expected a header line)")
+        }
+        let reader = try DetectionCSVReader(header: String(decoding: header, as: UTF8.self))
+        return try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
+            let batchID = try db.query("INSERT INTO ingest_batches (source) VALUES ($1) RETURNING id", [source])[0][0]!
+            try db.execute("""
+                CREATE TEMP TABLE IF NOT EXISTS detection_load (fingerprint uuid, camera_id text, backoffice_id text,
+                    observed_at timestamptz, utc_offset_minutes smallint, latitude double precision,
+                    longitude double precision, nationality text, speed_kmh real, vehicle_type text,
+                    batch_id bigint) ON COMMIT DROP
+                """)
+            var summary = IngestSummary()
+            var pending: [Detection] = []
+            var rejected: [RejectedLine] = []
+            pending.reserveCapacity(batchSize)
+            var number = 1
+            while let line = lines.next() {
+                number += 1
+                switch reader.read(line: line, number: number) {
+                case .blank: continue
+                case .detection(let d): pending.append(d)
+                case .rejected(let r):
+                    rejected.append(r)
+                    report(source, r)
+                }
+                summary.lines += 1
+                if pending.count >= batchSize {
+                    summary.accepted += try load(pending, batchID: batchID, on: db)
+                    pending.removeAll(keepingCapacity: true)
+                }
+                if rejected.count >= 1000 { try quarantine(rejected, batchID: batchID, on: db); rejected.removeAll() }
+            }
+            summary.accepted += try load(pending, batchID: batchID, on: db)
+            try quarantine(rejected, batchID: batchID, on: db)
+            summary.quarantined = try Int(db.query("SELECT count(*) FROM quarantine WHERE batch_id = $1", [batchID])[0][0]!)!
+            summary.duplicates = summary.lines - summary.accepted - summary.quarantined
+            try db.query("UPDATE ingest_batches SET lines = $2, accepted = $3, duplicates = $4, quarantined = $5 WHERE id = $1",
+                         [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
+                          String(summary.quarantined)])
+            try db.execute("""
+                INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen)
+                SELECT DISTINCT ON (camera_id) camera_id, latitude, longitude,
+                       min(observed_at) OVER w, max(observed_at) OVER w
+                FROM detections WHERE batch_id = \(batchID)
+                WINDOW w AS (PARTITION BY camera_id)
+                ORDER BY camera_id, observed_at
+                ON CONFLICT (camera_id) DO UPDATE SET
+                    first_seen = least(cameras.first_seen, excluded.first_seen),
+                    last_seen = greatest(cameras.last_seen, excluded.last_seen)
+                """)
+            logger.info("ingested \(source)", metadata: [
+                "lines": "\(summary.lines)", "accepted": "\(summary.accepted)",
+                "duplicates": "\(summary.duplicates)", "quarantined": "\(summary.quarantined)"])
+            return summary
+        }
+    }
+
+    /// Copies detections into the load table and moves the new ones into `detections`.
+    private func load(_ detections: [Detection], batchID: String, on db: Connection) throws -> Int {
+        if detections.isEmpty { return 0 }
+        try db.execute("TRUNCATE detection_load")
+        try db.copyIn("""
+            COPY detection_load (fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
+                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id) FROM STDIN
+            """) { send in
+            var chunk = ""
+            chunk.reserveCapacity(1 << 17)
+            for d in detections {
+                chunk += d.fingerprint.uuid; chunk += "\t"
+                CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
+                CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
+                chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
+                chunk += "\t\(d.offsetMinutes)\t\(d.latitude)\t\(d.longitude)\t"
+                CopyText.append(d.nationality, to: &chunk); chunk += "\t"
+                chunk += d.speedKmh.map { String($0) } ?? "\\N"; chunk += "\t"
+                CopyText.append(d.vehicleType, to: &chunk); chunk += "\t"
+                chunk += batchID; chunk += "\n"
+                if chunk.utf8.count > 120_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
+            }
+            if !chunk.isEmpty { try send(chunk) }
+        }
+        return try db.update("""
+            INSERT INTO detections (fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
+                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id)
+            SELECT fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
+                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id
+            FROM detection_load ON CONFLICT (fingerprint) DO NOTHING
+            """)
+    }
+
+    private func quarantine(_ lines: [RejectedLine], batchID: String, on db: Connection) throws {
+        if lines.isEmpty { return }
+        try db.copyIn("COPY quarantine (batch_id, line_number, reason, raw) FROM STDIN") { send in
+            var chunk = ""
+            for r in lines {
+                chunk += "\(batchID)\t\(r.lineNumber)\t"
+                CopyText.append(r.reason, to: &chunk); chunk += "\t"
+                CopyText.append(r.raw, to: &chunk); chunk += "\n"
+            }
+            try send(chunk)
+        }
+    }
+}
+
+/// Reads lines from a C stream without copying them twice.
+final class LineSource {
+    private let file: UnsafeMutablePointer<FILE>
+    private var buffer: UnsafeMutablePointer<CChar>?
+    private var capacity = 0
+
+    init(file: UnsafeMutablePointer<FILE>) { self.file = file }
+    deinit { free(buffer) }
+
+    /// The next line without its newline; valid until the next call.
+    func next() -> UnsafeBufferPointer<UInt8>? {
+        let n = getline(&buffer, &capacity, file)
+        guard n >= 0, let buffer else { return nil }
+        var len = n
+        if len > 0, buffer[len - 1] == 10 { len -= 1 }
+        return buffer.withMemoryRebound(to: UInt8.self, capacity: max(len, 1)) { UnsafeBufferPointer(start: $0, count: len) }
+    }
+}

@@ -1,0 +1,46 @@
+import KruispuntRDF
+
+/// Picks the RDF syntax for a response from an Accept header (RFC 9110 quality values).
+/// Turtle is the default for `*/*` and for a missing header; nil means nothing acceptable (406).
+public enum ContentNegotiation {
+    /// The syntaxes Linked Data responses are offered in, preferred first.
+    public static let offered: [RDFSyntax] = [.turtle, .ntriples, .jsonld, .nquads]
+
+    public static func syntax(accept: String?, format: String? = nil) -> RDFSyntax? {
+        if let format, let s = RDFSyntax(name: format), offered.contains(s) { return s }
+        guard let accept, !accept.trimmingCharacters(in: " ").isEmpty else { return .turtle }
+        var best: (syntax: RDFSyntax, q: Double, order: Int)?
+        for part in accept.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
+            guard let type = pieces.first?.lowercased() else { continue }
+            var q = 1.0
+            for p in pieces.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
+            if q <= 0 { continue }
+            let candidates: [RDFSyntax]
+            switch type {
+            case "*/*", "application/*", "text/*": candidates = type == "text/*" ? [.turtle] : [.turtle]
+            case "application/json": candidates = [.jsonld]
+            case "text/plain": candidates = [.ntriples]
+            default: candidates = RDFSyntax(name: type).map { offered.contains($0) ? [$0] : [] } ?? []
+            }
+            for c in candidates {
+                let order = offered.firstIndex(of: c) ?? 99
+                // Wildcards lose against an explicit type with the same quality.
+                let qEff = type.contains("*") ? q - 0.0001 : q
+                if best == nil || qEff > best!.q || (qEff == best!.q && order < best!.order) {
+                    best = (c, qEff, order)
+                }
+            }
+        }
+        return best?.syntax
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in set: Character) -> String {
+        var s = Substring(self)
+        while s.first == set { s.removeFirst() }
+        while s.last == set { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,80 @@
+import KruispuntRDF
+import KruispuntStore
+
+/// One Linked Data Event Stream: its description (the root) and its pages of members.
+///
+/// Pages hold `pageSize` members in publication order; page n links to page n+1 with a
+/// `tree:GreaterThanOrEqualToRelation` on `prov:generatedAtTime`, whose value is the timestamp of
+/// the first member of page n+1 (members are appended in timestamp order).
+public struct EventStream: Sendable {
+    public let name: String
+    public let title: (nl: String, en: String)
+    public let shapeName: String
+    public let iris: IRIScheme
+    public let pageSize: Int
+
+    public init(name: String, title: (nl: String, en: String), shapeName: String, iris: IRIScheme, pageSize: Int = 100) {
+        self.name = name
+        self.title = title
+        self.shapeName = shapeName
+        self.iris = iris
+        self.pageSize = pageSize
+    }
+
+    /// The streams Kruispunt publishes.
+    public static func all(iris: IRIScheme) -> [EventStream] {
+        [EventStream(name: "vehicle-counts", title: ("Voertuigtellingen per camera", "Vehicle counts per camera"),
+                     shapeName: "vehicle-count", iris: iris)]
+    }
+
+    var streamTerm: Term { .iri(iris.stream(name)) }
+    var viewTerm: Term { .iri(iris.streamPage(name, page: 1)) }
+
+    /// The stream description: `ldes:EventStream` with its paths, shape and view.
+    public func root(on db: Connection) throws -> [Triple] {
+        let s = streamTerm
+        let count = try StreamMemberIndex.count(stream: name, on: db)
+        return [
+            Triple(s, .iri(RDF.type), .iri(LDES.EventStream)),
+            Triple(s, .iri(DCT.title), .lang(title.nl, "nl")),
+            Triple(s, .iri(DCT.title), .lang(title.en, "en")),
+            Triple(s, .iri(LDES.timestampPath), .iri(PROV.generatedAtTime)),
+            Triple(s, .iri(LDES.versionOfPath), .iri(DCT.isVersionOf)),
+            Triple(s, .iri(TREE.shape), .iri(iris.shape(shapeName))),
+            Triple(s, .iri(TREE.view), viewTerm),
+            Triple(viewTerm, .iri(RDF.type), .iri(TREE.Node)),
+            Triple(viewTerm, .iri(TREE.ns + "remainingItems"), .integer(count)),
+        ]
+    }
+
+    /// A page of members, or nil when the page does not exist. Page 1 always exists.
+    public func page(_ number: Int, on db: Connection) throws -> (triples: [Triple], isFull: Bool)? {
+        guard number >= 1 else { return nil }
+        let entries = try StreamMemberIndex.members(stream: name, offset: (number - 1) * pageSize,
+                                                    limit: pageSize + 1, on: db)
+        if entries.isEmpty && number > 1 { return nil }
+        let onPage = Array(entries.prefix(pageSize))
+        let pageTerm = Term.iri(iris.streamPage(name, page: number))
+        var triples: [Triple] = [
+            Triple(streamTerm, .iri(RDF.type), .iri(LDES.EventStream)),
+            Triple(pageTerm, .iri(RDF.type), .iri(TREE.Node)),
+        ]
+        if number == 1 { triples.append(Triple(streamTerm, .iri(TREE.view), pageTerm)) }
+        for e in onPage { triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri))) }
+        if entries.count > pageSize {
+            let next = entries[pageSize]
+            let relation = Term.blank("r\(name.utf8.count)x\(number)")
+            triples += [
+                Triple(pageTerm, .iri(TREE.relation), relation),
+                Triple(relation, .iri(RDF.type), .iri(TREE.GreaterThanOrEqualToRelation)),
+                Triple(relation, .iri(TREE.node), .iri(iris.streamPage(name, page: number + 1))),
+                Triple(relation, .iri(TREE.path), .iri(PROV.generatedAtTime)),
+                Triple(relation, .iri(TREE.value), .typed(
+                    XSDDateTime.format(epochMillis: next.generatedAtMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true),
+                    XSD.dateTime)),
+            ]
+        }
+        triples += try QuadStore.quads(inGraphIDs: onPage.map(\.id), on: db).map(\.triple)
+        return (triples, entries.count > pageSize)
+    }
+}

@@ -1,0 +1,107 @@
+/// IRIs of the vocabularies Kruispunt reads and writes.
+public enum RDF {
+    public static let ns = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    public static let type = ns + "type"
+    public static let langString = ns + "langString"
+}
+public enum XSD {
+    public static let ns = "http://www.w3.org/2001/XMLSchema#"
+    public static let string = ns + "string"
+    public static let integer = ns + "integer"
+    public static let decimal = ns + "decimal"
+    public static let double = ns + "double"
+    public static let boolean = ns + "boolean"
+    public static let dateTime = ns + "dateTime"
+    public static let dateTimeStamp = ns + "dateTimeStamp"
+    public static let date = ns + "date"
+    public static let duration = ns + "duration"
+    public static let nonNegativeInteger = ns + "nonNegativeInteger"
+}
+public enum SOSA {
+    public static let ns = "http://www.w3.org/ns/sosa/"
+    public static let Observation = ns + "Observation"
+    public static let Sensor = ns + "Sensor"
+    public static let observedProperty = ns + "observedProperty"
+    public static let hasFeatureOfInterest = ns + "hasFeatureOfInterest"
+    public static let madeBySensor = ns + "madeBySensor"
+    public static let phenomenonTime = ns + "phenomenonTime"
+    public static let resultTime = ns + "resultTime"
+    public static let hasSimpleResult = ns + "hasSimpleResult"
+}
+/// City of Things (https://w3id.org/cityofthings#).
+public enum COT {
+    public static let ns = "https://w3id.org/cityofthings#"
+    public static let passedByVehiclesCount = ns + "passedByVehiclesCount"
+    public static let hasAggregationPeriod = ns + "hasAggregationPeriod"
+    public static let usingFunction = ns + "usingFunction"
+    public static let Hourly = ns + "Hourly"
+    public static let Daily = ns + "Daily"
+    public static let Count = ns + "Count"
+}
+/// Kruispunt's own terms (https://w3id.org/kruispunt#), defined in Ontology/kruispunt.ttl.
+public enum KP {
+    public static let ns = "https://w3id.org/kruispunt#"
+    public static let suppressed = ns + "suppressed"
+    public static let minimumCount = ns + "minimumCount"
+    public static let TreatmentRun = ns + "TreatmentRun"
+}
+public enum OWLTime {
+    public static let ns = "http://www.w3.org/2006/time#"
+    public static let Interval = ns + "Interval"
+    public static let Instant = ns + "Instant"
+    public static let hasBeginning = ns + "hasBeginning"
+    public static let hasEnd = ns + "hasEnd"
+    public static let inXSDDateTimeStamp = ns + "inXSDDateTimeStamp"
+}
+public enum GeoSPARQL {
+    public static let ns = "http://www.opengis.net/ont/geosparql#"
+    public static let wktLiteral = ns + "wktLiteral"
+    public static let hasGeometry = ns + "hasGeometry"
+    public static let asWKT = ns + "asWKT"
+    public static let Geometry = ns + "Geometry"
+}
+public enum DCT {
+    public static let ns = "http://purl.org/dc/terms/"
+    public static let identifier = ns + "identifier"
+    public static let title = ns + "title"
+    public static let description = ns + "description"
+    public static let isVersionOf = ns + "isVersionOf"
+    public static let license = ns + "license"
+    public static let modified = ns + "modified"
+}
+public enum PROV {
+    public static let ns = "http://www.w3.org/ns/prov#"
+    public static let generatedAtTime = ns + "generatedAtTime"
+    public static let wasGeneratedBy = ns + "wasGeneratedBy"
+}
+public enum RDFS {
+    public static let ns = "http://www.w3.org/2000/01/rdf-schema#"
+    public static let label = ns + "label"
+}
+public enum LDES {
+    public static let ns = "https://w3id.org/ldes#"
+    public static let EventStream = ns + "EventStream"
+    public static let timestampPath = ns + "timestampPath"
+    public static let versionOfPath = ns + "versionOfPath"
+    public static let immutable = ns + "immutable"
+}
+public enum TREE {
+    public static let ns = "https://w3id.org/tree#"
+    public static let Node = ns + "Node"
+    public static let view = ns + "view"
+    public static let member = ns + "member"
+    public static let shape = ns + "shape"
+    public static let relation = ns + "relation"
+    public static let node = ns + "node"
+    public static let path = ns + "path"
+    public static let value = ns + "value"
+    public static let GreaterThanOrEqualToRelation = ns + "GreaterThanOrEqualToRelation"
+    public static let LessThanRelation = ns + "LessThanRelation"
+}
+
+/// The prefixes Kruispunt writes in Turtle and JSON-LD, in a stable order.
+public let standardPrefixes: [(prefix: String, namespace: String)] = [
+    ("rdf", RDF.ns), ("rdfs", RDFS.ns), ("xsd", XSD.ns), ("sosa", SOSA.ns), ("cot", COT.ns), ("kp", KP.ns),
+    ("time", OWLTime.ns), ("geo", GeoSPARQL.ns), ("dct", DCT.ns), ("prov", PROV.ns),
+    ("ldes", LDES.ns), ("tree", TREE.ns), ("sh", "http://www.w3.org/ns/shacl#"),
+]

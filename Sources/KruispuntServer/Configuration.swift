@@ -1,0 +1,64 @@
+import Foundation
+import Logging
+
+/// Kruispunt's configuration: command-line flags first, then `KRUISPUNT_*` environment variables,
+/// then defaults. One struct for every command.
+public struct Configuration: Sendable {
+    /// Folder for the embedded cluster and local state (`--data-dir`, `KRUISPUNT_DATA_DIR`).
+    public var dataDirectory: URL
+    /// An external PostgreSQL (`--database-url`, `KRUISPUNT_DATABASE_URL`); nil starts the embedded cluster.
+    public var databaseURL: String?
+    /// The base of every IRI and link (`--base-url`, `KRUISPUNT_BASE_URL`); default `http://HOST:PORT`.
+    public var baseURL: String?
+    /// Small-count threshold k (`--min-count`, `KRUISPUNT_MIN_COUNT`), default 10.
+    public var minimumCount: Int
+    /// Log level (`--log-level`, `KRUISPUNT_LOG_LEVEL`), default info.
+    public var logLevel: Logger.Level
+    /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
+    public var resourcesDirectory: URL
+
+    public static let environmentPrefix = "KRUISPUNT_"
+
+    public init(dataDirectory: String?, databaseURL: String?, baseURL: String?, minimumCount: Int?, logLevel: String?) throws {
+        let env = ProcessInfo.processInfo.environment
+        let dir = dataDirectory ?? env["KRUISPUNT_DATA_DIR"] ?? ".kruispunt"
+        self.dataDirectory = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
+        self.databaseURL = databaseURL ?? env["KRUISPUNT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        self.baseURL = baseURL ?? env["KRUISPUNT_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        if let k = minimumCount ?? env["KRUISPUNT_MIN_COUNT"].map({ Int($0) ?? -1 }) {
+            guard k >= 1 else { throw ConfigurationError("the minimum count must be an integer of at least 1 (1 disables suppression)") }
+            self.minimumCount = k
+        } else {
+            self.minimumCount = 10
+        }
+        let level = logLevel ?? env["KRUISPUNT_LOG_LEVEL"] ?? "info"
+        guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
+            throw ConfigurationError("unknown log level \"\(level)\" (trace, debug, info, notice, warning, error, critical)")
+        }
+        self.logLevel = parsed
+        self.resourcesDirectory = try Self.findResources(env["KRUISPUNT_RESOURCES"])
+    }
+
+    /// The folder with Shapes/, Ontology/ and Public/: the environment variable, the working
+    /// directory, or the package root above the executable (`.build/<config>/kruispunt`).
+    static func findResources(_ explicit: String?) throws -> URL {
+        let fm = FileManager.default
+        var candidates: [URL] = []
+        if let explicit { candidates.append(URL(fileURLWithPath: explicit)) }
+        candidates.append(URL(fileURLWithPath: fm.currentDirectoryPath))
+        var exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        for _ in 0..<5 { exe.deleteLastPathComponent(); candidates.append(exe) }
+        for c in candidates where fm.fileExists(atPath: c.appendingPathComponent("Shapes").path)
+            && fm.fileExists(atPath: c.appendingPathComponent("Public").path) {
+            return c.standardizedFileURL
+        }
+        throw ConfigurationError("cannot find the Shapes/ and Public/ folders: run from the project folder or set KRUISPUNT_RESOURCES")
+    }
+}
+
+/// A configuration a user must correct.
+public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

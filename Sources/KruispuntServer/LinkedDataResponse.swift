@@ -1,0 +1,45 @@
+import Foundation
+import Hummingbird
+import KruispuntPublishing
+import KruispuntRDF
+import KruispuntStore
+
+/// Builds HTTP responses for Linked Data and pages: content negotiation (`Vary: Accept`), ETag
+/// with `If-None-Match` (304), CORS open for GET, and cache headers.
+enum LinkedDataResponse {
+    /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
+    static func make(_ triples: [Triple], request: Request, baseIRI: String, cacheSeconds: Int) throws -> Response {
+        guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
+                                                     format: request.uri.queryParameters.get("format")) else {
+            let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
+            return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)
+        }
+        let body = try RDFDocument.render(triples, as: syntax, baseIRI: baseIRI)
+        let contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
+        return conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true)
+    }
+
+    /// A body with ETag handling: 304 when the client's copy is current.
+    static func conditional(_ body: String, contentType: String, request: Request, cacheSeconds: Int, vary: Bool) -> Response {
+        let key = TermKey(bytes: Array(body.utf8))
+        let etag = "\"" + key.uuid.replacingOccurrences(of: "-", with: "").prefix(24) + "\""
+        var headers: HTTPFields = [
+            .contentType: contentType,
+            .eTag: etag,
+            .cacheControl: "public, max-age=\(cacheSeconds)",
+            .accessControlAllowOrigin: "*",
+        ]
+        if vary { headers[.vary] = "Accept" }
+        if let match = request.headers[.ifNoneMatch],
+           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+            return Response(status: .notModified, headers: headers)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A plain-text response (errors a person reads).
+    static func text(_ message: String, status: HTTPResponse.Status) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: message)))
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Hummingbird
+import KruispuntDashboard
+import KruispuntPublishing
+import KruispuntRDF
+import KruispuntStore
+import KruispuntTreatment
+
+/// The HTTP surface: dashboard, event streams, shapes and vocabulary, health.
+struct Routes: Sendable {
+    let runtime: Runtime
+    let iris: IRIScheme
+    let streams: [String: EventStream]
+
+    init(runtime: Runtime, iris: IRIScheme) {
+        self.runtime = runtime
+        self.iris = iris
+        self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(iris: iris).map { ($0.name, $0) })
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health/live") { _, _ in LinkedDataResponse.text("ok\n", status: .ok) }
+        router.get("/health/ready") { _, _ in
+            do {
+                let version = try await runtime.pool.withConnection { try Migrations.currentVersion(on: $0) }
+                let ready = version == Migrations.all.last?.version
+                return LinkedDataResponse.text(ready ? "ready\n" : "migrations pending\n",
+                                               status: ready ? .ok : .serviceUnavailable)
+            } catch {
+                return LinkedDataResponse.text("database unreachable\n", status: .serviceUnavailable)
+            }
+        }
+        router.get("/") { request, _ in try await overview(request) }
+        router.get("/streams/:name") { request, context in
+            let stream = try stream(context)
+            let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
+            return try LinkedDataResponse.make(triples, request: request, baseIRI: iris.stream(stream.name), cacheSeconds: 10)
+        }
+        router.get("/streams/:name/pages/:page") { request, context in
+            let stream = try stream(context)
+            guard let number = Int(context.parameters.get("page") ?? ""), number >= 1 else {
+                throw HTTPError(.notFound, message: "Pagina bestaat niet / no such page")
+            }
+            guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {
+                throw HTTPError(.notFound, message: "Pagina \(number) bestaat niet / page \(number) does not exist")
+            }
+            return try LinkedDataResponse.make(page.triples, request: request,
+                                               baseIRI: iris.streamPage(stream.name, page: number),
+                                               cacheSeconds: page.isFull ? 86_400 : 10)
+        }
+        router.get("/shapes/:name") { request, context in
+            try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
+        }
+        router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
+    }
+
+    private func stream(_ context: BasicRequestContext) throws -> EventStream {
+        let name = context.parameters.get("name") ?? ""
+        guard let stream = streams[name] else {
+            throw HTTPError(.notFound, message: "Onbekende stream / unknown stream: \(name)")
+        }
+        return stream
+    }
+
+    private func overview(_ request: Request) async throws -> Response {
+        let counts = try await runtime.pool.withConnection {
+            try DailyCameraCounts.load(stream: CountObservationMapping.stream, on: $0)
+        }
+        let page = OverviewPage(counts: counts, minimumCount: runtime.configuration.minimumCount,
+                                streamURL: iris.stream(CountObservationMapping.stream))
+        return LinkedDataResponse.conditional(page.render(), contentType: "text/html; charset=utf-8",
+                                              request: request, cacheSeconds: 0, vary: false)
+    }
+
+    /// Serves a Turtle file of the project (a shape, the vocabulary) in the negotiated syntax.
+    private func resource(folder: String, name: String, request: Request) throws -> Response {
+        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }) else {
+            throw HTTPError(.notFound)
+        }
+        let file = runtime.configuration.resourcesDirectory.appendingPathComponent(folder)
+            .appendingPathComponent(name + ".ttl")
+        guard let text = try? String(contentsOf: file, encoding: .utf8) else {
+            throw HTTPError(.notFound, message: "\(folder)/\(name) bestaat niet / does not exist")
+        }
+        let base = folder == "Shapes" ? iris.shape(name) : iris.base + "/ontology"
+        let quads = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: base)
+        return try LinkedDataResponse.make(quads.map(\.triple), request: request, baseIRI: base, cacheSeconds: 3600)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+import KruispuntStore
+import Logging
+
+/// The database side of a running `kruispunt` process: the embedded cluster (or an external
+/// server), migrations applied, and a connection pool. `shutdown()` stops a cluster it started.
+public final class Runtime: Sendable {
+    public let configuration: Configuration
+    public let logger: Logger
+    public let pool: ConnectionPool
+    public let conninfo: String
+    private let cluster: EmbeddedCluster?
+
+    /// Starts (or reuses) the database and applies the migrations.
+    public init(configuration: Configuration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        if let url = configuration.databaseURL {
+            cluster = nil
+            conninfo = url
+        } else {
+            let cluster = try EmbeddedCluster(dataDirectory: configuration.dataDirectory, logger: logger)
+            try cluster.start()
+            self.cluster = cluster
+            conninfo = cluster.conninfo
+        }
+        pool = ConnectionPool(conninfo: conninfo)
+        do {
+            try pool.withConnectionBlocking { db in
+                let applied = try Migrations.apply(on: db)
+                if !applied.isEmpty { logger.info("applied migrations \(applied.map(String.init).joined(separator: ", "))") }
+            }
+        } catch {
+            cluster?.stop()
+            throw error
+        }
+    }
+
+    /// A new connection of the caller's own (for long transactions such as ingest and treat).
+    public func connect() throws -> Connection { try Connection(conninfo: conninfo) }
+
+    /// Stops the embedded cluster if this process started it.
+    public func shutdown() { cluster?.stop() }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import CLibpq
+import Synchronization
+
+/// One libpq connection. libpq connections are not thread-safe: every call goes through a lock.
+/// Values travel as text (PostgreSQL's text format); `nil` is SQL NULL.
+///
+/// ```swift
+/// let db = try Connection(conninfo: "host=/tmp port=5432 dbname=postgres")
+/// let rows = try db.query("SELECT count(*) FROM quads")
+/// ```
+public final class Connection: @unchecked Sendable {
+    private let conn: OpaquePointer
+    private let lock = Mutex<Void>(())
+
+    public init(conninfo: String) throws {
+        guard let c = PQconnectdb(conninfo) else { throw StoreError("libpq: out of memory") }
+        guard PQstatus(c) == CONNECTION_OK else {
+            let message = String(cString: PQerrorMessage(c)).trimmingWhitespace
+            PQfinish(c)
+            throw StoreError("cannot connect to PostgreSQL: \(message)")
+        }
+        conn = c
+        // Quiet NOTICE messages (e.g. "relation already exists, skipping").
+        PQsetNoticeProcessor(conn, { _, _ in }, nil)
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// Whether the connection is still usable.
+    public var isHealthy: Bool { lock.withLock { _ in PQstatus(conn) == CONNECTION_OK } }
+
+    /// Runs one statement (with `$1`... parameters) and returns its rows.
+    @discardableResult
+    public func query(_ sql: String, _ params: [String?] = []) throws -> [[String?]] {
+        try lock.withLock { _ in
+            let result = try run(sql, params)
+            defer { PQclear(result) }
+            let rows = Int(PQntuples(result)), cols = Int(PQnfields(result))
+            var out: [[String?]] = []
+            out.reserveCapacity(rows)
+            for r in 0..<rows {
+                var row: [String?] = []
+                row.reserveCapacity(cols)
+                for c in 0..<cols {
+                    if PQgetisnull(result, Int32(r), Int32(c)) != 0 { row.append(nil); continue }
+                    let len = Int(PQgetlength(result, Int32(r), Int32(c)))
+                    let ptr = PQgetvalue(result, Int32(r), Int32(c))!
+                    row.append(ptr.withMemoryRebound(to: UInt8.self, capacity: len) {
+                        String(decoding: UnsafeBufferPointer(start: $0, count: len), as: UTF8.self)
+                    })
+                }
+                out.append(row)
+            }
+            return out
+        }
+    }
+
+    /// Runs one or more statements without parameters or results (DDL, BEGIN, ...).
+    public func execute(_ sql: String) throws {
+        try lock.withLock { _ in
+            guard let result = PQexec(conn, sql) else { throw StoreError(lastError) }
+            defer { PQclear(result) }
+            let status = PQresultStatus(result)
+            guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+                throw StoreError(errorMessage(result))
+            }
+        }
+    }
+
+    /// The number of rows a statement affected (INSERT, UPDATE, DELETE).
+    public func update(_ sql: String, _ params: [String?] = []) throws -> Int {
+        try lock.withLock { _ in
+            let result = try run(sql, params)
+            defer { PQclear(result) }
+            return Int(String(cString: PQcmdTuples(result))) ?? 0
+        }
+    }
+
+    /// Streams data into `COPY ... FROM STDIN` (text format). `produce` is called with a writer
+    /// until it returns; each call to the writer sends one chunk.
+    public func copyIn(_ sql: String, _ produce: (_ send: (String) throws -> Void) throws -> Void) throws {
+        try lock.withLock { _ in
+            guard let start = PQexec(conn, sql) else { throw StoreError(lastError) }
+            let status = PQresultStatus(start)
+            let startError = status == PGRES_COPY_IN ? nil : errorMessage(start)
+            PQclear(start)
+            if let startError { throw StoreError(startError) }
+            var failure: (any Error)?
+            do {
+                try produce { chunk in
+                    var chunk = chunk
+                    try chunk.withUTF8 { buf in
+                        let sent = buf.withMemoryRebound(to: CChar.self) {
+                            PQputCopyData(conn, $0.baseAddress, Int32($0.count))
+                        }
+                        if sent != 1 { throw StoreError("COPY: \(lastError)") }
+                    }
+                }
+            } catch { failure = error }
+            PQputCopyEnd(conn, failure == nil ? nil : "aborted by the client")
+            var copyError: String?
+            while let result = PQgetResult(conn) {
+                if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
+                PQclear(result)
+            }
+            if let failure { throw failure }
+            if let copyError { throw StoreError(copyError) }
+        }
+    }
+
+    /// Streams the rows of `COPY ... TO STDOUT` (text format), one line (without newline) per call.
+    public func copyOut(_ sql: String, _ row: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
+        try lock.withLock { _ in
+            guard let start = PQexec(conn, sql) else { throw StoreError(lastError) }
+            let status = PQresultStatus(start)
+            let startError = status == PGRES_COPY_OUT ? nil : errorMessage(start)
+            PQclear(start)
+            if let startError { throw StoreError(startError) }
+            var failure: (any Error)?
+            while true {
+                var buffer: UnsafeMutablePointer<CChar>?
+                let n = PQgetCopyData(conn, &buffer, 0)
+                if n == -1 { break }
+                if n == -2 { failure = failure ?? StoreError("COPY: \(lastError)"); break }
+                guard let buffer else { continue }
+                if failure == nil {
+                    var len = Int(n)
+                    buffer.withMemoryRebound(to: UInt8.self, capacity: len) { p in
+                        if len > 0, p[len - 1] == 10 { len -= 1 }
+                        do { try row(UnsafeBufferPointer(start: p, count: len)) } catch { failure = error }
+                    }
+                }
+                PQfreemem(buffer)
+            }
+            var copyError: String?
+            while let result = PQgetResult(conn) {
+                if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
+                PQclear(result)
+            }
+            if let failure { throw failure }
+            if let copyError { throw StoreError(copyError) }
+        }
+    }
+
+    /// Runs `body` in a transaction: committed when it returns, rolled back when it throws.
+    public func transaction<T>(_ body: () throws -> T) throws -> T {
+        try execute("BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: - Private (call with the lock held)
+
+    private func run(_ sql: String, _ params: [String?]) throws -> OpaquePointer {
+        let result: OpaquePointer? = withCStrings(params) { values in
+            PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
+        }
+        guard let result else { throw StoreError(lastError) }
+        let status = PQresultStatus(result)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            let message = errorMessage(result)
+            PQclear(result)
+            throw StoreError(message)
+        }
+        return result
+    }
+
+    private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingWhitespace }
+
+    private func errorMessage(_ result: OpaquePointer) -> String {
+        let m = String(cString: PQresultErrorMessage(result)).trimmingWhitespace
+        return m.isEmpty ? lastError : m
+    }
+}
+
+private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
+    defer { for p in pointers { free(p) } }
+    return body(pointers.map { $0.map { UnsafePointer($0) } })
+}
+
+extension String {
+    var trimmingWhitespace: String {
+        var s = Substring(self)
+        while let c = s.first, c.isWhitespace { s.removeFirst() }
+        while let c = s.last, c.isWhitespace { s.removeLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,181 @@
+import Foundation
+import Logging
+
+/// A private PostgreSQL cluster in a data folder Kruispunt owns, listening on a Unix socket only.
+///
+/// Created with Debian's PostgreSQL binaries on first use, reused afterwards. When the process runs
+/// as root the cluster runs as the `postgres` system user (initdb refuses root). A cluster started
+/// by this process is stopped by `stop()`; one that was already running (another `kruispunt`
+/// process on the same folder) is reused and left running.
+public final class EmbeddedCluster: @unchecked Sendable {
+    public let dataDirectory: URL
+    public let clusterDirectory: URL
+    public let socketDirectory: String
+    public let port = 5432
+    public let databaseName = "kruispunt"
+    private let binDirectory: String
+    private let runAsPostgres: Bool
+    private let logger: Logger
+    private var startedHere = false
+
+    /// Prepares (but does not start) the cluster under `dataDirectory`/pg.
+    public init(dataDirectory: URL, logger: Logger) throws {
+        self.dataDirectory = dataDirectory.standardizedFileURL
+        self.clusterDirectory = self.dataDirectory.appendingPathComponent("pg")
+        self.logger = logger
+        self.binDirectory = try Self.findBinaries()
+        self.runAsPostgres = geteuid() == 0
+        // A Unix socket path is limited to 107 bytes: fall back to a short folder in /tmp.
+        let preferred = self.dataDirectory.appendingPathComponent("run").path
+        if preferred.utf8.count + 16 < 100 {
+            socketDirectory = preferred
+        } else {
+            var hash: UInt64 = 1469598103934665603
+            for b in preferred.utf8 { hash = (hash ^ UInt64(b)) &* 1099511628211 }
+            socketDirectory = "/tmp/kruispunt-" + String(hash, radix: 36)
+        }
+    }
+
+    /// The libpq connection string for the cluster's database.
+    public var conninfo: String {
+        "host=\(socketDirectory) port=\(port) user=postgres dbname=\(databaseName)"
+    }
+
+    /// Creates the cluster when needed and starts it unless it is already running.
+    public func start() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: socketDirectory, withIntermediateDirectories: true)
+        if runAsPostgres {
+            try makeReachableByPostgres(dataDirectory.path)
+            try run("/bin/chown", ["postgres:postgres", socketDirectory], asPostgres: false)
+        }
+        if !fm.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path) {
+            try initialize()
+        }
+        if try isRunning() {
+            logger.debug("reusing the running PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
+        } else {
+            let log = dataDirectory.appendingPathComponent("postgresql.log").path
+            if !fm.fileExists(atPath: log) {
+                _ = fm.createFile(atPath: log, contents: nil)
+                if runAsPostgres { try run("/bin/chown", ["postgres:postgres", log], asPostgres: false) }
+            }
+            let options = "-p \(port) -k \(socketDirectory) -c listen_addresses='' -c unix_socket_permissions=0770"
+            do {
+                // The server inherits pg_ctl's output: send it to a file, never to a pipe we wait on.
+                try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-l", log, "-o", options, "-w", "-t", "60", "start"],
+                        outputFile: log)
+                startedHere = true
+                logger.info("started the embedded PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
+            } catch {
+                // Another process may have started it at the same moment.
+                guard try isRunning() else { throw StoreError("cannot start PostgreSQL (see \(log)): \(error)") }
+            }
+        }
+        try createDatabaseIfNeeded()
+    }
+
+    /// Stops the cluster if this process started it (fast shutdown: open transactions roll back).
+    public func stop() {
+        guard startedHere else { return }
+        startedHere = false
+        do {
+            try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"])
+            logger.info("stopped the embedded PostgreSQL cluster")
+        } catch {
+            logger.error("could not stop PostgreSQL: \(error)")
+        }
+    }
+
+    /// Whether this process started the cluster (and will stop it).
+    public var ownsServer: Bool { startedHere }
+
+    // MARK: - Private
+
+    private func initialize() throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: clusterDirectory, withIntermediateDirectories: true)
+        if runAsPostgres { try run("/bin/chown", ["postgres:postgres", clusterDirectory.path], asPostgres: false) }
+        try run("/bin/chmod", ["700", clusterDirectory.path], asPostgres: runAsPostgres)
+        logger.info("creating the embedded PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
+        try run(binDirectory + "/initdb", ["-D", clusterDirectory.path, "-U", "postgres", "--auth=trust",
+                                           "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions"])
+        // Settings for a write-heavy local store (still crash-safe: fsync stays on).
+        let conf = """
+
+            # Kruispunt embedded cluster
+            shared_buffers = 256MB
+            work_mem = 32MB
+            maintenance_work_mem = 256MB
+            max_wal_size = 2GB
+            synchronous_commit = off
+            timezone = 'UTC'
+            log_timezone = 'UTC'
+
+            """
+        let path = clusterDirectory.appendingPathComponent("postgresql.conf").path
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(conf.utf8))
+        try handle.close()
+    }
+
+    private func isRunning() throws -> Bool {
+        (try? run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "status"], quiet: true)) != nil
+    }
+
+    private func createDatabaseIfNeeded() throws {
+        let admin = try Connection(conninfo: "host=\(socketDirectory) port=\(port) user=postgres dbname=postgres")
+        let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName])
+        if exists.isEmpty {
+            do { try admin.execute("CREATE DATABASE \(databaseName)") }
+            catch { if try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName]).isEmpty { throw error } }
+        }
+    }
+
+    /// The postgres user must be able to traverse every folder above the data folder.
+    private func makeReachableByPostgres(_ path: String) throws {
+        var url = URL(fileURLWithPath: path)
+        var folders: [String] = []
+        while url.path != "/" {
+            folders.append(url.path)
+            url.deleteLastPathComponent()
+        }
+        for folder in folders {
+            let attributes = try FileManager.default.attributesOfItem(atPath: folder)
+            let mode = (attributes[.posixPermissions] as? NSNumber)?.uint16Value ?? 0
+            if mode & 0o001 == 0 {
+                logger.notice("allowing the postgres user to traverse \(folder) (o+x)")
+                try FileManager.default.setAttributes([.posixPermissions: NSNumber(value: mode | 0o001)],
+                                                      ofItemAtPath: folder)
+            }
+        }
+    }
+
+    @discardableResult
+    private func run(_ tool: String, _ arguments: [String], asPostgres: Bool? = nil, quiet: Bool = false,
+                     outputFile: String? = nil) throws -> String {
+        let (path, args) = (asPostgres ?? runAsPostgres)
+            ? ("/usr/sbin/runuser", ["-u", "postgres", "--", tool] + arguments)
+            : (tool, arguments)
+        let result = try ChildProcess.run(path, args, outputFile: outputFile)
+        guard result.status == 0 else {
+            if !quiet { logger.debug("\(tool) failed: \(result.output)") }
+            let detail = outputFile.map { "see \($0)" } ?? result.output.trimmingWhitespace
+            throw StoreError("\((tool as NSString).lastPathComponent) failed (\(result.status)): \(detail)")
+        }
+        return result.output
+    }
+
+    private static func findBinaries() throws -> String {
+        if let dir = ProcessInfo.processInfo.environment["KRUISPUNT_PG_BIN"] { return dir }
+        let root = "/usr/lib/postgresql"
+        let versions = ((try? FileManager.default.contentsOfDirectory(atPath: root)) ?? [])
+            .compactMap(Int.init).sorted(by: >)
+        for v in versions where FileManager.default.isExecutableFile(atPath: "\(root)/\(v)/bin/initdb") {
+            return "\(root)/\(v)/bin"
+        }
+        throw StoreError("PostgreSQL server binaries not found under \(root): run scripts/bootstrap (Debian package postgresql-15), or set KRUISPUNT_DATABASE_URL")
+    }
+}

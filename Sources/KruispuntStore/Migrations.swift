@@ -1,0 +1,145 @@
+/// Versioned schema migrations, applied in order at start inside one transaction each.
+/// A migration never changes once released: add a new one instead.
+public enum Migrations {
+    public struct Migration: Sendable {
+        public let version: Int
+        public let name: String
+        public let sql: String
+    }
+
+    /// Every migration, oldest first.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "quad store", sql: """
+            -- Dictionary of RDF terms: a stable 64-bit id per term, found through the 128-bit
+            -- hash of its N-Triples form (never by scanning text). Typed values for range filters.
+            CREATE TABLE terms (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                key uuid NOT NULL UNIQUE,
+                kind smallint NOT NULL,           -- 0 IRI, 1 blank node, 2 literal
+                lex text NOT NULL,
+                datatype text,
+                lang text,
+                num numeric,
+                ts timestamptz
+            );
+            CREATE INDEX terms_num ON terms (num) WHERE num IS NOT NULL;
+            CREATE INDEX terms_ts ON terms (ts) WHERE ts IS NOT NULL;
+            -- Quads of term ids; g = 0 is the default graph.
+            CREATE TABLE quads (
+                g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL,
+                PRIMARY KEY (g, s, p, o)
+            );
+            CREATE INDEX quads_spog ON quads (s, p, o, g);
+            CREATE INDEX quads_posg ON quads (p, o, s, g);
+            CREATE INDEX quads_ospg ON quads (o, s, p, g);
+            """),
+        Migration(version: 2, name: "ANPR staging", sql: """
+            -- Accepted detections (short retention). No plate hash is kept: the fingerprint is a
+            -- per-detection hash of (camera, instant, plate hash) used only to drop duplicates.
+            CREATE TABLE ingest_batches (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                source text NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now(),
+                lines integer NOT NULL DEFAULT 0,
+                accepted integer NOT NULL DEFAULT 0,
+                duplicates integer NOT NULL DEFAULT 0,
+                quarantined integer NOT NULL DEFAULT 0
+            );
+            CREATE TABLE detections (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                fingerprint uuid NOT NULL UNIQUE,
+                camera_id text NOT NULL,
+                backoffice_id text,
+                observed_at timestamptz NOT NULL,
+                utc_offset_minutes smallint NOT NULL,
+                latitude double precision NOT NULL,
+                longitude double precision NOT NULL,
+                nationality text,
+                speed_kmh real,
+                vehicle_type text,
+                batch_id bigint NOT NULL REFERENCES ingest_batches (id)
+            );
+            -- Lines that failed validation, with the reason, kept for inspection (same retention).
+            CREATE TABLE quarantine (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                batch_id bigint NOT NULL REFERENCES ingest_batches (id),
+                line_number integer NOT NULL,
+                reason text NOT NULL,
+                raw text NOT NULL
+            );
+            -- Camera registry, learned from detections.
+            CREATE TABLE cameras (
+                camera_id text PRIMARY KEY,
+                latitude double precision NOT NULL,
+                longitude double precision NOT NULL,
+                first_seen timestamptz NOT NULL,
+                last_seen timestamptz NOT NULL
+            );
+            """),
+        Migration(version: 3, name: "treatment state", sql: """
+            CREATE TABLE treatment_checkpoints (
+                name text PRIMARY KEY,
+                last_detection_id bigint NOT NULL,
+                last_run_at timestamptz
+            );
+            -- Running counts per camera and bucket ('H' local hour, 'D' local day), with the
+            -- version number of the last published observation.
+            CREATE TABLE count_cells (
+                camera_id text NOT NULL,
+                period char(1) NOT NULL,
+                start_utc timestamptz NOT NULL,
+                end_utc timestamptz NOT NULL,
+                count bigint NOT NULL,
+                version integer NOT NULL DEFAULT 0,
+                PRIMARY KEY (camera_id, period, start_utc)
+            );
+            CREATE TABLE treatment_runs (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                run_at timestamptz NOT NULL,
+                detections bigint NOT NULL,
+                observations bigint NOT NULL,
+                min_count integer NOT NULL
+            );
+            """),
+        Migration(version: 4, name: "event stream members", sql: """
+            -- Members of each event stream in the order they were published.
+            CREATE TABLE stream_members (
+                stream text NOT NULL,
+                seq bigint GENERATED ALWAYS AS IDENTITY,
+                member bigint NOT NULL REFERENCES terms (id),
+                version_of bigint NOT NULL REFERENCES terms (id),
+                generated_at timestamptz NOT NULL,
+                PRIMARY KEY (stream, seq)
+            );
+            CREATE INDEX stream_members_version_of ON stream_members (stream, version_of, seq DESC);
+            """),
+    ]
+
+    /// Applies the migrations the database does not have yet; returns the versions applied.
+    @discardableResult
+    public static func apply(on db: Connection) throws -> [Int] {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+            """)
+        return try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(7212001)")
+            let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0[0].flatMap(Int.init) })
+            var done: [Int] = []
+            for m in all where !applied.contains(m.version) {
+                do { try db.execute(m.sql) } catch {
+                    throw StoreError("migration \(m.version) (\(m.name)) failed: \(error)")
+                }
+                try db.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])
+                done.append(m.version)
+            }
+            return done
+        }
+    }
+
+    /// The highest version applied, or 0.
+    public static func currentVersion(on db: Connection) throws -> Int {
+        let rows = try db.query("SELECT coalesce(max(version), 0) FROM schema_migrations")
+        return rows.first?[0].flatMap(Int.init) ?? 0
+    }
+}

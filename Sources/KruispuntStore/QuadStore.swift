@@ -1,0 +1,167 @@
+import KruispuntRDF
+
+/// The PostgreSQL quad store: dictionary-encoded terms and quads of term ids.
+/// Every method works on a connection the caller owns, so that callers compose them in one
+/// transaction (for example: treatment output and its checkpoint commit together).
+///
+/// ```swift
+/// try QuadStore.replaceGraphs([member: triples], on: db)
+/// let quads = try QuadStore.quads(inGraphs: [member], on: db)
+/// ```
+public enum QuadStore {
+    /// Term ids for the given terms, adding the terms that are new. Must run in a transaction.
+    public static func intern(_ terms: some Sequence<Term>, on db: Connection) throws -> [Term: Int64] {
+        var unique: [Term: TermKey] = [:]
+        for t in terms where unique[t] == nil { unique[t] = TermKey(t) }
+        if unique.isEmpty { return [:] }
+        try db.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS term_load (key uuid, kind smallint, lex text, datatype text,
+                lang text, num numeric, ts timestamptz) ON COMMIT DELETE ROWS;
+            TRUNCATE term_load
+            """)
+        try db.copyIn("COPY term_load FROM STDIN") { send in
+            var chunk = ""
+            chunk.reserveCapacity(1 << 16)
+            for (term, key) in unique {
+                appendRow(term, key: key, to: &chunk)
+                if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
+            }
+            if !chunk.isEmpty { try send(chunk) }
+        }
+        try db.execute("""
+            INSERT INTO terms (key, kind, lex, datatype, lang, num, ts)
+            SELECT DISTINCT ON (key) key, kind, lex, datatype, lang, num, ts FROM term_load
+            ON CONFLICT (key) DO NOTHING
+            """)
+        var idByKey: [String: Int64] = [:]
+        for row in try db.query("SELECT t.key::text, t.id FROM term_load l JOIN terms t USING (key)") {
+            if let k = row[0], let id = row[1].flatMap(Int64.init) { idByKey[k] = id }
+        }
+        var ids: [Term: Int64] = [:]
+        for (term, key) in unique {
+            guard let id = idByKey[key.uuid] else { throw StoreError("term not stored: \(term.ntriples)") }
+            ids[term] = id
+        }
+        return ids
+    }
+
+    /// Ids of terms already in the store (terms that are not there are left out).
+    public static func lookup(_ terms: [Term], on db: Connection) throws -> [Term: Int64] {
+        if terms.isEmpty { return [:] }
+        let keys = terms.map { TermKey($0).uuid }
+        let rows = try db.query("SELECT key::text, id FROM terms WHERE key = ANY($1::uuid[])",
+                                ["{" + keys.joined(separator: ",") + "}"])
+        var byKey: [String: Int64] = [:]
+        for row in rows { if let k = row[0], let id = row[1].flatMap(Int64.init) { byKey[k] = id } }
+        var out: [Term: Int64] = [:]
+        for (t, k) in zip(terms, keys) { if let id = byKey[k] { out[t] = id } }
+        return out
+    }
+
+    /// Adds quads (duplicates are ignored). Must run in a transaction.
+    public static func insert(_ quads: [Quad], on db: Connection) throws {
+        if quads.isEmpty { return }
+        var terms: [Term] = []
+        terms.reserveCapacity(quads.count * 4)
+        for q in quads {
+            terms.append(q.subject); terms.append(q.predicate); terms.append(q.object)
+            if let g = q.graph { terms.append(g) }
+        }
+        let ids = try intern(terms, on: db)
+        try db.execute("""
+            CREATE TEMP TABLE IF NOT EXISTS quad_load (g bigint, s bigint, p bigint, o bigint) ON COMMIT DELETE ROWS;
+            TRUNCATE quad_load
+            """)
+        try db.copyIn("COPY quad_load FROM STDIN") { send in
+            var chunk = ""
+            chunk.reserveCapacity(1 << 16)
+            for q in quads {
+                let g = q.graph.flatMap { ids[$0] } ?? 0
+                chunk += "\(g)\t\(ids[q.subject]!)\t\(ids[q.predicate]!)\t\(ids[q.object]!)\n"
+                if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
+            }
+            if !chunk.isEmpty { try send(chunk) }
+        }
+        try db.execute("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
+    }
+
+    /// Replaces the content of named graphs. Must run in a transaction.
+    public static func replaceGraphs(_ graphs: [Term: [Triple]], on db: Connection) throws {
+        let existing = try lookup(Array(graphs.keys), on: db)
+        if !existing.isEmpty {
+            try db.query("DELETE FROM quads WHERE g = ANY($1::bigint[])",
+                         ["{" + existing.values.map(String.init).joined(separator: ",") + "}"])
+        }
+        var quads: [Quad] = []
+        for (g, triples) in graphs { for t in triples { quads.append(Quad(t, graph: g)) } }
+        try insert(quads, on: db)
+    }
+
+    /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids).
+    public static func quads(inGraphIDs ids: [Int64], on db: Connection) throws -> [Quad] {
+        if ids.isEmpty { return [] }
+        return try decodeQuads(where: "q.g = ANY('{\(ids.map(String.init).joined(separator: ","))}'::bigint[])", on: db)
+    }
+
+    /// Streams every quad of the store (the default graph included) to `body`.
+    public static func forEachQuad(on db: Connection, _ body: (Quad) throws -> Void) throws {
+        try db.copyOut("COPY (\(decodeSQL(where: "true"))) TO STDOUT") { line in
+            try body(try decodeRow(CopyText.fields(line)))
+        }
+    }
+
+    /// The number of quads in the store.
+    public static func count(on db: Connection) throws -> Int {
+        Int(try db.query("SELECT count(*) FROM quads").first?[0] ?? "0") ?? 0
+    }
+
+    // MARK: - Decoding
+
+    static let termColumns = "kind, lex, datatype, lang"
+
+    static func decodeSQL(where condition: String) -> String {
+        """
+        SELECT s.kind, s.lex, s.datatype, s.lang, p.kind, p.lex, p.datatype, p.lang,
+               o.kind, o.lex, o.datatype, o.lang, g.kind, g.lex, g.datatype, g.lang
+        FROM quads q JOIN terms s ON s.id = q.s JOIN terms p ON p.id = q.p JOIN terms o ON o.id = q.o
+        LEFT JOIN terms g ON g.id = q.g
+        WHERE \(condition) ORDER BY q.g, q.s, q.p, q.o
+        """
+    }
+
+    static func decodeQuads(where condition: String, on db: Connection) throws -> [Quad] {
+        try db.query(decodeSQL(where: condition)).map(decodeRow)
+    }
+
+    static func decodeRow(_ row: [String?]) throws -> Quad {
+        guard row.count == 16, let s = decodeTerm(row, at: 0), let p = decodeTerm(row, at: 4),
+              let o = decodeTerm(row, at: 8) else { throw StoreError("corrupt quad row") }
+        return Quad(s, p, o, decodeTerm(row, at: 12))
+    }
+
+    /// Decodes a term from four columns (kind, lex, datatype, lang) starting at `i`.
+    public static func decodeTerm(_ row: [String?], at i: Int) -> Term? {
+        guard let kind = row[i], let lex = row[i + 1] else { return nil }
+        switch kind {
+        case "0": return .iri(lex)
+        case "1": return .blank(lex)
+        default:
+            if let lang = row[i + 3] { return .lang(lex, lang) }
+            return .typed(lex, row[i + 2] ?? XSD.string)
+        }
+    }
+
+    private static func appendRow(_ term: Term, key: TermKey, to out: inout String) {
+        out += key.uuid
+        switch term {
+        case .iri(let v): out += "\t0\t"; CopyText.append(v, to: &out); out += "\t\\N\t\\N\t\\N\t\\N\n"
+        case .blank(let v): out += "\t1\t"; CopyText.append(v, to: &out); out += "\t\\N\t\\N\t\\N\t\\N\n"
+        case .literal(let v, let dt, let lang):
+            out += "\t2\t"; CopyText.append(v, to: &out); out += "\t"
+            CopyText.append(dt, to: &out); out += "\t"
+            CopyText.append(lang, to: &out); out += "\t"
+            CopyText.append(TypedValue.number(v, datatype: dt), to: &out); out += "\t"
+            CopyText.append(TypedValue.instant(v, datatype: dt), to: &out); out += "\n"
+        }
+    }
+}

@@ -1,0 +1,203 @@
+import ArgumentParser
+import Foundation
+import KruispuntANPR
+import KruispuntRDF
+import KruispuntServer
+import KruispuntStore
+import KruispuntTreatment
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the dashboard and the Linked Data, treating new detections continuously.",
+        discussion: "Endpoints: / (dashboard), /streams/vehicle-counts (LDES), /health/live, /health/ready. Stops cleanly on SIGINT/SIGTERM.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on (env KRUISPUNT_HOST).") var host: String = ProcessInfo.processInfo.environment["KRUISPUNT_HOST"] ?? "127.0.0.1"
+    @Option(help: "Port to listen on (env KRUISPUNT_PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["KRUISPUNT_PORT"] ?? "") ?? 8080
+    @Option(help: "Seconds between treatment runs.") var treatInterval: Int = 10
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "serve")
+        defer { runtime.shutdown() }
+        SignalGuard.release()
+        let server = Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
+        let base = server.iris.base
+        try await server.run {
+            runtime.logger.notice("Kruispunt is ready: dashboard \(base)/ · event stream \(base)/streams/vehicle-counts")
+        }
+    }
+}
+
+struct Ingest: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Ingest detection files (canonical CSV, comma or semicolon separated; - reads standard input).",
+        discussion: """
+            Valid lines are staged, duplicates (same camera, instant and plate hash) are dropped, and each
+            invalid line is reported on standard error as FILE:LINE: reason and kept in quarantine.
+            Each file is one transaction. The exit status is 0 when every file was read, even with
+            quarantined lines.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print one JSON object {\"lines\":N,\"accepted\":N,\"duplicates\":N,\"quarantined\":N}.") var json = false
+    @Argument(help: "Files to ingest (- for standard input).") var files: [String]
+
+    func validate() throws {
+        if files.isEmpty { throw ValidationError("give at least one file (or - for standard input)") }
+    }
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "ingest")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        let ingestor = Ingestor(logger: runtime.logger)
+        var total = IngestSummary()
+        var reported = 0
+        for file in files {
+            total = total + (try ingestor.ingest(path: file, on: db) { source, rejected in
+                reported += 1
+                if reported <= 1000 {
+                    FileHandle.standardError.write(Data("\(source):\(rejected.lineNumber): \(rejected.reason)\n".utf8))
+                } else if reported == 1001 {
+                    FileHandle.standardError.write(Data("(further rejected lines are in the quarantine table only)\n".utf8))
+                }
+            })
+        }
+        if json {
+            StandardOutput.write("{\"lines\":\(total.lines),\"accepted\":\(total.accepted),\"duplicates\":\(total.duplicates),\"quarantined\":\(total.quarantined)}\n")
+        } else {
+            StandardOutput.write("\(total.lines) lines: \(total.accepted) accepted, \(total.duplicates) duplicates, \(total.quarantined) quarantined\n")
+        }
+    }
+}
+
+struct Treat: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the treatment over everything ingested and return when it is done.",
+        discussion: "Publishes a new version of every hourly and daily count that changed. Safe to repeat: it treats each detection once.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print a JSON summary.") var json = false
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "treat")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        let iris = IRIScheme(base: runtime.configuration.baseURL ?? "http://127.0.0.1:8080")
+        let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
+                                              logger: runtime.logger)
+        let summary = try treatment.run(on: db)
+        if json {
+            StandardOutput.write("{\"detections\":\(summary.detections),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed)}\n")
+        } else {
+            StandardOutput.write("\(summary.detections) detections treated, \(summary.observations) observations published (\(summary.suppressed) suppressed)\n")
+        }
+    }
+}
+
+struct Generate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a synthetic, deterministic ANPR data set (canonical CSV) for demos, tests and benchmarks.",
+        discussion: "Needs no database; the global options are accepted and ignored.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Output file (default: standard output).") var out: String?
+    @Option(help: "Number of cameras.") var cameras: Int = 8
+    @Option(help: "Number of vehicles.") var vehicles: Int = 500
+    @Option(help: "Number of local days.") var days: Int = 2
+    @Option(help: "First local day, YYYY-MM-DD.") var start: String = "2026-10-24"
+    @Option(help: "Random seed (same seed, same data).") var seed: UInt64 = 1
+
+    func run() async throws {
+        let network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: start, seed: seed)
+        if let out {
+            guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
+                throw ValidationError("cannot write \(out)")
+            }
+            defer { try? handle.close() }
+            try network.write { handle.write(Data($0.utf8)) }
+        } else {
+            try network.write { StandardOutput.write($0) }
+        }
+    }
+}
+
+struct Export: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the whole store to standard output.",
+        discussion: "N-Quads keeps every member in its named graph. --canonical sorts the lines and drops duplicates, so equal stores give byte-identical output.")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "nquads (default) or ntriples.") var format: String = "nquads"
+    @Flag(help: "Sorted, duplicate-free N-Quads lines.") var canonical = false
+
+    func validate() throws {
+        guard let s = RDFSyntax(name: format), s == .nquads || s == .ntriples else {
+            throw ValidationError("--format must be nquads or ntriples")
+        }
+    }
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "export")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        let withGraphs = RDFSyntax(name: format) == .nquads
+        var lines: [String] = []
+        var chunk = ""
+        try db.transaction {
+            try db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try QuadStore.forEachQuad(on: db) { quad in
+                var line = ""
+                NTriples.append(withGraphs ? quad : Quad(quad.triple, graph: nil), to: &line)
+                if canonical { lines.append(line); return }
+                chunk += line
+                if chunk.utf8.count > 1 << 16 { StandardOutput.write(chunk); chunk = "" }
+            }
+        }
+        if canonical {
+            lines.sort()
+            var previous: String?
+            for line in lines where line != previous {
+                chunk += line
+                previous = line
+                if chunk.utf8.count > 1 << 16 { StandardOutput.write(chunk); chunk = "" }
+            }
+        }
+        StandardOutput.write(chunk)
+    }
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate a synthetic data set, ingest it, treat it and serve it (the README's `make demo`).")
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
+    @Option(help: "Port to listen on.") var port: Int = 8080
+    @Option(help: "Number of cameras.") var cameras: Int = 12
+    @Option(help: "Number of vehicles.") var vehicles: Int = 3000
+    @Option(help: "Number of local days.") var days: Int = 3
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "demo")
+        defer { runtime.shutdown() }
+        let file = runtime.configuration.dataDirectory.appendingPathComponent("demo-detections.csv")
+        let network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: "2026-10-24", seed: 2026)
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: file.path) else { throw ValidationError("cannot write \(file.path)") }
+        try network.write { handle.write(Data($0.utf8)) }
+        try handle.close()
+        let db = try runtime.connect()
+        let summary = try Ingestor(logger: runtime.logger).ingest(path: file.path, on: db) { _, _ in }
+        let server = Server(runtime: runtime, host: host, port: port)
+        let treated = try VehicleCountTreatment(iris: server.iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
+                                                logger: runtime.logger).run(on: db)
+        let base = server.iris.base
+        StandardOutput.write("""
+
+            Kruispunt demo: \(summary.accepted) detections ingested (\(summary.duplicates) already there), \(treated.observations) observations published.
+              Dashboard (nl):        \(base)/
+              Event stream (LDES):   \(base)/streams/vehicle-counts
+              Shape (SHACL):         \(base)/shapes/vehicle-count
+              Health:                \(base)/health/ready
+            Press Ctrl-C to stop.
+
+            """)
+        SignalGuard.release()
+        try await server.run()
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import KruispuntServer
+import Logging
+
+/// Options every command accepts (before or after the command name).
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Folder for the embedded PostgreSQL cluster and local state (env KRUISPUNT_DATA_DIR).", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Use this PostgreSQL server instead of the embedded cluster (env KRUISPUNT_DATABASE_URL).", valueName: "url"))
+    var databaseURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("Base of every IRI and link, e.g. https://kruispunt.vlaanderen.be (env KRUISPUNT_BASE_URL; default http://HOST:PORT).", valueName: "url"))
+    var baseURL: String?
+
+    @Option(name: .long, help: ArgumentHelp("Small-count threshold k: counts 1..k-1 are suppressed (env KRUISPUNT_MIN_COUNT; default 10; 1 disables).", valueName: "k"))
+    var minCount: Int?
+
+    @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error (env KRUISPUNT_LOG_LEVEL; default info).", valueName: "level"))
+    var logLevel: String?
+
+    /// The option names that take a value, for moving them behind the command name.
+    static let names = ["--data-dir", "--database-url", "--base-url", "--min-count", "--log-level"]
+
+    func configuration() throws -> Configuration {
+        try Configuration(dataDirectory: dataDir, databaseURL: databaseURL, baseURL: baseURL,
+                          minimumCount: minCount, logLevel: logLevel)
+    }
+
+    /// Sets up logging (to standard error, so standard output stays clean for data) and opens the
+    /// database. The embedded cluster is stopped on SIGINT/SIGTERM too.
+    func runtime(label: String) throws -> Runtime {
+        let configuration = try configuration()
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "kruispunt.\(label)")
+        let runtime = try Runtime(configuration: configuration, logger: logger)
+        SignalGuard.install(runtime)
+        return runtime
+    }
+}
+
+/// Stops the embedded cluster when a one-shot command is interrupted.
+enum SignalGuard {
+    nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+
+    static func install(_ runtime: Runtime) {
+        for sig in [SIGINT, SIGTERM] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                runtime.logger.notice("interrupted: stopping")
+                runtime.shutdown()
+                exit(128 + sig)
+            }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Gives the signals back to the server's own graceful shutdown.
+    static func release() {
+        for s in sources { s.cancel() }
+        sources.removeAll()
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
+
+/// Writes to standard output without Foundation's shared `stdout` global.
+enum StandardOutput {
+    private static let handle = FileHandle(fileDescriptor: 1, closeOnDealloc: false)
+    static func write(_ text: String) {
+        handle.write(Data(text.utf8))
+    }
+}

@@ -1,0 +1,82 @@
+import KruispuntANPR
+import Testing
+
+@Suite struct DetectionCSVReaderTests {
+    let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type"
+
+    func read(_ line: String, header: String? = nil) throws -> DetectionCSVReader.LineResult {
+        let reader = try DetectionCSVReader(header: header ?? self.header)
+        var copy = line
+        return copy.withUTF8 { buf in reader.read(line: buf, number: 7) }
+    }
+
+    @Test func acceptsACanonicalLine() throws {
+        guard case .detection(let d) = try read("MEC-01,BO-1,2026-10-24T05:01:25.610+02:00,51.0279,4.4803,abc123,be,48,Personenwagen") else {
+            Issue.record("rejected"); return
+        }
+        #expect(d.cameraID == "MEC-01")
+        #expect(d.epochMillis == 1_792_810_885_610)
+        #expect(d.offsetMinutes == 120)
+        #expect(d.nationality == "BE")
+        #expect(d.vehicleType == "personenwagen")
+        #expect(d.speedKmh == 48)
+    }
+
+    @Test func semicolonsQuotesAndColumnOrder() throws {
+        let h = "plate_hash;camera_id;timestamp;backoffice_id;latitude;longitude;nationality;speed_kmh;vehicle_type"
+        guard case .detection(let d) = try read("\"a;b\";\"MEC-\"\"2\"\"\";2026-10-24T03:01:25Z;BO;51;4;NL;;bus", header: h) else {
+            Issue.record("rejected"); return
+        }
+        #expect(d.cameraID == "MEC-\"2\"")
+        #expect(d.epochMillis == 1_792_810_885_000)
+        #expect(d.speedKmh == nil)
+    }
+
+    @Test(arguments: [
+        ("MEC-01,BO,2026-13-45T99:00:00Z,51,4,p,BE,50,x", "not ISO 8601"),
+        ("MEC-01,BO,2026-10-24T05:01:25,51,4,p,BE,50,x", "has no offset"),
+        ("MEC-01,BO,2026-10-24T05:01:25Z,123.0,4,p,BE,50,x", "latitude"),
+        ("MEC-01,BO,2026-10-24T05:01:25Z,51,400,p,BE,50,x", "longitude"),
+        (",BO,2026-10-24T05:01:25Z,51,4,p,BE,50,x", "camera_id is empty"),
+        ("MEC-01,BO,2026-10-24T05:01:25Z,51,4,,BE,50,x", "plate_hash is empty"),
+        ("MEC-01,BO,2026-10-24T05:01:25Z,51,4,p,BE,fast,x", "speed_kmh"),
+        ("short,line", "expected 9 fields, found 2"),
+        ("MEC-01,\"BO,2026-10-24T05:01:25Z,51,4,p,BE,50,x", "unbalanced quotes"),
+    ])
+    func rejectsWithAReason(_ line: String, _ reason: String) throws {
+        guard case .rejected(let r) = try read(line) else { Issue.record("accepted \(line)"); return }
+        #expect(r.lineNumber == 7)
+        #expect(r.reason.contains(reason), "\(r.reason)")
+    }
+
+    @Test func headerWithoutRequiredColumnsIsAnError() {
+        #expect(throws: IngestError.self) { try DetectionCSVReader(header: "camera_id,timestamp") }
+    }
+
+    @Test func duplicatesShareAFingerprintOtherDetectionsDoNot() throws {
+        guard case .detection(let a) = try read("MEC-01,BO,2026-10-24T05:01:25.610+02:00,51,4,p1,BE,50,x"),
+              case .detection(let b) = try read("MEC-01,BO-9,2026-10-24T03:01:25.610Z,51.1,4.1,p1,BE,51,y"),
+              case .detection(let c) = try read("MEC-02,BO,2026-10-24T05:01:25.610+02:00,51,4,p1,BE,50,x") else {
+            Issue.record("rejected"); return
+        }
+        #expect(a.fingerprint == b.fingerprint)   // same camera, instant and plate
+        #expect(a.fingerprint != c.fingerprint)   // another camera: not linkable through the fingerprint
+    }
+
+    @Test func generatorIsDeterministic() throws {
+        func generate() throws -> String {
+            var out = ""
+            try SyntheticNetwork(cameras: 4, vehicles: 30, days: 1, startDay: "2026-10-25", seed: 3).write { out += $0 }
+            return out
+        }
+        let a = try generate(), b = try generate()
+        #expect(a == b)
+        let reader = try DetectionCSVReader(header: header)
+        var lines = a.split(separator: "\n").dropFirst().map(String.init)
+        #expect(lines.count > 30)
+        for i in lines.indices {
+            let result = lines[i].withUTF8 { reader.read(line: $0, number: i + 2) }
+            guard case .detection = result else { Issue.record("generated line rejected: \(lines[i])"); return }
+        }
+    }
+}

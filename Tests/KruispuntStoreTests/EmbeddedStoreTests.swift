@@ -1,0 +1,100 @@
+import Foundation
+import KruispuntANPR
+import KruispuntRDF
+import KruispuntStore
+import KruispuntTreatment
+import Logging
+import Testing
+
+/// Integration tests against a real PostgreSQL: each test starts its own embedded cluster.
+@Suite(.serialized) struct EmbeddedStoreTests {
+    static let logger = Logger(label: "test")
+
+    /// Runs `body` with a fresh cluster (migrations applied) and stops the cluster afterwards.
+    func withCluster(_ body: (Connection, URL) throws -> Void) throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-test-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Self.logger)
+        try cluster.start()
+        defer { cluster.stop() }
+        let db = try Connection(conninfo: cluster.conninfo)
+        #expect(try Migrations.apply(on: db) == Migrations.all.map(\.version))
+        #expect(try Migrations.apply(on: db).isEmpty)
+        try body(db, dir)
+    }
+
+    @Test func quadStoreDictionaryAndGraphs() throws {
+        try withCluster { db, _ in
+            let g = Term.iri("http://ex.org/g")
+            let triples = [
+                Triple(.iri("http://ex.org/s"), .iri(SOSA.hasSimpleResult), .integer(42)),
+                Triple(.iri("http://ex.org/s"), .iri(SOSA.resultTime), .typed("2026-10-24T05:00:00+02:00", XSD.dateTimeStamp)),
+                Triple(.iri("http://ex.org/s"), .iri(RDFS.label), .lang("tab\tand \\ newline\n", "nl")),
+            ]
+            try db.transaction { try QuadStore.replaceGraphs([g: triples], on: db) }
+            let ids1 = try db.transaction { try QuadStore.intern(triples.map(\.object), on: db) }
+            let ids2 = try db.transaction { try QuadStore.intern(triples.map(\.object), on: db) }
+            #expect(ids1 == ids2)
+            // Typed values are kept for range scans.
+            let typed = try db.query("SELECT num::text, ts = '2026-10-24T03:00:00Z'::timestamptz FROM terms WHERE num IS NOT NULL OR ts IS NOT NULL ORDER BY id")
+            #expect(typed.count == 2)
+            #expect(typed.contains { $0[0] == "42" })
+            #expect(typed.contains { $0[1] == "t" })
+            // Round trip through the dictionary, escapes included.
+            let gid = try #require(try QuadStore.lookup([g], on: db)[g])
+            let back = try QuadStore.quads(inGraphIDs: [gid], on: db)
+            #expect(Set(back.map(\.triple)) == Set(triples))
+            #expect(back.allSatisfy { $0.graph == g })
+            // Replacing a graph drops its old content.
+            try db.transaction { try QuadStore.replaceGraphs([g: Array(triples.prefix(1))], on: db) }
+            #expect(try QuadStore.count(on: db) == 1)
+        }
+    }
+
+    @Test func ingestAndTreatAreExactlyOnceAndVersionLateData() throws {
+        try withCluster { db, dir in
+            let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
+            var lines = ""
+            // 12 vehicles at MEC-01 between 08:00 and 09:00 local on 2026-10-24, 3 at MEC-02.
+            for i in 0..<12 { lines += "MEC-01,BO,2026-10-24T08:\(10 + i):00.000+02:00,51.02,4.48,p\(i),BE,50,personenwagen\n" }
+            for i in 0..<3 { lines += "MEC-02,BO,2026-10-24T06:\(10 + i):00.000Z,51.03,4.49,q\(i),BE,50,bus\n" }
+            lines += "MEC-01,BO,2026-10-24T08:10:00.000+02:00,51.02,4.48,p0,BE,50,personenwagen\n"   // duplicate
+            lines += "MEC-01,BO,not-a-time,51.02,4.48,p0,BE,50,personenwagen\n"                     // quarantined
+            let file = dir.appendingPathComponent("a.csv")
+            try (header + lines).write(to: file, atomically: true, encoding: .utf8)
+            var rejected: [RejectedLine] = []
+            let ingestor = Ingestor(logger: Self.logger)
+            let s1 = try ingestor.ingest(path: file.path, on: db) { rejected.append($1) }
+            #expect(s1 == { var s = IngestSummary(); s.lines = 17; s.accepted = 15; s.duplicates = 1; s.quarantined = 1; return s }())
+            #expect(rejected.map(\.lineNumber) == [18])
+            let s2 = try ingestor.ingest(path: file.path, on: db) { _, _ in }
+            #expect(s2.accepted == 0 && s2.duplicates == 16)
+
+            let iris = IRIScheme(base: "https://kp.example")
+            let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: 10), logger: Self.logger)
+            let r1 = try treatment.run(on: db)
+            #expect(r1.detections == 15)
+            #expect(r1.observations == 4)         // 2 cameras x (hour + day)
+            #expect(r1.suppressed == 2)           // MEC-02's 3 vehicles
+            #expect(try treatment.run(on: db).detections == 0)   // nothing treated twice
+            #expect(try StreamMemberIndex.count(stream: "vehicle-counts", on: db) == 4)
+
+            // A late detection re-opens its hour and day: new versions with the new count.
+            let late = dir.appendingPathComponent("late.csv")
+            try (header + "MEC-01,BO,2026-10-24T08:59:59.999+02:00,51.02,4.48,late,BE,50,bus\n").write(to: late, atomically: true, encoding: .utf8)
+            _ = try ingestor.ingest(path: late.path, on: db) { _, _ in }
+            let r2 = try treatment.run(on: db)
+            #expect(r2.observations == 2)
+            let latest = try StreamMemberIndex.latestMemberIDs(stream: "vehicle-counts", on: db)
+            #expect(latest.count == 4)
+            let quads = try QuadStore.quads(inGraphIDs: latest, on: db)
+            let results = quads.filter { $0.predicate == .iri(SOSA.hasSimpleResult) }
+            #expect(results.count == 2)
+            #expect(results.allSatisfy { $0.object == .integer(13) })
+            #expect(results.allSatisfy { $0.subject.iriValue?.hasSuffix("/v2") == true })
+            // No plate hash anywhere in the store.
+            let leaked = try db.query("SELECT count(*) FROM terms WHERE lex ~ '(^|[^a-z])(p[0-9]+|late|q[0-9])($|[^a-z0-9])'")
+            #expect(leaked[0][0] == "0")
+        }
+    }
+}

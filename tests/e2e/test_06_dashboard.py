@@ -1,0 +1,112 @@
+"""Contract 6: the Dutch dashboard at / lists the daily count of every camera with data on the
+latest local day, equal to the CSV count or marked as suppressed below the threshold."""
+
+import dataclasses
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from conftest import MIN_COUNT, Http, InputCsv, Server, local_day, local_day_bounds
+
+
+@dataclasses.dataclass
+class CameraRow:
+    camera_id: str
+    text: str = ""
+    count_attribute: str | None = None
+    cell_seen: bool = False
+    suppressed: bool = False
+
+
+class DashboardParser(HTMLParser):
+    """Collects <html lang> and the rows <tr data-camera> with their <td data-count> cell."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.lang: str | None = None
+        self.rows: list[CameraRow] = []
+        self._row: CameraRow | None = None
+        self._in_count = False
+
+    def handle_starttag(self, tag, attrs):
+        attributes = dict(attrs)
+        if tag == "html":
+            self.lang = attributes.get("lang")
+        elif tag == "tr" and "data-camera" in attributes:
+            self._row = CameraRow(attributes["data-camera"] or "",
+                                  suppressed="data-suppressed" in attributes)
+            self.rows.append(self._row)
+        elif tag == "td" and self._row is not None and "data-count" in attributes:
+            self._row.cell_seen = True
+            self._row.count_attribute = attributes["data-count"]
+            self._row.suppressed |= "data-suppressed" in attributes
+            self._in_count = True
+
+    def handle_endtag(self, tag):
+        if tag == "td":
+            self._in_count = False
+        elif tag == "tr":
+            self._row, self._in_count = None, False
+
+    def handle_data(self, data):
+        if self._in_count and self._row is not None:
+            self._row.text += data
+
+
+def displayed_count(row: CameraRow) -> int:
+    """The integer a row shows (data-count="N" if given, otherwise the cell text)."""
+    if row.count_attribute and row.count_attribute.strip().isdigit():
+        return int(row.count_attribute)
+    digits = re.sub(r"[\s.\u00a0\u202f]", "", row.text)
+    assert digits.isdigit(), f"camera {row.camera_id}: count cell {row.text!r} is not an integer"
+    return int(digits)
+
+
+@pytest.fixture(scope="module")
+def dashboard(server: Server, http: Http):
+    assert server.running, "the server is no longer running"
+    response = http.get(f"{server.base_url}/", "text/html")
+    assert response.status_code == 200
+    parser = DashboardParser()
+    parser.feed(response.content.decode("utf-8"))
+    parser.close()
+    return response, parser
+
+
+def test_dashboard_is_dutch_utf8_html(dashboard):
+    response, parser = dashboard
+    content_type = [part.strip().lower().replace(" ", "")
+                    for part in response.headers.get("Content-Type", "").split(";")]
+    assert content_type[0] == "text/html"
+    assert "charset=utf-8" in content_type[1:], response.headers.get("Content-Type")
+    assert parser.lang == "nl"
+
+
+def test_dashboard_lists_the_latest_day_counts(dashboard, input_csv: InputCsv):
+    _, parser = dashboard
+    latest_day = max(local_day(d.instant) for d in input_csv.detections)
+    begin, end = local_day_bounds(latest_day)
+    expected: dict[str, int] = {}
+    for detection in input_csv.detections:
+        if begin <= detection.instant < end:
+            expected[detection.camera_id] = expected.get(detection.camera_id, 0) + 1
+
+    rows = {row.camera_id: row for row in parser.rows}
+    assert len(rows) == len(parser.rows), "a camera has several rows"
+    assert set(rows) == set(expected), \
+        f"cameras on {latest_day}: expected {sorted(expected)}, listed {sorted(rows)}"
+    problems = []
+    for camera, count in sorted(expected.items()):
+        row = rows[camera]
+        if not row.cell_seen:
+            problems.append(f"{camera}: no <td data-count> cell")
+        elif 0 < count < MIN_COUNT:
+            shown = re.findall(r"\d+", row.text)
+            if not row.suppressed or str(count) in shown or not re.search(
+                    rf"<\s*{MIN_COUNT}\b", row.text.replace("\u00a0", " ")):
+                problems.append(f"{camera}: count {count} must show '< {MIN_COUNT}' with "
+                                f"data-suppressed, shows {row.text!r} suppressed={row.suppressed}")
+        elif row.suppressed or displayed_count(row) != count:
+            problems.append(f"{camera}: expected {count}, shows {row.text!r} suppressed={row.suppressed}")
+    assert not problems, "\n".join(problems)
