@@ -1,4 +1,5 @@
 import KruispuntRDF
+import KruispuntStore
 
 /// One ANPR detection that passed validation. It holds no plate hash: only a per-detection
 /// fingerprint (camera, instant, plate hash) used to recognise duplicates.
@@ -14,12 +15,8 @@ public struct Detection: Sendable, Hashable {
     public var nationality: String
     public var speedKmh: Double?
     public var vehicleType: String
-    public var fingerprint: TermKeyLike
-}
-
-/// A 128-bit fingerprint, written as uuid text.
-public struct TermKeyLike: Hashable, Sendable {
-    public let uuid: String
+    /// Hash of (camera, instant, plate hash): equal for duplicates, unrelated across detections.
+    public var fingerprint: TermKey
 }
 
 /// The canonical detection CSV columns, in order.

@@ -1,3 +1,4 @@
+import Foundation
 import KruispuntRDF
 import KruispuntStore
 
@@ -48,51 +49,106 @@ public struct DetectionCSVReader: Sendable {
         while end > 0, line[end - 1] == 13 || line[end - 1] == 32 { end -= 1 }
         if end == 0 { return .blank }
         let bytes = UnsafeBufferPointer(rebasing: line[0..<end])
-        func reject(_ reason: String) -> LineResult {
-            .rejected(RejectedLine(lineNumber: number, reason: reason, raw: String(decoding: bytes, as: UTF8.self)))
+        if bytes.contains(34) { return readQuoted(bytes, number: number) }
+        // Fast path: field boundaries found on the bytes, no intermediate strings.
+        return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 64) { ranges in
+            var count = 0, start = 0
+            for i in 0..<bytes.count where bytes[i] == separator {
+                if count < 63 { ranges[count] = start..<i }
+                count += 1
+                start = i + 1
+            }
+            if count < 63 { ranges[count] = start..<bytes.count }
+            count += 1
+            guard count == fieldCount else {
+                return reject(bytes, number, "expected \(fieldCount) fields, found \(count)")
+            }
+            return validate(bytes, number: number) { column in
+                var r = ranges[positions[column]]
+                while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
+                while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
+                return UnsafeBufferPointer(rebasing: bytes[r])
+            }
         }
-        guard let fields = split(bytes) else { return reject("unbalanced quotes") }
-        guard fields.count == fieldCount else {
-            return reject("expected \(fieldCount) fields, found \(fields.count)")
-        }
-        func field(_ column: Int) -> Substring { fields[positions[column]] }
+    }
 
-        let camera = field(0).trimmingCharacters()
-        guard !camera.isEmpty else { return reject("camera_id is empty") }
-        guard camera.utf8.count <= 64, camera.utf8.allSatisfy({ $0 > 32 && $0 != 47 && $0 < 127 }) else {
-            return reject("camera_id must be 1 to 64 printable ASCII characters without spaces or '/'")
+    private func readQuoted(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) -> LineResult {
+        guard let fields = split(bytes) else { return reject(bytes, number, "unbalanced quotes") }
+        guard fields.count == fieldCount else {
+            return reject(bytes, number, "expected \(fieldCount) fields, found \(fields.count)")
         }
-        let stampText = field(2).trimmingCharacters()
-        guard let stamp = XSDDateTime(stampText) else {
-            return reject("timestamp \"\(stampText.prefix(40))\" is not ISO 8601 (YYYY-MM-DDThh:mm:ss.sss+hh:mm)")
+        // The unquoted, trimmed values side by side in one buffer.
+        var joined: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for p in positions {
+            let start = joined.count
+            joined.append(contentsOf: fields[p].trimmingCharacters().utf8)
+            ranges.append(start..<joined.count)
         }
-        guard stamp.hasOffset else { return reject("timestamp \"\(stampText)\" has no offset (Z or +hh:mm)") }
-        guard let latitude = Double(field(3).trimmingCharacters()), latitude.isFinite, (-90...90).contains(latitude) else {
-            return reject("latitude \"\(field(3).prefix(20))\" is not a number between -90 and 90")
+        return joined.withUnsafeBufferPointer { all in
+            validate(bytes, number: number) { UnsafeBufferPointer(rebasing: all[ranges[$0]]) }
         }
-        guard let longitude = Double(field(4).trimmingCharacters()), longitude.isFinite, (-180...180).contains(longitude) else {
-            return reject("longitude \"\(field(4).prefix(20))\" is not a number between -180 and 180")
+    }
+
+    private func reject(_ bytes: UnsafeBufferPointer<UInt8>, _ number: Int, _ reason: String) -> LineResult {
+        .rejected(RejectedLine(lineNumber: number, reason: reason, raw: String(decoding: bytes, as: UTF8.self)))
+    }
+
+    /// Checks the canonical fields; `field(i)` gives column i (in canonical order), trimmed.
+    private func validate(_ bytes: UnsafeBufferPointer<UInt8>, number: Int,
+                          field: (Int) -> UnsafeBufferPointer<UInt8>) -> LineResult {
+        func text(_ b: UnsafeBufferPointer<UInt8>, _ limit: Int = 40) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
         }
-        let plate = field(5).trimmingCharacters()
-        guard !plate.isEmpty else { return reject("plate_hash is empty") }
+        let camera = field(0)
+        guard !camera.isEmpty else { return reject(bytes, number, "camera_id is empty") }
+        guard camera.count <= 64, camera.allSatisfy({ $0 > 32 && $0 != 47 && $0 < 127 }) else {
+            return reject(bytes, number, "camera_id must be 1 to 64 printable ASCII characters without spaces or '/'")
+        }
+        let stampBytes = field(2)
+        guard let stamp = XSDDateTime.parse(stampBytes) else {
+            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" is not ISO 8601 (YYYY-MM-DDThh:mm:ss.sss+hh:mm)")
+        }
+        guard stamp.hasOffset else { return reject(bytes, number, "timestamp \"\(text(stampBytes))\" has no offset (Z or +hh:mm)") }
+        guard let latitude = DecimalParser.parse(field(3)), (-90...90).contains(latitude) else {
+            return reject(bytes, number, "latitude \"\(text(field(3), 20))\" is not a number between -90 and 90")
+        }
+        guard let longitude = DecimalParser.parse(field(4)), (-180...180).contains(longitude) else {
+            return reject(bytes, number, "longitude \"\(text(field(4), 20))\" is not a number between -180 and 180")
+        }
+        let plate = field(5)
+        guard !plate.isEmpty else { return reject(bytes, number, "plate_hash is empty") }
         var speed: Double?
-        let speedText = field(7).trimmingCharacters()
-        if !speedText.isEmpty {
-            guard let s = Double(speedText), s.isFinite, s >= 0, s <= 400 else {
-                return reject("speed_kmh \"\(speedText.prefix(20))\" is not a number between 0 and 400")
+        let speedBytes = field(7)
+        if !speedBytes.isEmpty {
+            guard let s = DecimalParser.parse(speedBytes), s >= 0, s <= 400 else {
+                return reject(bytes, number, "speed_kmh \"\(text(speedBytes, 20))\" is not a number between 0 and 400")
             }
             speed = s
         }
         // Per-detection fingerprint: identical detections share it, different detections of the
         // same vehicle do not (the instant and camera are part of it), so it links nothing.
-        let fingerprint = TermKey(bytes: Array("\(camera)\u{1F}\(stamp.epochMillis)\u{1F}\(plate)".utf8))
+        let fingerprint = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: camera.count + plate.count + 10) { buf in
+            var i = 0
+            for b in camera { buf[i] = b; i += 1 }
+            buf[i] = 0x1F; i += 1
+            var ms = UInt64(bitPattern: stamp.epochMillis)
+            for _ in 0..<8 { buf[i] = UInt8(truncatingIfNeeded: ms); ms >>= 8; i += 1 }
+            buf[i] = 0x1F; i += 1
+            for b in plate { buf[i] = b; i += 1 }
+            let hash = TermKey(buffer: UnsafeBufferPointer(rebasing: buf[0..<i]))
+            // Time first (48 bits of epoch ms, as in UUIDv7), then 80 bits of the hash: duplicates
+            // still collide, and chronological input appends to the unique index's right edge.
+            return TermKey(high: UInt64(bitPattern: stamp.epochMillis) << 16 | hash.high >> 48, low: hash.low)
+        }
         return .detection(Detection(
-            cameraID: camera, backofficeID: field(1).trimmingCharacters(),
+            cameraID: String(decoding: camera, as: UTF8.self),
+            backofficeID: String(decoding: field(1), as: UTF8.self),
             epochMillis: stamp.epochMillis, offsetMinutes: stamp.offsetMinutes,
             latitude: latitude, longitude: longitude,
-            nationality: field(6).trimmingCharacters().uppercased(), speedKmh: speed,
-            vehicleType: field(8).trimmingCharacters().lowercased(),
-            fingerprint: TermKeyLike(uuid: fingerprint.uuid)))
+            nationality: ASCII.string(field(6), upper: true), speedKmh: speed,
+            vehicleType: ASCII.string(field(8), upper: false),
+            fingerprint: fingerprint))
     }
 
     /// Splits a line on the separator, honouring double quotes; nil when quotes are unbalanced.
@@ -142,4 +198,48 @@ public struct IngestError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// Decimal numbers from bytes: `[+-]digits[.digits][e[+-]digits]`, correctly rounded for the
+/// usual coordinate and speed forms (at most 19 significant digits), nil otherwise.
+enum DecimalParser {
+    static let powers: [Double] = (0...22).map { pow(10, Double($0)) }
+
+    static func parse(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        var i = 0, negative = false
+        if i < b.count, b[i] == 45 || b[i] == 43 { negative = b[i] == 45; i += 1 }
+        var mantissa: UInt64 = 0, digits = 0, fraction = 0
+        while i < b.count, b[i] >= 48, b[i] <= 57 { mantissa = mantissa &* 10 &+ UInt64(b[i] - 48); digits += 1; i += 1 }
+        if i < b.count, b[i] == 46 {
+            i += 1
+            while i < b.count, b[i] >= 48, b[i] <= 57 { mantissa = mantissa &* 10 &+ UInt64(b[i] - 48); digits += 1; fraction += 1; i += 1 }
+        }
+        guard digits > 0, digits <= 19 else { return digits > 19 ? slow(b) : nil }
+        var exponent = 0
+        if i < b.count, b[i] == 101 || b[i] == 69 { return slow(b) }
+        guard i == b.count else { return nil }
+        exponent -= fraction
+        var value = Double(mantissa)
+        if mantissa >= 1 << 53 || -exponent > 22 { return slow(b) }
+        if exponent < 0 { value /= powers[-exponent] }
+        return negative ? -value : value
+    }
+
+    private static func slow(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard let v = Double(String(decoding: b, as: UTF8.self)), v.isFinite else { return nil }
+        return v
+    }
+}
+
+/// ASCII case folding straight into a String.
+enum ASCII {
+    static func string(_ b: UnsafeBufferPointer<UInt8>, upper: Bool) -> String {
+        String(unsafeUninitializedCapacity: b.count) { out in
+            for i in 0..<b.count {
+                let c = b[i]
+                out[i] = upper ? (c >= 97 && c <= 122 ? c - 32 : c) : (c >= 65 && c <= 90 ? c + 32 : c)
+            }
+            return b.count
+        }
+    }
 }

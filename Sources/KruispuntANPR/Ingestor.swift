@@ -63,11 +63,14 @@ public struct Ingestor: Sendable {
             var rejected: [RejectedLine] = []
             pending.reserveCapacity(batchSize)
             var number = 1
+            var cameras: [String: CameraSighting] = [:]
             while let line = lines.next() {
                 number += 1
                 switch reader.read(line: line, number: number) {
                 case .blank: continue
-                case .detection(let d): pending.append(d)
+                case .detection(let d):
+                    pending.append(d)
+                    cameras[d.cameraID, default: CameraSighting(d)].add(d)
                 case .rejected(let r):
                     rejected.append(r)
                     report(source, r)
@@ -86,17 +89,7 @@ public struct Ingestor: Sendable {
             try db.query("UPDATE ingest_batches SET lines = $2, accepted = $3, duplicates = $4, quarantined = $5 WHERE id = $1",
                          [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
                           String(summary.quarantined)])
-            try db.execute("""
-                INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen)
-                SELECT DISTINCT ON (camera_id) camera_id, latitude, longitude,
-                       min(observed_at) OVER w, max(observed_at) OVER w
-                FROM detections WHERE batch_id = \(batchID)
-                WINDOW w AS (PARTITION BY camera_id)
-                ORDER BY camera_id, observed_at
-                ON CONFLICT (camera_id) DO UPDATE SET
-                    first_seen = least(cameras.first_seen, excluded.first_seen),
-                    last_seen = greatest(cameras.last_seen, excluded.last_seen)
-                """)
+            try register(cameras, on: db)
             logger.info("ingested \(source)", metadata: [
                 "lines": "\(summary.lines)", "accepted": "\(summary.accepted)",
                 "duplicates": "\(summary.duplicates)", "quarantined": "\(summary.quarantined)"])
@@ -104,37 +97,64 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Copies detections into the load table and moves the new ones into `detections`.
+    /// Stages detections; returns how many were new. The common case (no duplicate in the batch)
+    /// is one COPY straight into `detections` under a savepoint; a batch that hits a duplicate is
+    /// rolled back to the savepoint and goes through a load table with `ON CONFLICT DO NOTHING`.
     private func load(_ detections: [Detection], batchID: String, on db: Connection) throws -> Int {
         if detections.isEmpty { return 0 }
-        try db.execute("TRUNCATE detection_load")
-        try db.copyIn("""
-            COPY detection_load (fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
-                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id) FROM STDIN
-            """) { send in
-            var chunk = ""
-            chunk.reserveCapacity(1 << 17)
-            for d in detections {
-                chunk += d.fingerprint.uuid; chunk += "\t"
-                CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
-                CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
-                chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
-                chunk += "\t\(d.offsetMinutes)\t\(d.latitude)\t\(d.longitude)\t"
-                CopyText.append(d.nationality, to: &chunk); chunk += "\t"
-                chunk += d.speedKmh.map { String($0) } ?? "\\N"; chunk += "\t"
-                CopyText.append(d.vehicleType, to: &chunk); chunk += "\t"
-                chunk += batchID; chunk += "\n"
-                if chunk.utf8.count > 120_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
-            }
-            if !chunk.isEmpty { try send(chunk) }
+        let columns = "fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id"
+        try db.execute("SAVEPOINT staging_batch")
+        do {
+            try db.copyIn("COPY detections (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
+            try db.execute("RELEASE SAVEPOINT staging_batch")
+            return detections.count
+        } catch let error as StoreError where error.message.contains("duplicate key") {
+            try db.execute("ROLLBACK TO SAVEPOINT staging_batch; RELEASE SAVEPOINT staging_batch; TRUNCATE detection_load")
         }
+        try db.copyIn("COPY detection_load (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
         return try db.update("""
-            INSERT INTO detections (fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
-                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id)
-            SELECT fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes,
-                latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id
-            FROM detection_load ON CONFLICT (fingerprint) DO NOTHING
+            INSERT INTO detections (\(columns)) SELECT \(columns) FROM detection_load
+            ON CONFLICT (fingerprint) DO NOTHING
             """)
+    }
+
+    /// COPY text rows for detections, sent in chunks of about 128 kB.
+    private func encode(_ detections: [Detection], batchID: String, _ send: (String) throws -> Void) throws {
+        var chunk = ""
+        chunk.reserveCapacity(1 << 17)
+        for d in detections {
+            chunk += d.fingerprint.uuid; chunk += "\t"
+            CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
+            CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
+            chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
+            chunk += "\t\(d.offsetMinutes)\t\(d.latitude)\t\(d.longitude)\t"
+            CopyText.append(d.nationality, to: &chunk); chunk += "\t"
+            chunk += d.speedKmh.map { String($0) } ?? "\\N"; chunk += "\t"
+            CopyText.append(d.vehicleType, to: &chunk); chunk += "\t"
+            chunk += batchID; chunk += "\n"
+            if chunk.utf8.count > 120_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
+        }
+        if !chunk.isEmpty { try send(chunk) }
+    }
+
+    /// Adds new cameras to the registry and widens the seen period of known ones.
+    private func register(_ cameras: [String: CameraSighting], on db: Connection) throws {
+        if cameras.isEmpty { return }
+        let list = cameras.sorted { $0.key < $1.key }
+        func array(_ values: [String]) -> String {
+            "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+                .joined(separator: ",") + "}"
+        }
+        func instant(_ ms: Int64) -> String { XSDDateTime.format(epochMillis: ms, offsetMinutes: 0, zulu: true) }
+        try db.query("""
+            INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen)
+            SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::timestamptz[], $5::timestamptz[])
+            ON CONFLICT (camera_id) DO UPDATE SET
+                first_seen = least(cameras.first_seen, excluded.first_seen),
+                last_seen = greatest(cameras.last_seen, excluded.last_seen)
+            """, [array(list.map(\.key)), array(list.map { String($0.value.latitude) }),
+                  array(list.map { String($0.value.longitude) }), array(list.map { instant($0.value.first) }),
+                  array(list.map { instant($0.value.last) })])
     }
 
     private func quarantine(_ lines: [RejectedLine], batchID: String, on db: Connection) throws {
@@ -167,5 +187,25 @@ final class LineSource {
         var len = n
         if len > 0, buffer[len - 1] == 10 { len -= 1 }
         return buffer.withMemoryRebound(to: UInt8.self, capacity: max(len, 1)) { UnsafeBufferPointer(start: $0, count: len) }
+    }
+}
+
+/// Where and when a camera was seen in one source (its first detection's position).
+struct CameraSighting {
+    let latitude: Double
+    let longitude: Double
+    var first: Int64
+    var last: Int64
+
+    init(_ d: Detection) {
+        latitude = d.latitude
+        longitude = d.longitude
+        first = d.epochMillis
+        last = d.epochMillis
+    }
+
+    mutating func add(_ d: Detection) {
+        first = min(first, d.epochMillis)
+        last = max(last, d.epochMillis)
     }
 }

@@ -60,8 +60,10 @@ public struct SyntheticNetwork: Sendable {
                      "personenwagen", "bestelwagen", "bestelwagen", "vrachtwagen", "motorfiets", "bus"]
         let nationalities = ["BE"] * 18 + ["NL", "FR"]
         let cumulative = Self.hourProfile.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
-        var out = DetectionColumns.header.joined(separator: ",") + "\n"
+        try emit(DetectionColumns.header.joined(separator: ",") + "\n")
         for day in firstDay..<(firstDay + days) {
+            // A day's detections are written in chronological order, as exports are.
+            var rows: [(t: Int64, line: String)] = []
             let dayStart = BrusselsTime.dayStart(day)
             let dayLength = BrusselsTime.dayStart(day + 1) - dayStart
             for v in 0..<vehicleCount {
@@ -82,18 +84,24 @@ public struct SyntheticNetwork: Sendable {
                         let speed = type == "vrachtwagen" ? 30 + rng.unit() * 30 : 25 + rng.unit() * 45
                         let zulu = rng.next() % 5 == 0
                         let offset = zulu ? 0 : BrusselsTime.offsetMinutes(atEpochMillis: t)
-                        out += c.id + ",BO-" + String(1 + camera % 3) + ","
-                        out += XSDDateTime.format(epochMillis: t, offsetMinutes: offset, zulu: zulu, alwaysMillis: true)
-                        out += ",\(c.latitude),\(c.longitude),\(plates[v]),\(nationality),"
-                        out += String(Int(speed)) + "," + type + "\n"
+                        var line = c.id + ",BO-" + String(1 + camera % 3) + ","
+                        line += XSDDateTime.format(epochMillis: t, offsetMinutes: offset, zulu: zulu, alwaysMillis: true)
+                        line += ",\(c.latitude),\(c.longitude),\(plates[v]),\(nationality),"
+                        line += String(Int(speed)) + "," + type + "\n"
+                        rows.append((t, line))
                         camera = (camera + 1 + Int(rng.next() % 2)) % cams.count
                         t += 120_000 + Int64(rng.unit() * 600_000)
                     }
                 }
+            }
+            rows.sort { $0.t < $1.t }
+            var out = ""
+            for row in rows {
+                out += row.line
                 if out.utf8.count > 1 << 16 { try emit(out); out = "" }
             }
+            if !out.isEmpty { try emit(out) }
         }
-        if !out.isEmpty { try emit(out) }
     }
 }
 

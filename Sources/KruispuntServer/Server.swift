@@ -3,6 +3,8 @@ import Hummingbird
 import KruispuntRDF
 import KruispuntTreatment
 import Logging
+import ServiceLifecycle
+import Synchronization
 
 /// The Kruispunt HTTP server: dashboard, Linked Data and health endpoints, plus the continuous
 /// treatment. Stops gracefully on SIGINT/SIGTERM.
@@ -24,8 +26,8 @@ public struct Server: Sendable {
         IRIScheme(base: runtime.configuration.baseURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
     }
 
-    /// Serves until a shutdown signal arrives.
-    public func run(onReady: @escaping @Sendable () -> Void = {}) async throws {
+    /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).
+    public func run(shutdown: ShutdownTrigger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let router = Router()
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
@@ -35,9 +37,37 @@ public struct Server: Sendable {
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "Kruispunt"),
-            services: [TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval)],
             onServerRunning: { _ in onReady() },
             logger: runtime.logger)
-        try await app.runService()
+        let group = ServiceGroup(configuration: .init(
+            services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval)],
+            logger: runtime.logger))
+        guard shutdown.attach(group) else { return }
+        try await group.run()
+    }
+}
+
+/// Starts a graceful shutdown of a running server from outside (a signal handler). A request
+/// that arrives before the server runs makes it return at once.
+public final class ShutdownTrigger: Sendable {
+    private let state = Mutex<(group: ServiceGroup?, requested: Bool)>((nil, false))
+
+    public init() {}
+
+    /// Requests the shutdown.
+    public func fire() {
+        let group = state.withLock { s -> ServiceGroup? in
+            s.requested = true
+            return s.group
+        }
+        if let group { Task { await group.triggerGracefulShutdown() } }
+    }
+
+    /// Registers the running group; false when a shutdown was already requested.
+    func attach(_ group: ServiceGroup) -> Bool {
+        state.withLock { s in
+            s.group = group
+            return !s.requested
+        }
     }
 }

@@ -8,20 +8,36 @@ public struct TermKey: Hashable, Sendable {
 
     public init(_ term: Term) { self.init(bytes: Array(term.ntriples.utf8)) }
 
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
+    /// The key of raw bytes (no copy).
+    public init(buffer: UnsafeBufferPointer<UInt8>) {
+        (high, low) = Murmur3.hash128(buffer, seed: 0x4B50)
+    }
+
     public init(bytes: [UInt8]) {
         (high, low) = bytes.withUnsafeBufferPointer { Murmur3.hash128($0, seed: 0x4B50) }
     }
 
     /// The key as uuid text (8-4-4-4-12 lowercase hex).
     public var uuid: String {
-        let h = hex(high), l = hex(low)
-        let a = h.prefix(8), b = h.dropFirst(8).prefix(4), c = h.dropFirst(12)
-        return "\(a)-\(b)-\(c)-\(l.prefix(4))-\(l.dropFirst(4))"
-    }
-
-    private func hex(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
+        String(unsafeUninitializedCapacity: 36) { out in
+            let digits: StaticString = "0123456789abcdef"
+            var i = 0
+            func put(_ v: UInt64, _ nibbles: ClosedRange<Int>, dashesAfter: Set<Int>) {
+                for n in nibbles {
+                    out[i] = digits.utf8Start[Int((v >> UInt64(60 - 4 * n)) & 0xF)]
+                    i += 1
+                    if dashesAfter.contains(n) { out[i] = 45; i += 1 }
+                }
+            }
+            put(high, 0...15, dashesAfter: [7, 11, 15])
+            put(low, 0...15, dashesAfter: [3])
+            return 36
+        }
     }
 }
 

@@ -18,10 +18,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let runtime = try global.runtime(label: "serve")
         defer { runtime.shutdown() }
-        SignalGuard.release()
         let server = Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
         let base = server.iris.base
-        try await server.run {
+        let trigger = ShutdownTrigger()
+        SignalGuard.forward(to: trigger, logger: runtime.logger)
+        try await server.run(shutdown: trigger) {
             runtime.logger.notice("Kruispunt is ready: dashboard \(base)/ · event stream \(base)/streams/vehicle-counts")
         }
     }
@@ -197,7 +198,8 @@ struct Demo: AsyncParsableCommand {
             Press Ctrl-C to stop.
 
             """)
-        SignalGuard.release()
-        try await server.run()
+        let trigger = ShutdownTrigger()
+        SignalGuard.forward(to: trigger, logger: runtime.logger)
+        try await server.run(shutdown: trigger)
     }
 }

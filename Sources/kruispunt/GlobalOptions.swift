@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KruispuntServer
 import Logging
+import Synchronization
 
 /// Options every command accepts (before or after the command name).
 struct GlobalOptions: ParsableArguments {
@@ -45,30 +46,39 @@ struct GlobalOptions: ParsableArguments {
     }
 }
 
-/// Stops the embedded cluster when a one-shot command is interrupted.
+/// Handles SIGINT and SIGTERM for the whole life of the process (no window where the default
+/// action could kill it and leave the embedded cluster running). One-shot commands stop the
+/// cluster and exit; `serve` and `demo` switch to a graceful server shutdown.
 enum SignalGuard {
     nonisolated(unsafe) private static var sources: [any DispatchSourceSignal] = []
+    private static let handler = Mutex<(@Sendable (Int32) -> Void)?>(nil)
 
     static func install(_ runtime: Runtime) {
+        onSignal { sig in
+            runtime.logger.notice("interrupted: stopping")
+            runtime.shutdown()
+            exit(128 + sig)
+        }
         for sig in [SIGINT, SIGTERM] {
             signal(sig, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler {
-                runtime.logger.notice("interrupted: stopping")
-                runtime.shutdown()
-                exit(128 + sig)
-            }
+            source.setEventHandler { handler.withLock { $0 }?(sig) }
             source.resume()
             sources.append(source)
         }
     }
 
-    /// Gives the signals back to the server's own graceful shutdown.
-    static func release() {
-        for s in sources { s.cancel() }
-        sources.removeAll()
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
+    /// Replaces what a signal does.
+    static func onSignal(_ body: @escaping @Sendable (Int32) -> Void) {
+        handler.withLock { $0 = body }
+    }
+
+    /// Connects the signals to a graceful server shutdown.
+    static func forward(to trigger: ShutdownTrigger, logger: Logger) {
+        onSignal { sig in
+            logger.notice("signal \(sig): shutting down gracefully")
+            trigger.fire()
+        }
     }
 }
 
