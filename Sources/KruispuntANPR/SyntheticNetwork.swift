@@ -79,7 +79,9 @@ public struct SyntheticNetwork: Sendable {
                     t = min(t, dayStart + dayLength - 1)
                     var camera = Int(rng.next() % UInt64(cams.count))
                     let stops = 2 + Int(rng.next() % 3)
-                    for _ in 0..<stops {
+                    for _ in 0..<stops where t < dayStart + dayLength {
+                        // Trips end at midnight, so that every generated day is complete and no
+                        // day beyond the requested ones holds a handful of detections.
                         let c = cams[camera]
                         let speed = type == "vrachtwagen" ? 30 + rng.unit() * 30 : 25 + rng.unit() * 45
                         let zulu = rng.next() % 5 == 0

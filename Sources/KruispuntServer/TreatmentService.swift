@@ -18,7 +18,7 @@ struct TreatmentService: Service {
             } catch {
                 runtime.logger.error("treatment run failed: \(error)")
             }
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

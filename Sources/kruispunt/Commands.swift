@@ -32,9 +32,9 @@ struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Ingest detection files (canonical CSV, comma or semicolon separated; - reads standard input).",
         discussion: """
-            Valid lines are staged, duplicates (same camera, instant and plate hash) are dropped, and each
-            invalid line is reported on standard error as FILE:LINE: reason and kept in quarantine.
-            Each file is one transaction. The exit status is 0 when every file was read, even with
+            Valid lines are staged, duplicates (same camera, instant and plate hash) are dropped, and each \
+            invalid line is reported on standard error as FILE:LINE: reason and kept in quarantine. \
+            Each file is one transaction. The exit status is 0 when every file was read, even with \
             quarantined lines.
             """)
     @OptionGroup var global: GlobalOptions

@@ -8,9 +8,9 @@ struct Kruispunt: AsyncParsableCommand {
         commandName: "kruispunt",
         abstract: "Kruispunt: privacy-safe City of Things observations from pseudonymised ANPR detections.",
         discussion: """
-            Detections go in (ingest), the treatment turns them into anonymous hourly and daily counts,
-            and serve publishes them as Linked Data Event Streams and a Dutch dashboard. Without
-            --database-url every command starts a private PostgreSQL cluster in --data-dir and stops it
+            Detections go in (ingest), the treatment turns them into anonymous hourly and daily counts, \
+            and serve publishes them as Linked Data Event Streams and a Dutch dashboard. Without \
+            --database-url every command starts a private PostgreSQL cluster in --data-dir and stops it \
             on exit (a cluster already running for the same folder is reused).
             """,
         subcommands: [Serve.self, Ingest.self, Treat.self, Generate.self, Export.self, Demo.self])
