@@ -1,3 +1,5 @@
+import KruispuntRDF
+
 /// Europe/Brussels civil time: CET (+01:00) and CEST (+02:00) from the last Sunday of March
 /// 01:00 UTC to the last Sunday of October 01:00 UTC (EU Directive 2000/84/EC, in force since
 /// 1996). Offsets are whole hours, so local hours start exactly on UTC hours; local days last
@@ -38,37 +40,18 @@ public enum BrusselsTime {
 
     /// Writes an instant in local time with its offset, e.g. `2026-10-25T02:00:00+01:00`.
     public static func format(_ ms: Int64, alwaysMillis: Bool = false) -> String {
-        XSDDateTimeFormat.format(ms, offsetMinutes(atEpochMillis: ms), alwaysMillis)
+        XSDDateTime.format(epochMillis: ms, offsetMinutes: offsetMinutes(atEpochMillis: ms), alwaysMillis: alwaysMillis)
     }
 
     @usableFromInline
-    static func civilYear(_ days: Int) -> Int {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        return yoe + era * 400 + (mp >= 10 ? 1 : 0)
-    }
+    static func civilYear(_ days: Int) -> Int { XSDDateTime.civilFromDays(days).year }
 
     /// Day number of the last Sunday of a month.
     @usableFromInline
     static func lastSunday(year: Int, month: Int) -> Int {
-        let lastDay = daysFromCivil(year, month, 31)
+        let lastDay = XSDDateTime.daysFromCivil(year, month, 31)
         // 1970-01-01 was a Thursday: weekday 0 = Sunday => (days + 4) mod 7.
         let weekday = ((lastDay + 4) % 7 + 7) % 7
         return lastDay - weekday
-    }
-
-    @usableFromInline
-    static func daysFromCivil(_ year: Int, _ month: Int, _ day: Int) -> Int {
-        let y = month <= 2 ? year - 1 : year
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let mp = (month + 9) % 12
-        let doy = (153 * mp + 2) / 5 + day - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
     }
 }

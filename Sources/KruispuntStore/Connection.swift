@@ -99,11 +99,7 @@ public final class Connection: @unchecked Sendable {
                 }
             } catch { failure = error }
             PQputCopyEnd(conn, failure == nil ? nil : "aborted by the client")
-            var copyError: String?
-            while let result = PQgetResult(conn) {
-                if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
-                PQclear(result)
-            }
+            let copyError = drainResults()
             if let failure { throw failure }
             if let copyError { throw StoreError(copyError) }
         }
@@ -133,11 +129,7 @@ public final class Connection: @unchecked Sendable {
                 }
                 PQfreemem(buffer)
             }
-            var copyError: String?
-            while let result = PQgetResult(conn) {
-                if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
-                PQclear(result)
-            }
+            let copyError = drainResults()
             if let failure { throw failure }
             if let copyError { throw StoreError(copyError) }
         }
@@ -170,6 +162,16 @@ public final class Connection: @unchecked Sendable {
             throw StoreError(message)
         }
         return result
+    }
+
+    /// Reads the results that end a COPY; returns the first error.
+    private func drainResults() -> String? {
+        var copyError: String?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
+            PQclear(result)
+        }
+        return copyError
     }
 
     private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingWhitespace }
