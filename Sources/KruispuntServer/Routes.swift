@@ -51,6 +51,7 @@ struct Routes: Sendable {
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
         }
+        router.get("/id/**") { request, _ in try await resource(request) }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
     }
 
@@ -60,6 +61,24 @@ struct Routes: Sendable {
             throw HTTPError(.notFound, message: "Onbekende stream / unknown stream: \(name)")
         }
         return stream
+    }
+
+    /// Dereferences an IRI Kruispunt minted (a camera, an observation, a member version): its
+    /// description from the store; a stable observation IRI also lists its versions.
+    private func resource(_ request: Request) async throws -> Response {
+        let iri = iris.base + request.uri.path
+        let triples = try await runtime.pool.withConnection { db -> [Triple] in
+            let subject = Term.iri(iri)
+            var triples = try QuadStore.describe(subject, on: db).map(\.triple)
+            for version in try QuadStore.subjects(predicate: .iri(DCT.isVersionOf), object: subject, on: db) {
+                triples += try QuadStore.describe(version, on: db).map(\.triple)
+            }
+            return Array(Set(triples)).sorted { ($0.subject, $0.predicate, $0.object) < ($1.subject, $1.predicate, $1.object) }
+        }
+        guard !triples.isEmpty else {
+            throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
+        }
+        return try LinkedDataResponse.make(triples, request: request, baseIRI: iri, cacheSeconds: 60)
     }
 
     private func overview(_ request: Request) async throws -> Response {

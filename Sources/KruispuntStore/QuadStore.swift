@@ -103,6 +103,31 @@ public enum QuadStore {
         return try decodeQuads(where: "q.g = ANY('{\(ids.map(String.init).joined(separator: ","))}'::bigint[])", on: db)
     }
 
+    /// What the store says about a resource: the quads with it as subject and, recursively, those
+    /// of the blank nodes they point to (a concise bounded description). Empty when unknown.
+    public static func describe(_ subject: Term, on db: Connection) throws -> [Quad] {
+        guard let id = try lookup([subject], on: db)[subject] else { return [] }
+        return try decodeQuads(where: """
+            q.s IN (WITH RECURSIVE node(id) AS (
+                        SELECT \(id)::bigint
+                        UNION
+                        SELECT q2.o FROM quads q2 JOIN node ON q2.s = node.id
+                        JOIN terms b ON b.id = q2.o AND b.kind = 1)
+                    SELECT id FROM node)
+            """, on: db)
+    }
+
+    /// Subjects of quads with the given predicate and object (for example the versions of an
+    /// observation: `?member dct:isVersionOf <observation>`).
+    public static func subjects(predicate: Term, object: Term, on db: Connection) throws -> [Term] {
+        let ids = try lookup([predicate, object], on: db)
+        guard let p = ids[predicate], let o = ids[object] else { return [] }
+        return try db.query("""
+            SELECT DISTINCT t.kind, t.lex, t.datatype, t.lang FROM quads q JOIN terms t ON t.id = q.s
+            WHERE q.p = $1 AND q.o = $2 ORDER BY t.lex
+            """, [String(p), String(o)]).compactMap { decodeTerm($0, at: 0) }
+    }
+
     /// Streams every quad of the store (the default graph included) to `body`.
     public static func forEachQuad(on db: Connection, _ body: (Quad) throws -> Void) throws {
         try db.copyOut("COPY (\(decodeSQL(where: "true"))) TO STDOUT") { line in

@@ -1,0 +1,64 @@
+"""`kruispunt demo` (what `make demo` runs): generates, ingests and treats a data set, then serves
+the dashboard and the event stream; Ctrl-C (SIGINT) stops it and its embedded cluster."""
+
+import os
+import re
+import signal
+import subprocess
+import time
+
+import requests
+from rdflib import Graph, Namespace, URIRef
+
+from conftest import _allow_traversal, free_port, postmaster_pid
+
+LDES = Namespace("https://w3id.org/ldes#")
+TREE = Namespace("https://w3id.org/tree#")
+
+
+def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_factory):
+    parent = tmp_path_factory.mktemp("demo")
+    if os.geteuid() == 0:
+        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    data_dir = parent / "data"
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    process = subprocess.Popen(
+        [str(kruispunt_binary), "--data-dir", str(data_dir), "demo", "--port", str(port),
+         "--cameras", "5", "--vehicles", "600", "--days", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"{base}/health/ready", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None, process.stdout.read().decode()
+            time.sleep(0.3)
+        else:
+            raise AssertionError("the demo did not become ready within 90 s")
+
+        page = requests.get(f"{base}/", timeout=10)
+        assert page.status_code == 200
+        assert page.headers["Content-Type"].startswith("text/html")
+        assert '<html lang="nl">' in page.text
+        rows = re.findall(r'<tr data-camera="([^"]+)"', page.text)
+        assert rows == [f"MEC-0{i}" for i in range(1, 6)], rows
+        assert re.search(r'data-count="\d+"', page.text), "no published count on the demo page"
+
+        root = requests.get(f"{base}/streams/vehicle-counts", headers={"Accept": "text/turtle"}, timeout=10)
+        graph = Graph().parse(data=root.text, format="turtle", publicID=root.url)
+        stream = URIRef(f"{base}/streams/vehicle-counts")
+        assert (stream, None, LDES.EventStream) in graph
+        view = graph.value(stream, TREE.view)
+        first = Graph().parse(data=requests.get(str(view), timeout=10).text, format="turtle")
+        assert len(list(first.objects(stream, TREE.member))) == 100
+    finally:
+        process.send_signal(signal.SIGINT)
+        output = process.communicate(timeout=30)[0].decode()
+    assert process.returncode == 0, output[-3000:]
+    assert "Dashboard (nl)" in output and f"{base}/" in output, "the demo does not print its URLs"
+    assert not postmaster_pid(data_dir).exists(), "the demo left its cluster running"
