@@ -63,7 +63,7 @@ public struct EventStream: Sendable {
         for e in onPage { triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri))) }
         if entries.count > pageSize {
             let next = entries[pageSize]
-            let relation = Term.blank("r\(name.utf8.count)x\(number)")
+            let relation = Term.blank("relation\(number)")
             triples += [
                 Triple(pageTerm, .iri(TREE.relation), relation),
                 Triple(relation, .iri(RDF.type), .iri(TREE.GreaterThanOrEqualToRelation)),

@@ -2,16 +2,19 @@ import Dispatch
 import Synchronization
 
 /// A small pool of connections for concurrent callers (the HTTP server). libpq calls block, so
-/// they run on a dedicated dispatch queue, never on Swift's cooperative threads.
+/// they run on a dedicated dispatch queue, never on Swift's cooperative threads. At most `size`
+/// connections are open at once; further callers wait for one to be returned.
 public final class ConnectionPool: Sendable {
     private let conninfo: String
     private let idle = Mutex<[Connection]>([])
     private let queue = DispatchQueue(label: "kruispunt.db", attributes: .concurrent)
+    private let slots: DispatchSemaphore
     private let limit: Int
 
     public init(conninfo: String, size: Int = 8) {
         self.conninfo = conninfo
         self.limit = size
+        self.slots = DispatchSemaphore(value: size)
     }
 
     /// Runs `body` with a connection from the pool, off the cooperative thread pool.
@@ -25,6 +28,8 @@ public final class ConnectionPool: Sendable {
 
     /// Runs `body` with a connection from the pool on the calling thread.
     public func withConnectionBlocking<T>(_ body: (Connection) throws -> T) throws -> T {
+        slots.wait()
+        defer { slots.signal() }
         let connection = try idle.withLock { $0.popLast() } ?? Connection(conninfo: conninfo)
         do {
             let value = try body(connection)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 
 /// A private PostgreSQL cluster in a data folder Kruispunt owns, listening on a Unix socket only.
 ///
@@ -16,7 +17,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
     private let binDirectory: String
     private let runAsPostgres: Bool
     private let logger: Logger
-    private var startedHere = false
+    private let startedHere = Mutex(false)
 
     /// Prepares (but does not start) the cluster under `dataDirectory`/pg.
     public init(dataDirectory: URL, logger: Logger) throws {
@@ -66,7 +67,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 // The server inherits pg_ctl's output: send it to a file, never to a pipe we wait on.
                 try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-l", log, "-o", options, "-w", "-t", "60", "start"],
                         outputFile: log)
-                startedHere = true
+                startedHere.withLock { $0 = true }
                 logger.info("started the embedded PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
             } catch {
                 // Another process may have started it at the same moment.
@@ -78,8 +79,8 @@ public final class EmbeddedCluster: @unchecked Sendable {
 
     /// Stops the cluster if this process started it (fast shutdown: open transactions roll back).
     public func stop() {
-        guard startedHere else { return }
-        startedHere = false
+        // Exactly one caller stops it (a signal handler may race the normal exit).
+        guard startedHere.withLock({ started in defer { started = false }; return started }) else { return }
         do {
             try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"])
             logger.info("stopped the embedded PostgreSQL cluster")
@@ -89,7 +90,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
     }
 
     /// Whether this process started the cluster (and will stop it).
-    public var ownsServer: Bool { startedHere }
+    public var ownsServer: Bool { startedHere.withLock { $0 } }
 
     // MARK: - Private
 
