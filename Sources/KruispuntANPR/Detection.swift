@@ -10,11 +10,16 @@ public struct Detection: Sendable, Hashable {
     public var epochMillis: Int64
     /// The offset the source wrote the instant with, in minutes.
     public var offsetMinutes: Int
-    public var latitude: Double
-    public var longitude: Double
+    /// WGS84 position, when the line carries one (else the camera registry's position applies).
+    public var latitude: Double?
+    public var longitude: Double?
+    /// ISO 3166-1 alpha-2, or `unknown`.
     public var nationality: String
+    /// Speed in km/h when it is plausible (0 < s <= 250); nil when missing or discarded.
     public var speedKmh: Double?
-    public var vehicleType: String
+    /// True when a speed was given but lay outside 0 < s <= 250 (kept as missing).
+    public var speedDiscarded: Bool
+    public var vehicleClass: VehicleClass
     /// Hash of (camera, instant, plate hash): equal for duplicates, unrelated across detections.
     public var fingerprint: TermKey
 }

@@ -101,30 +101,38 @@ public struct DetectionCSVReader: Sendable {
             String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
         }
         let camera = field(0)
-        guard !camera.isEmpty else { return reject(bytes, number, "camera_id is empty") }
-        guard camera.count <= 64, camera.allSatisfy({ $0 > 32 && $0 != 47 && $0 < 127 }) else {
-            return reject(bytes, number, "camera_id must be 1 to 64 printable ASCII characters without spaces or '/'")
+        guard (1...13).contains(camera.count), camera.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
+            return reject(bytes, number, camera.isEmpty ? "camera_id is empty"
+                          : "camera_id \"\(text(camera, 20))\" is not 1 to 13 digits")
         }
         let stampBytes = field(2)
         guard let stamp = XSDDateTime.parse(stampBytes) else {
-            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" is not ISO 8601 (YYYY-MM-DDThh:mm:ss.sss+hh:mm)")
+            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" is not an ISO 8601 instant with seconds (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)")
         }
         guard stamp.hasOffset else { return reject(bytes, number, "timestamp \"\(text(stampBytes))\" has no offset (Z or +hh:mm)") }
-        guard let latitude = DecimalParser.parse(field(3)), (-90...90).contains(latitude) else {
-            return reject(bytes, number, "latitude \"\(text(field(3), 20))\" is not a number between -90 and 90")
-        }
-        guard let longitude = DecimalParser.parse(field(4)), (-180...180).contains(longitude) else {
-            return reject(bytes, number, "longitude \"\(text(field(4), 20))\" is not a number between -180 and 180")
+        let latBytes = field(3), lonBytes = field(4)
+        var latitude: Double?, longitude: Double?
+        if !latBytes.isEmpty || !lonBytes.isEmpty {
+            guard let lat = DecimalParser.parse(latBytes), (-90...90).contains(lat) else {
+                return reject(bytes, number, "latitude \"\(text(latBytes, 20))\" is not a number between -90 and 90")
+            }
+            guard let lon = DecimalParser.parse(lonBytes), (-180...180).contains(lon) else {
+                return reject(bytes, number, "longitude \"\(text(lonBytes, 20))\" is not a number between -180 and 180")
+            }
+            latitude = lat
+            longitude = lon
         }
         let plate = field(5)
         guard !plate.isEmpty else { return reject(bytes, number, "plate_hash is empty") }
         var speed: Double?
+        var speedDiscarded = false
         let speedBytes = field(7)
         if !speedBytes.isEmpty {
-            guard let s = DecimalParser.parse(speedBytes), s >= 0, s <= 400 else {
-                return reject(bytes, number, "speed_kmh \"\(text(speedBytes, 20))\" is not a number between 0 and 400")
+            guard let s = DecimalParser.parse(speedBytes) else {
+                return reject(bytes, number, "speed_kmh \"\(text(speedBytes, 20))\" is not a number")
             }
-            speed = s
+            // Implausible speeds are kept as missing; the detection itself is sound.
+            if s > 0 && s <= 250 { speed = s } else { speedDiscarded = true }
         }
         // Per-detection fingerprint: identical detections share it, different detections of the
         // same vehicle do not (the instant and camera are part of it), so it links nothing.
@@ -146,8 +154,9 @@ public struct DetectionCSVReader: Sendable {
             backofficeID: String(decoding: field(1), as: UTF8.self),
             epochMillis: stamp.epochMillis, offsetMinutes: stamp.offsetMinutes,
             latitude: latitude, longitude: longitude,
-            nationality: ASCII.string(field(6), upper: true), speedKmh: speed,
-            vehicleType: ASCII.string(field(8), upper: false),
+            nationality: Nationality.normalise(String(decoding: field(6), as: UTF8.self)),
+            speedKmh: speed, speedDiscarded: speedDiscarded,
+            vehicleClass: VehicleClass(normalising: String(decoding: field(8), as: UTF8.self)),
             fingerprint: fingerprint))
     }
 
@@ -228,18 +237,5 @@ enum DecimalParser {
     private static func slow(_ b: UnsafeBufferPointer<UInt8>) -> Double? {
         guard let v = Double(String(decoding: b, as: UTF8.self)), v.isFinite else { return nil }
         return v
-    }
-}
-
-/// ASCII case folding straight into a String.
-enum ASCII {
-    static func string(_ b: UnsafeBufferPointer<UInt8>, upper: Bool) -> String {
-        String(unsafeUninitializedCapacity: b.count) { out in
-            for i in 0..<b.count {
-                let c = b[i]
-                out[i] = upper ? (c >= 97 && c <= 122 ? c - 32 : c) : (c >= 65 && c <= 90 ? c + 32 : c)
-            }
-            return b.count
-        }
     }
 }

@@ -55,7 +55,7 @@ public struct Ingestor: Sendable {
             try db.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS detection_load (fingerprint uuid, camera_id text, backoffice_id text,
                     observed_at timestamptz, utc_offset_minutes smallint, latitude double precision,
-                    longitude double precision, nationality text, speed_kmh real, vehicle_type text,
+                    longitude double precision, nationality text, speed_kmh real, vehicle_class text,
                     batch_id bigint) ON COMMIT DROP
                 """)
             var summary = IngestSummary()
@@ -64,12 +64,14 @@ public struct Ingestor: Sendable {
             pending.reserveCapacity(batchSize)
             var number = 1
             var cameras: [String: CameraSighting] = [:]
+            var speedsDiscarded = 0
             while let line = lines.next() {
                 number += 1
                 switch reader.read(line: line, number: number) {
                 case .blank: continue
                 case .detection(let d):
                     pending.append(d)
+                    if d.speedDiscarded { speedsDiscarded += 1 }
                     cameras[d.cameraID, default: CameraSighting(d)].add(d)
                 case .rejected(let r):
                     rejected.append(r)
@@ -86,9 +88,11 @@ public struct Ingestor: Sendable {
             try quarantine(rejected, batchID: batchID, on: db)
             summary.quarantined = try Int(db.query("SELECT count(*) FROM quarantine WHERE batch_id = $1", [batchID])[0][0]!)!
             summary.duplicates = summary.lines - summary.accepted - summary.quarantined
-            try db.query("UPDATE ingest_batches SET lines = $2, accepted = $3, duplicates = $4, quarantined = $5 WHERE id = $1",
-                         [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
-                          String(summary.quarantined)])
+            try db.query("""
+                UPDATE ingest_batches SET lines = $2, accepted = $3, duplicates = $4, quarantined = $5,
+                    speeds_discarded = $6 WHERE id = $1
+                """, [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
+                      String(summary.quarantined), String(speedsDiscarded)])
             try register(cameras, on: db)
             logger.info("ingested \(source)", metadata: [
                 "lines": "\(summary.lines)", "accepted": "\(summary.accepted)",
@@ -102,7 +106,7 @@ public struct Ingestor: Sendable {
     /// rolled back to the savepoint and goes through a load table with `ON CONFLICT DO NOTHING`.
     private func load(_ detections: [Detection], batchID: String, on db: Connection) throws -> Int {
         if detections.isEmpty { return 0 }
-        let columns = "fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_type, batch_id"
+        let columns = "fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_class, batch_id"
         try db.execute("SAVEPOINT staging_batch")
         do {
             try db.copyIn("COPY detections (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
@@ -127,33 +131,40 @@ public struct Ingestor: Sendable {
             CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
             CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
             chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
-            chunk += "\t\(d.offsetMinutes)\t\(d.latitude)\t\(d.longitude)\t"
+            chunk += "\t\(d.offsetMinutes)\t"
+            chunk += d.latitude.map { String($0) } ?? "\\N"; chunk += "\t"
+            chunk += d.longitude.map { String($0) } ?? "\\N"; chunk += "\t"
             CopyText.append(d.nationality, to: &chunk); chunk += "\t"
             chunk += d.speedKmh.map { String($0) } ?? "\\N"; chunk += "\t"
-            CopyText.append(d.vehicleType, to: &chunk); chunk += "\t"
+            chunk += d.vehicleClass.rawValue; chunk += "\t"
             chunk += batchID; chunk += "\n"
             if chunk.utf8.count > 120_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
         }
         if !chunk.isEmpty { try send(chunk) }
     }
 
-    /// Adds new cameras to the registry and widens the seen period of known ones.
+    /// Adds cameras seen for the first time to the registry (flagged for review) and widens the
+    /// seen period of known ones. A registered camera keeps its registry position.
     private func register(_ cameras: [String: CameraSighting], on db: Connection) throws {
         if cameras.isEmpty { return }
         let list = cameras.sorted { $0.key < $1.key }
-        func array(_ values: [String]) -> String {
-            "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-                .joined(separator: ",") + "}"
+        func array(_ values: [String?]) -> String {
+            "{" + values.map { v in v.map { "\"" + $0 + "\"" } ?? "NULL" }.joined(separator: ",") + "}"
         }
         func instant(_ ms: Int64) -> String { XSDDateTime.format(epochMillis: ms, offsetMinutes: 0, zulu: true) }
+        // Camera ids are digits (validated), so they need no quoting inside the array literal.
         try db.query("""
-            INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen)
-            SELECT * FROM unnest($1::text[], $2::float8[], $3::float8[], $4::timestamptz[], $5::timestamptz[])
+            INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen, source, needs_review)
+            SELECT id, lat, lon, first, last, 'detection', true
+            FROM unnest($1::text[], $2::float8[], $3::float8[], $4::timestamptz[], $5::timestamptz[])
+                AS u(id, lat, lon, first, last)
             ON CONFLICT (camera_id) DO UPDATE SET
+                latitude = coalesce(cameras.latitude, excluded.latitude),
+                longitude = coalesce(cameras.longitude, excluded.longitude),
                 first_seen = least(cameras.first_seen, excluded.first_seen),
                 last_seen = greatest(cameras.last_seen, excluded.last_seen)
-            """, [array(list.map(\.key)), array(list.map { String($0.value.latitude) }),
-                  array(list.map { String($0.value.longitude) }), array(list.map { instant($0.value.first) }),
+            """, [array(list.map(\.key)), array(list.map { $0.value.latitude.map { String($0) } }),
+                  array(list.map { $0.value.longitude.map { String($0) } }), array(list.map { instant($0.value.first) }),
                   array(list.map { instant($0.value.last) })])
     }
 
@@ -192,8 +203,8 @@ final class LineSource {
 
 /// Where and when a camera was seen in one source (its first detection's position).
 struct CameraSighting {
-    let latitude: Double
-    let longitude: Double
+    var latitude: Double?
+    var longitude: Double?
     var first: Int64
     var last: Int64
 
@@ -205,6 +216,7 @@ struct CameraSighting {
     }
 
     mutating func add(_ d: Detection) {
+        if latitude == nil, let lat = d.latitude, let lon = d.longitude { latitude = lat; longitude = lon }
         first = min(first, d.epochMillis)
         last = max(last, d.epochMillis)
     }

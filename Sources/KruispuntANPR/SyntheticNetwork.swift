@@ -38,7 +38,7 @@ public struct SyntheticNetwork: Sendable {
         (0..<cameraCount).map { i in
             let angle = Double(i) / Double(cameraCount) * 2 * Double.pi
             let r = 0.012 + 0.004 * Double(i % 3)
-            return Camera(id: "MEC-\(i + 1 < 10 ? "0" : "")\(i + 1)",
+            return Camera(id: String(31_001 + i),
                           latitude: ((centre.latitude + r * sin(angle)) * 1e6).rounded() / 1e6,
                           longitude: ((centre.longitude + 1.6 * r * cos(angle)) * 1e6).rounded() / 1e6)
         }
@@ -58,7 +58,8 @@ public struct SyntheticNetwork: Sendable {
         let plates = (0..<vehicleCount).map { _ in rng.hex(64) }
         let types = ["personenwagen", "personenwagen", "personenwagen", "personenwagen", "personenwagen",
                      "personenwagen", "bestelwagen", "bestelwagen", "vrachtwagen", "motorfiets", "bus"]
-        let nationalities = ["BE"] * 18 + ["NL", "FR"]
+        // Mostly Belgian, written the ways exports write it (alpha-2, alpha-3, distinguishing sign).
+        let nationalities = ["BE"] * 12 + ["B"] * 3 + ["BEL"] * 3 + ["NL", "F", "D", "GB"]
         let cumulative = Self.hourProfile.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
         try emit(DetectionColumns.header.joined(separator: ",") + "\n")
         for day in firstDay..<(firstDay + days) {

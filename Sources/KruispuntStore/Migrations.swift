@@ -43,7 +43,8 @@ public enum Migrations {
                 lines integer NOT NULL DEFAULT 0,
                 accepted integer NOT NULL DEFAULT 0,
                 duplicates integer NOT NULL DEFAULT 0,
-                quarantined integer NOT NULL DEFAULT 0
+                quarantined integer NOT NULL DEFAULT 0,
+                speeds_discarded integer NOT NULL DEFAULT 0   -- speeds outside 0 < s <= 250, kept as missing
             );
             CREATE TABLE detections (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -52,11 +53,11 @@ public enum Migrations {
                 backoffice_id text,
                 observed_at timestamptz NOT NULL,
                 utc_offset_minutes smallint NOT NULL,
-                latitude double precision NOT NULL,
-                longitude double precision NOT NULL,
-                nationality text,
-                speed_kmh real,
-                vehicle_type text,
+                latitude double precision,        -- null: the camera registry's position applies
+                longitude double precision,
+                nationality text NOT NULL,        -- ISO 3166-1 alpha-2 or 'unknown'
+                speed_kmh real,                   -- null when missing or implausible
+                vehicle_class text NOT NULL,      -- car, light_truck, heavy_truck, bus, motorcycle, unknown
                 batch_id bigint NOT NULL      -- ingest_batches.id; no foreign key: a per-row check halves COPY speed
             );
             -- Lines that failed validation, with the reason, kept for inspection (same retention).
@@ -67,13 +68,19 @@ public enum Migrations {
                 reason text NOT NULL,
                 raw text NOT NULL
             );
-            -- Camera registry, learned from detections.
+            -- Camera registry: imported (cameras.csv) or learned from detections (then flagged for review).
             CREATE TABLE cameras (
                 camera_id text PRIMARY KEY,
-                latitude double precision NOT NULL,
-                longitude double precision NOT NULL,
-                first_seen timestamptz NOT NULL,
-                last_seen timestamptz NOT NULL
+                backoffice_id text,
+                name text,
+                municipality text,
+                latitude double precision,
+                longitude double precision,
+                bearing double precision,
+                source text NOT NULL DEFAULT 'detection',     -- 'registry' or 'detection'
+                needs_review boolean NOT NULL DEFAULT false,
+                first_seen timestamptz,
+                last_seen timestamptz
             );
             """),
         Migration(version: 3, name: "treatment state", sql: """

@@ -66,18 +66,23 @@ public struct CountObservationMapping: Sendable {
         return t
     }
 
-    /// A camera's description: a sosa:Sensor with its identifier and WGS84 location.
-    public func cameraTriples(id: String, latitude: Double, longitude: Double) -> [Triple] {
+    /// A camera's description: a sosa:Sensor with its identifier, name and WGS84 location (when known).
+    public func cameraTriples(id: String, name: String? = nil, latitude: Double?, longitude: Double?) -> [Triple] {
         let camera = Term.iri(iris.camera(id))
-        let geometry = Term.blank("g" + String(TermKey(camera).uuid.replacingAll("-", "").prefix(20)))
-        return [
+        var triples = [
             Triple(camera, .iri(RDF.type), .iri(SOSA.Sensor)),
             Triple(camera, .iri(DCT.identifier), .string(id)),
-            Triple(camera, .iri(RDFS.label), .lang("ANPR-camera \(id)", "nl")),
-            Triple(camera, .iri(GeoSPARQL.hasGeometry), geometry),
-            Triple(geometry, .iri(RDF.type), .iri(GeoSPARQL.Geometry)),
-            Triple(geometry, .iri(GeoSPARQL.asWKT), .typed("POINT(\(longitude) \(latitude))", GeoSPARQL.wktLiteral)),
+            Triple(camera, .iri(RDFS.label), .lang(name ?? "ANPR-camera \(id)", "nl")),
         ]
+        if let latitude, let longitude {
+            let geometry = Term.blank("g" + String(TermKey(camera).uuid.replacingAll("-", "").prefix(20)))
+            triples += [
+                Triple(camera, .iri(GeoSPARQL.hasGeometry), geometry),
+                Triple(geometry, .iri(RDF.type), .iri(GeoSPARQL.Geometry)),
+                Triple(geometry, .iri(GeoSPARQL.asWKT), .typed("POINT(\(longitude) \(latitude))", GeoSPARQL.wktLiteral)),
+            ]
+        }
+        return triples
     }
 }
 

@@ -136,9 +136,10 @@ public struct VehicleCountTreatment: Sendable {
     }
 
     private func cameraTriples(on db: Connection) throws -> [Triple] {
-        try db.query("SELECT camera_id, latitude, longitude FROM cameras ORDER BY camera_id").flatMap { row -> [Triple] in
-            guard let id = row[0], let lat = row[1].flatMap(Double.init), let lon = row[2].flatMap(Double.init) else { return [] }
-            return mapping.cameraTriples(id: id, latitude: lat, longitude: lon)
+        try db.query("SELECT camera_id, latitude, longitude, name FROM cameras ORDER BY camera_id").flatMap { row -> [Triple] in
+            guard let id = row[0] else { return [] }
+            return mapping.cameraTriples(id: id, name: row[3], latitude: row[1].flatMap(Double.init),
+                                         longitude: row[2].flatMap(Double.init))
         }
     }
 

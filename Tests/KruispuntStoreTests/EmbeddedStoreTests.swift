@@ -56,10 +56,10 @@ import Testing
             let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
             var lines = ""
             // 12 vehicles at MEC-01 between 08:00 and 09:00 local on 2026-10-24, 3 at MEC-02.
-            for i in 0..<12 { lines += "MEC-01,BO,2026-10-24T08:\(10 + i):00.000+02:00,51.02,4.48,p\(i),BE,50,personenwagen\n" }
-            for i in 0..<3 { lines += "MEC-02,BO,2026-10-24T06:\(10 + i):00.000Z,51.03,4.49,q\(i),BE,50,bus\n" }
-            lines += "MEC-01,BO,2026-10-24T08:10:00.000+02:00,51.02,4.48,p0,BE,50,personenwagen\n"   // duplicate
-            lines += "MEC-01,BO,not-a-time,51.02,4.48,p0,BE,50,personenwagen\n"                     // quarantined
+            for i in 0..<12 { lines += "31001,BO,2026-10-24T08:\(10 + i):00.000+02:00,51.02,4.48,p\(i),BE,50,personenwagen\n" }
+            for i in 0..<3 { lines += "31002,BO,2026-10-24T06:\(10 + i):00.000Z,51.03,4.49,q\(i),BE,50,bus\n" }
+            lines += "31001,BO,2026-10-24T08:10:00.000+02:00,51.02,4.48,p0,BE,50,personenwagen\n"   // duplicate
+            lines += "31001,BO,not-a-time,51.02,4.48,p0,BE,50,personenwagen\n"                     // quarantined
             let file = dir.appendingPathComponent("a.csv")
             try (header + lines).write(to: file, atomically: true, encoding: .utf8)
             var rejected: [RejectedLine] = []
@@ -81,7 +81,7 @@ import Testing
 
             // A late detection re-opens its hour and day: new versions with the new count.
             let late = dir.appendingPathComponent("late.csv")
-            try (header + "MEC-01,BO,2026-10-24T08:59:59.999+02:00,51.02,4.48,late,BE,50,bus\n").write(to: late, atomically: true, encoding: .utf8)
+            try (header + "31001,BO,2026-10-24T08:59:59.999+02:00,51.02,4.48,late,BE,50,bus\n").write(to: late, atomically: true, encoding: .utf8)
             _ = try ingestor.ingest(path: late.path, on: db) { _, _ in }
             let r2 = try treatment.run(on: db)
             #expect(r2.observations == 2)

@@ -191,8 +191,8 @@ class Detection:
     camera_id: str
     instant: dt.datetime  # UTC
     plate_hash: str
-    latitude: float
-    longitude: float
+    latitude: float | None
+    longitude: float | None
 
     @property
     def key(self) -> tuple[str, dt.datetime, str]:
@@ -205,8 +205,8 @@ def validate_row(row: list[str], line_no: int) -> Detection | str:
     if len(row) != len(CANONICAL_HEADER):
         return f"expected {len(CANONICAL_HEADER)} columns, got {len(row)}"
     fields = dict(zip(CANONICAL_HEADER, row))
-    if not fields["camera_id"].strip():
-        return "empty camera_id"
+    if not re.fullmatch(r"[0-9]{1,13}", fields["camera_id"].strip()):
+        return "camera_id is not 1 to 13 digits"
     if not fields["plate_hash"].strip():
         return "empty plate_hash"
     if not _TIMESTAMP_RE.match(fields["timestamp"]):
@@ -215,12 +215,19 @@ def validate_row(row: list[str], line_no: int) -> Detection | str:
         instant = dt.datetime.fromisoformat(fields["timestamp"]).astimezone(UTC)
     except ValueError:
         return f"bad timestamp {fields['timestamp']!r}"
-    try:
-        latitude, longitude = float(fields["latitude"]), float(fields["longitude"])
-    except ValueError:
-        return "unparseable coordinates"
-    if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
-        return "coordinates out of range"
+    latitude = longitude = None
+    if fields["latitude"].strip() or fields["longitude"].strip():  # optional, but valid when given
+        try:
+            latitude, longitude = float(fields["latitude"]), float(fields["longitude"])
+        except ValueError:
+            return "unparseable coordinates"
+        if not (-90.0 <= latitude <= 90.0 and -180.0 <= longitude <= 180.0):
+            return "coordinates out of range"
+    if fields["speed_kmh"].strip():
+        try:
+            float(fields["speed_kmh"])
+        except ValueError:
+            return "speed is not a number"
     return Detection(line_no, fields["camera_id"], instant, fields["plate_hash"],
                      latitude, longitude)
 

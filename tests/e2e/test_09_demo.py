@@ -46,7 +46,7 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
         assert page.headers["Content-Type"].startswith("text/html")
         assert '<html lang="nl">' in page.text
         rows = re.findall(r'<tr data-camera="([^"]+)"', page.text)
-        assert rows == [f"MEC-0{i}" for i in range(1, 6)], rows
+        assert rows == [str(31001 + i) for i in range(5)], rows
         assert re.search(r'data-count="\d+"', page.text), "no published count on the demo page"
 
         root = requests.get(f"{base}/streams/vehicle-counts", headers={"Accept": "text/turtle"}, timeout=10)
