@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // C libraries through pkg-config.
@@ -28,7 +29,8 @@ let package = Package(
                 dependencies: ["KruispuntRDF", "CLibpq", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "KruispuntANPR",
-                dependencies: ["KruispuntStore", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["KruispuntStore", .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "KruispuntTreatment",
                 dependencies: ["KruispuntANPR", "KruispuntRDF", "KruispuntStore",

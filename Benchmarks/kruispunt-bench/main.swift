@@ -36,7 +36,9 @@ try out.close()
 let bytes = (try FileManager.default.attributesOfItem(atPath: csv.path)[.size] as? NSNumber)?.intValue ?? 0
 let header = try String(contentsOf: csv, encoding: .utf8).prefix(200).split(separator: "\n")[0]
 
-// 2. Parse and validate only (no database).
+// 2. Parse, validate and pseudonymise only (no database).
+let benchSecret = Data((0..<32).map { UInt8($0) })
+var pseudonymiser = Pseudonymiser(secret: benchSecret, rotation: .day)
 var parsed = 0
 let parseSeconds = try seconds {
     let reader = try DetectionCSVReader(header: String(header))
@@ -52,14 +54,14 @@ let parseSeconds = try seconds {
         number += 1
         let len = n > 0 && buffer![n - 1] == 10 ? n - 1 : n
         let result = buffer!.withMemoryRebound(to: UInt8.self, capacity: len) {
-            reader.read(line: UnsafeBufferPointer(start: $0, count: len), number: number)
+            reader.read(line: UnsafeBufferPointer(start: $0, count: len), number: number, pseudonymiser: &pseudonymiser)
         }
         if case .detection = result { parsed += 1 }
     }
     free(buffer)
 }
 print("Kruispunt benchmark: \(parsed) detections, \(bytes / 1_000_000) MB of canonical CSV, \(ProcessInfo.processInfo.activeProcessorCount) cores\n")
-line("parse + validate (1 core)", parsed, parseSeconds)
+line("parse + validate + pseudonymise (1 core)", parsed, parseSeconds)
 
 // 3. The embedded cluster, then ingest and treatment.
 let cluster = try EmbeddedCluster(dataDirectory: work.appendingPathComponent("data"), logger: logger)
@@ -69,7 +71,7 @@ let db = try Connection(conninfo: cluster.conninfo)
 try Migrations.apply(on: db)
 
 var summary = IngestSummary()
-let ingestSeconds = try seconds { summary = try Ingestor(logger: logger).ingest(path: csv.path, on: db) { _, _ in } }
+let ingestSeconds = try seconds { summary = try Ingestor(pseudonymiser: Pseudonymiser(secret: benchSecret, rotation: .day), logger: logger).ingest(path: csv.path, on: db) { _, _ in } }
 line("ingest: parse, validate, COPY, dedupe", summary.accepted, ingestSeconds)
 
 var treated = TreatmentSummary()

@@ -1,8 +1,8 @@
 import KruispuntRDF
 import KruispuntStore
 
-/// One ANPR detection that passed validation. It holds no plate hash: only a per-detection
-/// fingerprint (camera, instant, plate hash) used to recognise duplicates.
+/// One ANPR detection that passed validation. It holds no plate hash: only the period pseudonym
+/// and a per-detection fingerprint used to recognise duplicates.
 public struct Detection: Sendable, Hashable {
     public var cameraID: String
     public var backofficeID: String
@@ -20,7 +20,9 @@ public struct Detection: Sendable, Hashable {
     /// True when a speed was given but lay outside 0 < s <= 250 (kept as missing).
     public var speedDiscarded: Bool
     public var vehicleClass: VehicleClass
-    /// Hash of (camera, instant, plate hash): equal for duplicates, unrelated across detections.
+    /// The vehicle's pseudonym for the key period of this detection (never the plate hash).
+    public var pseudonym: Pseudonym
+    /// Hash of (camera, instant, pseudonym): equal for duplicates, unrelated across detections.
     public var fingerprint: TermKey
 }
 

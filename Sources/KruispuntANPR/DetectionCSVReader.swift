@@ -43,13 +43,14 @@ public struct DetectionCSVReader: Sendable {
         self.fieldCount = names.count
     }
 
-    /// Validates one physical line (without its newline).
-    public func read(line: UnsafeBufferPointer<UInt8>, number: Int) -> LineResult {
+    /// Validates one physical line (without its newline); the plate hash is replaced by its
+    /// pseudonym and not kept.
+    public func read(line: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser) -> LineResult {
         var end = line.count
         while end > 0, line[end - 1] == 13 || line[end - 1] == 32 { end -= 1 }
         if end == 0 { return .blank }
         let bytes = UnsafeBufferPointer(rebasing: line[0..<end])
-        if bytes.contains(34) { return readQuoted(bytes, number: number) }
+        if bytes.contains(34) { return readQuoted(bytes, number: number, pseudonymiser: &pseudonymiser) }
         // Fast path: field boundaries found on the bytes, no intermediate strings.
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 64) { ranges in
             var count = 0, start = 0
@@ -63,7 +64,7 @@ public struct DetectionCSVReader: Sendable {
             guard count == fieldCount else {
                 return reject(bytes, number, "expected \(fieldCount) fields, found \(count)")
             }
-            return validate(bytes, number: number) { column in
+            return validate(bytes, number: number, pseudonymiser: &pseudonymiser) { column in
                 var r = ranges[positions[column]]
                 while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
                 while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
@@ -72,7 +73,7 @@ public struct DetectionCSVReader: Sendable {
         }
     }
 
-    private func readQuoted(_ bytes: UnsafeBufferPointer<UInt8>, number: Int) -> LineResult {
+    private func readQuoted(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser) -> LineResult {
         guard let fields = split(bytes) else { return reject(bytes, number, "unbalanced quotes") }
         guard fields.count == fieldCount else {
             return reject(bytes, number, "expected \(fieldCount) fields, found \(fields.count)")
@@ -86,7 +87,7 @@ public struct DetectionCSVReader: Sendable {
             ranges.append(start..<joined.count)
         }
         return joined.withUnsafeBufferPointer { all in
-            validate(bytes, number: number) { UnsafeBufferPointer(rebasing: all[ranges[$0]]) }
+            validate(bytes, number: number, pseudonymiser: &pseudonymiser) { UnsafeBufferPointer(rebasing: all[ranges[$0]]) }
         }
     }
 
@@ -95,7 +96,7 @@ public struct DetectionCSVReader: Sendable {
     }
 
     /// Checks the canonical fields; `field(i)` gives column i (in canonical order), trimmed.
-    private func validate(_ bytes: UnsafeBufferPointer<UInt8>, number: Int,
+    private func validate(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser,
                           field: (Int) -> UnsafeBufferPointer<UInt8>) -> LineResult {
         func text(_ b: UnsafeBufferPointer<UInt8>, _ limit: Int = 40) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
@@ -134,16 +135,21 @@ public struct DetectionCSVReader: Sendable {
             // Implausible speeds are kept as missing; the detection itself is sound.
             if s > 0 && s <= 250 { speed = s } else { speedDiscarded = true }
         }
-        // Per-detection fingerprint: identical detections share it, different detections of the
-        // same vehicle do not (the instant and camera are part of it), so it links nothing.
-        let fingerprint = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: camera.count + plate.count + 10) { buf in
+        let pseudonym = pseudonymiser.pseudonym(plate: plate, atEpochMillis: stamp.epochMillis)
+        // Per-detection fingerprint of (camera, instant, pseudonym): identical detections share
+        // it; it links nothing (the instant is part of it) and, being keyed through the
+        // pseudonym, cannot be tested against a list of plate hashes.
+        let fingerprint = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: camera.count + 26) { buf in
             var i = 0
             for b in camera { buf[i] = b; i += 1 }
             buf[i] = 0x1F; i += 1
             var ms = UInt64(bitPattern: stamp.epochMillis)
             for _ in 0..<8 { buf[i] = UInt8(truncatingIfNeeded: ms); ms >>= 8; i += 1 }
             buf[i] = 0x1F; i += 1
-            for b in plate { buf[i] = b; i += 1 }
+            for word in [pseudonym.high, pseudonym.low] {
+                var w = word
+                for _ in 0..<8 { buf[i] = UInt8(truncatingIfNeeded: w); w >>= 8; i += 1 }
+            }
             let hash = TermKey(buffer: UnsafeBufferPointer(rebasing: buf[0..<i]))
             // Time first (48 bits of epoch ms, as in UUIDv7), then 80 bits of the hash: duplicates
             // still collide, and chronological input appends to the unique index's right edge.
@@ -157,7 +163,7 @@ public struct DetectionCSVReader: Sendable {
             nationality: Nationality.normalise(String(decoding: field(6), as: UTF8.self)),
             speedKmh: speed, speedDiscarded: speedDiscarded,
             vehicleClass: VehicleClass(normalising: String(decoding: field(8), as: UTF8.self)),
-            fingerprint: fingerprint))
+            pseudonym: pseudonym, fingerprint: fingerprint))
     }
 
     /// Splits a line on the separator, honouring double quotes; nil when quotes are unbalanced.

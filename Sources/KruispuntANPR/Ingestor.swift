@@ -27,8 +27,12 @@ public struct Ingestor: Sendable {
     public static let stagingLock = 7212002
     private let batchSize = 50_000
     private let logger: Logger
+    private let pseudonymiser: Pseudonymiser
 
-    public init(logger: Logger) { self.logger = logger }
+    public init(pseudonymiser: Pseudonymiser, logger: Logger) {
+        self.pseudonymiser = pseudonymiser
+        self.logger = logger
+    }
 
     /// Ingests one file ("-" reads standard input). `report` receives each rejected line.
     public func ingest(path: String, on db: Connection,
@@ -54,7 +58,7 @@ public struct Ingestor: Sendable {
             let batchID = try db.query("INSERT INTO ingest_batches (source) VALUES ($1) RETURNING id", [source])[0][0]!
             try db.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS detection_load (fingerprint uuid, camera_id text, backoffice_id text,
-                    observed_at timestamptz, utc_offset_minutes smallint, latitude double precision,
+                    pseudonym bytea, observed_at timestamptz, utc_offset_minutes smallint, latitude double precision,
                     longitude double precision, nationality text, speed_kmh real, vehicle_class text,
                     batch_id bigint) ON COMMIT DROP
                 """)
@@ -65,9 +69,10 @@ public struct Ingestor: Sendable {
             var number = 1
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
+            var pseudonymiser = self.pseudonymiser
             while let line = lines.next() {
                 number += 1
-                switch reader.read(line: line, number: number) {
+                switch reader.read(line: line, number: number, pseudonymiser: &pseudonymiser) {
                 case .blank: continue
                 case .detection(let d):
                     pending.append(d)
@@ -106,7 +111,7 @@ public struct Ingestor: Sendable {
     /// rolled back to the savepoint and goes through a load table with `ON CONFLICT DO NOTHING`.
     private func load(_ detections: [Detection], batchID: String, on db: Connection) throws -> Int {
         if detections.isEmpty { return 0 }
-        let columns = "fingerprint, camera_id, backoffice_id, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_class, batch_id"
+        let columns = "fingerprint, camera_id, backoffice_id, pseudonym, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_class, batch_id"
         try db.execute("SAVEPOINT staging_batch")
         do {
             try db.copyIn("COPY detections (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
@@ -130,6 +135,7 @@ public struct Ingestor: Sendable {
             chunk += d.fingerprint.uuid; chunk += "\t"
             CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
             CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
+            chunk += "\\"; chunk += d.pseudonym.byteaHex; chunk += "\t"
             chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
             chunk += "\t\(d.offsetMinutes)\t"
             chunk += d.latitude.map { String($0) } ?? "\\N"; chunk += "\t"

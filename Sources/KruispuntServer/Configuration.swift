@@ -1,4 +1,5 @@
 import Foundation
+import KruispuntANPR
 import Logging
 
 /// Kruispunt's configuration: command-line flags first, then `KRUISPUNT_*` environment variables,
@@ -12,6 +13,8 @@ public struct Configuration: Sendable {
     public var baseURL: String?
     /// Small-count threshold k (`--min-count`, `KRUISPUNT_MIN_COUNT`), default 10.
     public var minimumCount: Int
+    /// How long pseudonyms link detections (`--key-rotation`, `KRUISPUNT_KEY_ROTATION`), default day.
+    public var keyRotation: KeyRotation
     /// Log level (`--log-level`, `KRUISPUNT_LOG_LEVEL`), default info.
     public var logLevel: Logger.Level
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -19,7 +22,8 @@ public struct Configuration: Sendable {
 
     public static let environmentPrefix = "KRUISPUNT_"
 
-    public init(dataDirectory: String?, databaseURL: String?, baseURL: String?, minimumCount: Int?, logLevel: String?) throws {
+    public init(dataDirectory: String?, databaseURL: String?, baseURL: String?, minimumCount: Int?, logLevel: String?,
+                keyRotation: String? = nil) throws {
         let env = ProcessInfo.processInfo.environment
         let dir = dataDirectory ?? env["KRUISPUNT_DATA_DIR"] ?? ".kruispunt"
         self.dataDirectory = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
@@ -31,6 +35,11 @@ public struct Configuration: Sendable {
         } else {
             self.minimumCount = 10
         }
+        let rotation = keyRotation ?? env["KRUISPUNT_KEY_ROTATION"] ?? "day"
+        guard let parsedRotation = KeyRotation(rawValue: rotation.lowercased()) else {
+            throw ConfigurationError("unknown key rotation \"\(rotation)\" (day, week or none)")
+        }
+        self.keyRotation = parsedRotation
         let level = logLevel ?? env["KRUISPUNT_LOG_LEVEL"] ?? "info"
         guard let parsed = Logger.Level(rawValue: level.lowercased()) else {
             throw ConfigurationError("unknown log level \"\(level)\" (trace, debug, info, notice, warning, error, critical)")

@@ -1,4 +1,5 @@
 import Foundation
+import KruispuntANPR
 import KruispuntStore
 import Logging
 
@@ -38,6 +39,14 @@ public final class Runtime: Sendable {
 
     /// A new connection of the caller's own (for long transactions such as ingest and treat).
     public func connect() throws -> Connection { try Connection(conninfo: conninfo) }
+
+    /// The pseudonymiser for ingestion: the master secret from `KRUISPUNT_PSEUDONYM_SECRET` or
+    /// the data folder's secret file, with the configured key rotation.
+    public func pseudonymiser() throws -> Pseudonymiser {
+        let secret = try Pseudonymiser.loadSecret(environment: ProcessInfo.processInfo.environment,
+                                                  dataDirectory: configuration.dataDirectory)
+        return Pseudonymiser(secret: secret, rotation: configuration.keyRotation)
+    }
 
     /// Stops the embedded cluster if this process started it.
     public func shutdown() { cluster?.stop() }

@@ -34,8 +34,9 @@ public enum Migrations {
             CREATE INDEX quads_ospg ON quads (o, s, p, g);
             """),
         Migration(version: 2, name: "ANPR staging", sql: """
-            -- Accepted detections (short retention). No plate hash is kept: the fingerprint is a
-            -- per-detection hash of (camera, instant, plate hash) used only to drop duplicates.
+            -- Accepted detections (short retention). No plate hash is kept: the pseudonym is
+            -- HMAC-SHA256(period key, plate hash), linkable only inside one key period; the
+            -- fingerprint is a per-detection hash of (camera, instant, pseudonym) to drop duplicates.
             CREATE TABLE ingest_batches (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 source text NOT NULL,
@@ -51,6 +52,7 @@ public enum Migrations {
                 fingerprint uuid NOT NULL UNIQUE,
                 camera_id text NOT NULL,
                 backoffice_id text,
+                pseudonym bytea NOT NULL,
                 observed_at timestamptz NOT NULL,
                 utc_offset_minutes smallint NOT NULL,
                 latitude double precision,        -- null: the camera registry's position applies

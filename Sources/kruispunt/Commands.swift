@@ -49,7 +49,7 @@ struct Ingest: AsyncParsableCommand {
         let runtime = try global.runtime(label: "ingest")
         defer { runtime.shutdown() }
         let db = try runtime.connect()
-        let ingestor = Ingestor(logger: runtime.logger)
+        let ingestor = Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
         var total = IngestSummary()
         var reported = 0
         for file in files {
@@ -183,7 +183,8 @@ struct Demo: AsyncParsableCommand {
         try network.write { handle.write(Data($0.utf8)) }
         try handle.close()
         let db = try runtime.connect()
-        let summary = try Ingestor(logger: runtime.logger).ingest(path: file.path, on: db) { _, _ in }
+        let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
+            .ingest(path: file.path, on: db) { _, _ in }
         let server = Server(runtime: runtime, host: host, port: port)
         let treated = try VehicleCountTreatment(iris: server.iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
                                                 logger: runtime.logger).run(on: db)

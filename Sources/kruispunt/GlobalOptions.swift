@@ -21,12 +21,15 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("trace, debug, info, notice, warning, error (env KRUISPUNT_LOG_LEVEL; default info).", valueName: "level"))
     var logLevel: String?
 
+    @Option(name: .long, help: ArgumentHelp("How long pseudonyms link a vehicle's detections: day (Europe/Brussels calendar day), week or none (env KRUISPUNT_KEY_ROTATION; default day). The master secret comes from KRUISPUNT_PSEUDONYM_SECRET or DATA_DIR/pseudonym.secret.", valueName: "period"))
+    var keyRotation: String?
+
     /// The option names that take a value, for moving them behind the command name.
-    static let names = ["--data-dir", "--database-url", "--base-url", "--min-count", "--log-level"]
+    static let names = ["--data-dir", "--database-url", "--base-url", "--min-count", "--log-level", "--key-rotation"]
 
     func configuration() throws -> Configuration {
         try Configuration(dataDirectory: dataDir, databaseURL: databaseURL, baseURL: baseURL,
-                          minimumCount: minCount, logLevel: logLevel)
+                          minimumCount: minCount, logLevel: logLevel, keyRotation: keyRotation)
     }
 
     /// Sets up logging (to standard error, so standard output stays clean for data) and opens the

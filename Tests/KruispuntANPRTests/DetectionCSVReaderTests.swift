@@ -7,7 +7,8 @@ import Testing
     func read(_ line: String, header: String? = nil) throws -> DetectionCSVReader.LineResult {
         let reader = try DetectionCSVReader(header: header ?? self.header)
         var copy = line
-        return copy.withUTF8 { buf in reader.read(line: buf, number: 7) }
+        var pseudonymiser = Pseudonymiser(secret: Array("test secret of 32 bytes or more!!".utf8), rotation: .day)
+        return copy.withUTF8 { buf in reader.read(line: buf, number: 7, pseudonymiser: &pseudonymiser) }
     }
 
     @Test func acceptsACanonicalLine() throws {
@@ -110,10 +111,11 @@ import Testing
         let a = try generate(), b = try generate()
         #expect(a == b)
         let reader = try DetectionCSVReader(header: header)
+        var pseudonymiser = Pseudonymiser(secret: Array("test secret of 32 bytes or more!!".utf8), rotation: .day)
         var lines = a.split(separator: "\n").dropFirst().map(String.init)
         #expect(lines.count > 30)
         for i in lines.indices {
-            let result = lines[i].withUTF8 { reader.read(line: $0, number: i + 2) }
+            let result = lines[i].withUTF8 { reader.read(line: $0, number: i + 2, pseudonymiser: &pseudonymiser) }
             guard case .detection = result else { Issue.record("generated line rejected: \(lines[i])"); return }
         }
     }

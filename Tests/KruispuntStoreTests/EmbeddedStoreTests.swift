@@ -63,7 +63,8 @@ import Testing
             let file = dir.appendingPathComponent("a.csv")
             try (header + lines).write(to: file, atomically: true, encoding: .utf8)
             var rejected: [RejectedLine] = []
-            let ingestor = Ingestor(logger: Self.logger)
+            let ingestor = Ingestor(pseudonymiser: Pseudonymiser(secret: Data(repeating: 7, count: 32), rotation: .day),
+                                    logger: Self.logger)
             let s1 = try ingestor.ingest(path: file.path, on: db) { rejected.append($1) }
             #expect(s1 == { var s = IngestSummary(); s.lines = 17; s.accepted = 15; s.duplicates = 1; s.quarantined = 1; return s }())
             #expect(rejected.map(\.lineNumber) == [18])
@@ -92,6 +93,9 @@ import Testing
             #expect(results.count == 2)
             #expect(results.allSatisfy { $0.object == .integer(13) })
             #expect(results.allSatisfy { $0.subject.iriValue?.hasSuffix("/v2") == true })
+            // Pseudonyms: one per vehicle and day, never the plate hash itself.
+            let pseudonyms = try db.query("SELECT count(DISTINCT pseudonym), min(length(pseudonym)) FROM detections")
+            #expect(pseudonyms[0][0] == "16" && pseudonyms[0][1] == "16")   // p0...p11, q0...q2, late
             // No plate hash anywhere in the store.
             let leaked = try db.query("SELECT count(*) FROM terms WHERE lex ~ '(^|[^a-z])(p[0-9]+|late|q[0-9])($|[^a-z0-9])'")
             #expect(leaked[0][0] == "0")

@@ -1,0 +1,89 @@
+import Crypto
+import Foundation
+
+/// How long a pseudonym links detections of one vehicle: a Europe/Brussels calendar day
+/// (default), an ISO week (from Monday 00:00), or for ever (`none`).
+public enum KeyRotation: String, Sendable, CaseIterable {
+    case day, week, none
+
+    /// The period an instant falls in, as a label (`2026-10-25`, `week-2026-10-19`, `all`).
+    func period(atEpochMillis ms: Int64) -> String {
+        switch self {
+        case .none: return "all"
+        case .day: return BrusselsTime.format(BrusselsTime.dayStart(BrusselsTime.localDay(ms))).prefix(10).description
+        case .week:
+            let day = BrusselsTime.localDay(ms)
+            let monday = day - ((day % 7 + 7 + 3) % 7)       // 1970-01-01 was a Thursday
+            return "week-" + BrusselsTime.format(BrusselsTime.dayStart(monday)).prefix(10)
+        }
+    }
+}
+
+/// Replaces a delivered plate hash by `HMAC-SHA256(period key, plate hash)`, truncated to 128 bits.
+/// Period keys are `HMAC-SHA256(master secret, "kruispunt/pseudonym/" + period)`: detections of one
+/// vehicle link only inside one period, and nobody without the master secret can link them at
+/// all. Neither the secret nor the keys are ever logged or stored in the database.
+public struct Pseudonymiser: Sendable {
+    public let rotation: KeyRotation
+    private let master: SymmetricKey
+    private var keys: [String: HMAC<SHA256>] = [:]
+
+    public init(secret: some DataProtocol & ContiguousBytes, rotation: KeyRotation) {
+        self.master = SymmetricKey(data: secret)
+        self.rotation = rotation
+    }
+
+    /// The pseudonym of a plate hash seen at an instant.
+    public mutating func pseudonym(plate: UnsafeBufferPointer<UInt8>, atEpochMillis ms: Int64) -> Pseudonym {
+        let period = rotation.period(atEpochMillis: ms)
+        var mac: HMAC<SHA256>
+        if let keyed = keys[period] {
+            mac = keyed
+        } else {
+            let periodKey = HMAC<SHA256>.authenticationCode(for: Data("kruispunt/pseudonym/\(period)".utf8), using: master)
+            mac = HMAC<SHA256>(key: SymmetricKey(data: periodKey))
+            if keys.count > 64 { keys.removeAll() }
+            keys[period] = mac
+        }
+        mac.update(data: UnsafeRawBufferPointer(plate))
+        return mac.finalize().withUnsafeBytes { bytes in
+            Pseudonym(high: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
+                      low: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)
+        }
+    }
+
+    /// The master secret: `KRUISPUNT_PSEUDONYM_SECRET` when set, else the file `pseudonym.secret`
+    /// in the data folder, created with 32 random bytes and mode 0600 on first use.
+    public static func loadSecret(environment: [String: String], dataDirectory: URL) throws -> Data {
+        if let secret = environment["KRUISPUNT_PSEUDONYM_SECRET"], !secret.isEmpty {
+            guard secret.utf8.count >= 16 else {
+                throw IngestError("KRUISPUNT_PSEUDONYM_SECRET must be at least 16 characters")
+            }
+            return Data(secret.utf8)
+        }
+        let file = dataDirectory.appendingPathComponent("pseudonym.secret")
+        if let existing = FileManager.default.contents(atPath: file.path), existing.count >= 32 { return existing }
+        try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
+        var generator = SystemRandomNumberGenerator()
+        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
+        guard FileManager.default.createFile(atPath: file.path, contents: secret, attributes: [.posixPermissions: 0o600]) else {
+            throw IngestError("cannot write the pseudonym secret \(file.path)")
+        }
+        return secret
+    }
+}
+
+/// A 128-bit vehicle pseudonym, valid inside one key period.
+public struct Pseudonym: Hashable, Sendable {
+    public let high: UInt64
+    public let low: UInt64
+
+    /// PostgreSQL bytea hex text (`\x0123...`).
+    public var byteaHex: String {
+        func hex(_ v: UInt64) -> String {
+            let s = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - s.count) + s
+        }
+        return "\\x" + hex(high) + hex(low)
+    }
+}
