@@ -22,6 +22,7 @@ let package = Package(
         .systemLibrary(name: "CRaptor2", pkgConfig: "raptor2", providers: [.apt(["libraptor2-dev"])]),
         .systemLibrary(name: "CRasqal", pkgConfig: "rasqal", providers: [.apt(["librasqal3-dev"])]),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // One module per concern; dependencies point one way (see README, Architecture).
         .target(name: "KruispuntRDF", dependencies: ["CRaptor2"], swiftSettings: strict),
@@ -29,7 +30,7 @@ let package = Package(
                 dependencies: ["KruispuntRDF", "CLibpq", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "KruispuntANPR",
-                dependencies: ["KruispuntStore", .product(name: "Logging", package: "swift-log"),
+                dependencies: ["KruispuntStore", "CZlib", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "KruispuntTreatment",

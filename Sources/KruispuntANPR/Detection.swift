@@ -26,10 +26,37 @@ public struct Detection: Sendable, Hashable {
     public var fingerprint: TermKey
 }
 
-/// The canonical detection CSV columns, in order.
+/// The canonical detection CSV columns, in order, and the other names exports use for them.
 public enum DetectionColumns {
     public static let header = ["camera_id", "backoffice_id", "timestamp", "latitude", "longitude",
                                 "plate_hash", "nationality", "speed_kmh", "vehicle_type"]
+
+    /// Dutch (ANPR standard) and common English names, lower case, accepted without `--map`.
+    public static let aliases: [String: [String]] = [
+        "camera_id": ["cameraid", "camera", "camera_nummer", "cameranummer", "camera-id"],
+        "backoffice_id": ["backofficeid", "backoffice", "backoffice_nummer", "bo_id"],
+        "timestamp": ["tijdstip", "datumtijd", "datum_tijd", "tijdstempel", "detectietijdstip", "time", "datetime"],
+        "latitude": ["breedtegraad", "lat"],
+        "longitude": ["lengtegraad", "lon", "lng", "long"],
+        "plate_hash": ["nummerplaat_hash", "nummerplaathash", "kenteken_hash", "plaat_hash", "platehash", "hash"],
+        "nationality": ["nationaliteit", "land", "landcode", "country"],
+        "speed_kmh": ["snelheid", "snelheid_kmh", "speed"],
+        "vehicle_type": ["voertuigtype", "voertuigcategorie", "type_voertuig", "voertuigklasse", "vehicle_class"],
+    ]
+
+    /// Parses `--map camera_id=CameraId,timestamp=Tijd`; throws on unknown canonical names.
+    public static func mapping(_ text: String) throws -> [String: String] {
+        var map: [String: String] = [:]
+        for pair in text.split(separator: ",") where !pair.isEmpty {
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters() }
+            guard parts.count == 2, !parts[1].isEmpty else { throw IngestError("--map expects canonical=source pairs, not \"\(pair)\"") }
+            guard header.contains(parts[0]) else {
+                throw IngestError("--map: \"\(parts[0])\" is not a canonical column (\(header.joined(separator: ", ")))")
+            }
+            map[parts[0]] = parts[1]
+        }
+        return map
+    }
 }
 
 /// A line that failed validation: where, why, and the raw text (kept in quarantine).

@@ -22,8 +22,9 @@ public struct DetectionCSVReader: Sendable {
     private let separator: UInt8
     private let fieldCount: Int
 
-    /// Reads the header; throws when a required column is missing.
-    public init(header: String) throws {
+    /// Reads the header; throws when a required column is missing. `mapping` gives the source
+    /// name of canonical columns; Dutch and English aliases are recognised without it.
+    public init(header: String, mapping: [String: String] = [:]) throws {
         var header = header
         if header.hasPrefix("\u{FEFF}") { header.removeFirst() }
         let semicolons = header.utf8.filter { $0 == 59 }.count
@@ -34,7 +35,8 @@ public struct DetectionCSVReader: Sendable {
         var positions: [Int] = []
         var missing: [String] = []
         for column in DetectionColumns.header {
-            if let i = names.firstIndex(of: column) { positions.append(i) } else { missing.append(column) }
+            let candidates = [mapping[column]?.lowercased()].compactMap { $0 } + [column] + (DetectionColumns.aliases[column] ?? [])
+            if let i = candidates.lazy.compactMap({ names.firstIndex(of: $0) }).first { positions.append(i) } else { missing.append(column) }
         }
         guard missing.isEmpty else {
             throw IngestError("the header lacks the column(s) \(missing.joined(separator: ", ")); expected \(DetectionColumns.header.joined(separator: ","))")
@@ -70,6 +72,20 @@ public struct DetectionCSVReader: Sendable {
                 while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
                 return UnsafeBufferPointer(rebasing: bytes[r])
             }
+        }
+    }
+
+    /// Validates values given in canonical column order (from NDJSON, say).
+    func read(values: [String], raw: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser) -> LineResult {
+        var joined: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for v in values {
+            let start = joined.count
+            joined.append(contentsOf: v.trimmingCharacters().utf8)
+            ranges.append(start..<joined.count)
+        }
+        return joined.withUnsafeBufferPointer { all in
+            validate(raw, number: number, pseudonymiser: &pseudonymiser) { UnsafeBufferPointer(rebasing: all[ranges[$0]]) }
         }
     }
 

@@ -34,25 +34,22 @@ public struct Ingestor: Sendable {
         self.logger = logger
     }
 
-    /// Ingests one file ("-" reads standard input). `report` receives each rejected line.
-    public func ingest(path: String, on db: Connection,
+    /// Ingests one file ("-" reads standard input), CSV or NDJSON, plain or gzip-compressed.
+    /// `mapping` names the source column of canonical columns whose header differs.
+    /// `report` receives each rejected line.
+    public func ingest(path: String, mapping: [String: String] = [:], on db: Connection,
                        report: (String, RejectedLine) -> Void) throws -> IngestSummary {
-        let file: UnsafeMutablePointer<FILE>?
-        if path == "-" { file = fdopen(dup(0), "r") } else { file = fopen(path, "r") }
-        guard let file else {
-            throw IngestError("cannot open \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
+        let lines = try LineSource(path: path)
         let source = path == "-" ? "<stdin>" : path
-        return try ingest(source: source, lines: LineSource(file: file), on: db, report: report)
+        return try ingest(source: source, lines: lines, mapping: mapping, on: db, report: report)
     }
 
-    func ingest(source: String, lines: LineSource, on db: Connection,
+    func ingest(source: String, lines: LineSource, mapping: [String: String], on db: Connection,
                 report: (String, RejectedLine) -> Void) throws -> IngestSummary {
-        guard let header = lines.next() else {
-            throw IngestError("\(source): the file is empty (expected a header line)")
+        guard let first = try lines.next() else {
+            throw IngestError("\(source): the file is empty (expected a CSV header or NDJSON objects)")
         }
-        let reader = try DetectionCSVReader(header: String(decoding: header, as: UTF8.self))
+        let format = try DetectionFormat(firstLine: first, mapping: mapping, source: source)
         return try db.transaction {
             try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
             let batchID = try db.query("INSERT INTO ingest_batches (source) VALUES ($1) RETURNING id", [source])[0][0]!
@@ -66,13 +63,24 @@ public struct Ingestor: Sendable {
             var pending: [Detection] = []
             var rejected: [RejectedLine] = []
             pending.reserveCapacity(batchSize)
-            var number = 1
+            var number = format.firstLineIsData ? 0 : 1
+            var pendingFirst: [UInt8]? = format.firstLineIsData ? Array(first) : nil
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
             var pseudonymiser = self.pseudonymiser
-            while let line = lines.next() {
-                number += 1
-                switch reader.read(line: line, number: number, pseudonymiser: &pseudonymiser) {
+            while true {
+                let result: DetectionCSVReader.LineResult
+                if let firstLine = pendingFirst {
+                    pendingFirst = nil
+                    number += 1
+                    result = firstLine.withUnsafeBufferPointer { format.read(line: $0, number: number, pseudonymiser: &pseudonymiser) }
+                } else if let line = try lines.next() {
+                    number += 1
+                    result = format.read(line: line, number: number, pseudonymiser: &pseudonymiser)
+                } else {
+                    break
+                }
+                switch result {
                 case .blank: continue
                 case .detection(let d):
                     pending.append(d)
@@ -185,25 +193,6 @@ public struct Ingestor: Sendable {
             }
             try send(chunk)
         }
-    }
-}
-
-/// Reads lines from a C stream without copying them twice.
-final class LineSource {
-    private let file: UnsafeMutablePointer<FILE>
-    private var buffer: UnsafeMutablePointer<CChar>?
-    private var capacity = 0
-
-    init(file: UnsafeMutablePointer<FILE>) { self.file = file }
-    deinit { free(buffer) }
-
-    /// The next line without its newline; valid until the next call.
-    func next() -> UnsafeBufferPointer<UInt8>? {
-        let n = getline(&buffer, &capacity, file)
-        guard n >= 0, let buffer else { return nil }
-        var len = n
-        if len > 0, buffer[len - 1] == 10 { len -= 1 }
-        return buffer.withMemoryRebound(to: UInt8.self, capacity: max(len, 1)) { UnsafeBufferPointer(start: $0, count: len) }
     }
 }
 

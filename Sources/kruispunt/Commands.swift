@@ -30,8 +30,10 @@ struct Serve: AsyncParsableCommand {
 
 struct Ingest: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Ingest detection files (canonical CSV, comma or semicolon separated; - reads standard input).",
+        abstract: "Ingest detection files: CSV (comma or semicolon) or NDJSON, plain or gzip; - reads standard input.",
         discussion: """
+            Dutch header names (tijdstip, nummerplaat_hash, snelheid, ...) are recognised; --map names other \
+            source columns. Patterns such as 'exports/*.csv.gz' are expanded when the shell did not. \
             Valid lines are staged, duplicates (same camera, instant and plate hash) are dropped, and each \
             invalid line is reported on standard error as FILE:LINE: reason and kept in quarantine. \
             Each file is one transaction. The exit status is 0 when every file was read, even with \
@@ -39,13 +41,30 @@ struct Ingest: AsyncParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Print one JSON object {\"lines\":N,\"accepted\":N,\"duplicates\":N,\"quarantined\":N}.") var json = false
-    @Argument(help: "Files to ingest (- for standard input).") var files: [String]
+    @Option(help: ArgumentHelp("Source columns of canonical ones, e.g. camera_id=CameraId,timestamp=Tijd.", valueName: "pairs"))
+    var map: String?
+    @Argument(help: "Files or patterns to ingest (- for standard input).") var files: [String]
 
     func validate() throws {
         if files.isEmpty { throw ValidationError("give at least one file (or - for standard input)") }
+        if let map { do { _ = try DetectionColumns.mapping(map) } catch { throw ValidationError("\(error)") } }
+    }
+
+    /// Expands patterns the shell left alone; a pattern that matches nothing is an error.
+    static func expand(_ arguments: [String]) throws -> [String] {
+        try arguments.flatMap { argument -> [String] in
+            guard argument != "-", argument.contains(where: { "*?[".contains($0) }),
+                  !FileManager.default.fileExists(atPath: argument) else { return [argument] }
+            var matches = glob_t()
+            defer { globfree(&matches) }
+            guard glob(argument, 0, nil, &matches) == 0 else { throw ValidationError("no file matches \(argument)") }
+            return (0..<Int(matches.gl_pathc)).compactMap { matches.gl_pathv[$0].map { String(cString: $0) } }
+        }
     }
 
     func run() async throws {
+        let files = try Self.expand(self.files)
+        let mapping = try map.map(DetectionColumns.mapping) ?? [:]
         let runtime = try global.runtime(label: "ingest")
         defer { runtime.shutdown() }
         let db = try runtime.connect()
@@ -53,7 +72,7 @@ struct Ingest: AsyncParsableCommand {
         var total = IngestSummary()
         var reported = 0
         for file in files {
-            total = total + (try ingestor.ingest(path: file, on: db) { source, rejected in
+            total = total + (try ingestor.ingest(path: file, mapping: mapping, on: db) { source, rejected in
                 reported += 1
                 if reported <= 1000 {
                     FileHandle.standardError.write(Data("\(source):\(rejected.lineNumber): \(rejected.reason)\n".utf8))
