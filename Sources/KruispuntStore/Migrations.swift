@@ -85,7 +85,21 @@ public enum Migrations {
                 last_seen timestamptz
             );
             """),
-        Migration(version: 3, name: "treatment state", sql: """
+        Migration(version: 3, name: "zones", sql: """
+            -- Zones (cordons) with their entry, exit and inside cameras; a GeoJSON outline for maps.
+            CREATE TABLE zones (
+                zone_id text PRIMARY KEY,
+                name text NOT NULL,
+                geojson text
+            );
+            CREATE TABLE zone_cameras (
+                zone_id text NOT NULL REFERENCES zones (zone_id) ON DELETE CASCADE,
+                camera_id text NOT NULL,
+                role text NOT NULL CHECK (role IN ('entry', 'exit', 'inside')),
+                PRIMARY KEY (zone_id, camera_id, role)
+            );
+            """),
+        Migration(version: 4, name: "treatment state", sql: """
             CREATE TABLE treatment_checkpoints (
                 name text PRIMARY KEY,
                 last_detection_id bigint NOT NULL,
@@ -110,7 +124,7 @@ public enum Migrations {
                 min_count integer NOT NULL
             );
             """),
-        Migration(version: 4, name: "event stream members", sql: """
+        Migration(version: 5, name: "event stream members", sql: """
             -- Members of each event stream in the order they were published.
             CREATE TABLE stream_members (
                 stream text NOT NULL,

@@ -13,7 +13,8 @@ struct Kruispunt: AsyncParsableCommand {
             --database-url every command starts a private PostgreSQL cluster in --data-dir and stops it \
             on exit (a cluster already running for the same folder is reused).
             """,
-        subcommands: [Serve.self, Ingest.self, Treat.self, Generate.self, Export.self, Demo.self])
+        subcommands: [Serve.self, Ingest.self, Treat.self, Generate.self, Export.self, Demo.self, Cameras.self, Zones.self,
+                      Quarantine.self])
 
     /// Lets global options stand before the command name: `kruispunt --data-dir D ingest f.csv`.
     static func reordered(_ arguments: [String]) -> [String] {
@@ -26,7 +27,14 @@ struct Kruispunt: AsyncParsableCommand {
             if !first.contains("="), !rest.isEmpty { globals.append(rest.removeFirst()) }
         }
         guard !globals.isEmpty, !rest.isEmpty else { return arguments }
-        return [rest[0]] + globals + rest.dropFirst()
+        // Walk down the command tree (`quarantine list`): the options belong to the leaf command.
+        var path: [String] = []
+        var commands: [any ParsableCommand.Type] = configuration.subcommands
+        while let word = rest.first, let command = commands.first(where: { $0._commandName == word }) {
+            path.append(rest.removeFirst())
+            commands = command.configuration.subcommands
+        }
+        return path + globals + rest
     }
 
     static func main() async {

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import KruispuntANPR
+import KruispuntServer
+import KruispuntStore
+
+struct Cameras: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The camera registry: import cameras.csv, list cameras (those learned from detections are flagged for review).",
+        subcommands: [Import.self, List.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import cameras.csv (camera_id,backoffice_id,name,latitude,longitude,municipality[,bearing]).",
+            discussion: "One bad line refuses the whole file, with every problem listed.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The cameras.csv file.") var file: String
+
+        func run() async throws {
+            let text = try String(contentsOfFile: file, encoding: .utf8)
+            let cameras: [Registry.Camera]
+            do { cameras = try Registry.cameras(csv: text) } catch { throw ValidationError("\(file): \(error)") }
+            let runtime = try global.runtime(label: "cameras")
+            defer { runtime.shutdown() }
+            let n = try Registry.importCameras(cameras, on: try runtime.connect())
+            StandardOutput.write("\(n) cameras imported\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the cameras (CSV on standard output).")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Only cameras learned from detections that still need review.") var review = false
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "cameras")
+            defer { runtime.shutdown() }
+            let rows = try runtime.connect().query("""
+                SELECT camera_id, coalesce(name, ''), coalesce(municipality, ''), coalesce(latitude::text, ''),
+                       coalesce(longitude::text, ''), source, needs_review FROM cameras
+                WHERE $1 = 'f' OR needs_review ORDER BY camera_id
+                """, [review ? "t" : "f"])
+            var out = "camera_id,name,municipality,latitude,longitude,source,needs_review\n"
+            for r in rows { out += r.map { csvField($0 ?? "") }.joined(separator: ",") + "\n" }
+            StandardOutput.write(out)
+        }
+    }
+}
+
+struct Zones: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Zones (cordons): import zones.csv with an optional GeoJSON outline per zone, list zones.",
+        subcommands: [Import.self, List.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import zones.csv (zone_id,name,camera_id,role with role entry, exit or inside).",
+            discussion: "A zone named in the file gets exactly the cameras the file lists. --geojson takes a FeatureCollection whose features carry a zone_id property.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The zones.csv file.") var file: String
+        @Option(help: "GeoJSON FeatureCollection with a zone_id property per feature.") var geojson: String?
+
+        func run() async throws {
+            let lines: [Registry.ZoneCamera]
+            do { lines = try Registry.zones(csv: try String(contentsOfFile: file, encoding: .utf8)) }
+            catch { throw ValidationError("\(file): \(error)") }
+            var outlines: [String: String] = [:]
+            if let geojson {
+                guard let data = FileManager.default.contents(atPath: geojson),
+                      let collection = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+                      let features = collection["features"] as? [[String: Any]] else {
+                    throw ValidationError("\(geojson) is not a GeoJSON FeatureCollection")
+                }
+                for feature in features {
+                    guard let id = (feature["properties"] as? [String: Any])?["zone_id"].map({ "\($0)" }),
+                          let geometry = feature["geometry"],
+                          let json = try? JSONSerialization.data(withJSONObject: geometry) else { continue }
+                    outlines[id] = String(decoding: json, as: UTF8.self)
+                }
+            }
+            let runtime = try global.runtime(label: "zones")
+            defer { runtime.shutdown() }
+            let n = try Registry.importZones(lines, geojson: outlines, on: try runtime.connect())
+            StandardOutput.write("\(n) zones imported (\(lines.count) camera roles, \(outlines.count) outlines)\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List zones and their cameras (CSV on standard output).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "zones")
+            defer { runtime.shutdown() }
+            let rows = try runtime.connect().query("""
+                SELECT z.zone_id, z.name, c.camera_id, c.role FROM zones z JOIN zone_cameras c USING (zone_id)
+                ORDER BY z.zone_id, c.role, c.camera_id
+                """)
+            var out = "zone_id,name,camera_id,role\n"
+            for r in rows { out += r.map { csvField($0 ?? "") }.joined(separator: ",") + "\n" }
+            StandardOutput.write(out)
+        }
+    }
+}
