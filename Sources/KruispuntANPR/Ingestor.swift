@@ -10,6 +10,10 @@ public struct IngestSummary: Sendable, Codable, Equatable {
     public var accepted = 0
     public var duplicates = 0
     public var quarantined = 0
+    /// The staging batch (nil when nothing was staged).
+    public var batch: Int?
+    /// True when an upload with the same Idempotency-Key was applied before: nothing new was done.
+    public var replayed: Bool?
     public init() {}
 
     public static func + (a: IngestSummary, b: IngestSummary) -> IngestSummary {
@@ -37,21 +41,30 @@ public struct Ingestor: Sendable {
     /// Ingests one file ("-" reads standard input), CSV or NDJSON, plain or gzip-compressed.
     /// `mapping` names the source column of canonical columns whose header differs.
     /// `report` receives each rejected line.
-    public func ingest(path: String, mapping: [String: String] = [:], on db: Connection,
+    public func ingest(path: String, source: String? = nil, mapping: [String: String] = [:],
+                       idempotencyKey: String? = nil, on db: Connection,
                        report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         let lines = try LineSource(path: path)
-        let source = path == "-" ? "<stdin>" : path
-        return try ingest(source: source, lines: lines, mapping: mapping, on: db, report: report)
+        let source = source ?? (path == "-" ? "<stdin>" : path)
+        return try ingest(source: source, lines: lines, mapping: mapping, idempotencyKey: idempotencyKey,
+                          on: db, report: report)
     }
 
-    func ingest(source: String, lines: LineSource, mapping: [String: String], on db: Connection,
-                report: (String, RejectedLine) -> Void) throws -> IngestSummary {
+    func ingest(source: String, lines: LineSource, mapping: [String: String], idempotencyKey: String?,
+                on db: Connection, report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         guard let first = try lines.next() else {
             throw IngestError("\(source): the file is empty (expected a CSV header or NDJSON objects)")
         }
         let format = try DetectionFormat(firstLine: first, mapping: mapping, source: source)
         return try db.transaction {
             try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
+            // Ingest transactions are serialised by the lock, so this check cannot race.
+            if let idempotencyKey,
+               let stored = try db.query("SELECT summary FROM ingest_requests WHERE idempotency_key = $1", [idempotencyKey]).first?[0],
+               var replay = try? JSONDecoder().decode(IngestSummary.self, from: Data(stored.utf8)) {
+                replay.replayed = true
+                return replay
+            }
             let batchID = try db.query("INSERT INTO ingest_batches (source) VALUES ($1) RETURNING id", [source])[0][0]!
             try db.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS detection_load (fingerprint uuid, camera_id text, backoffice_id text,
@@ -107,6 +120,12 @@ public struct Ingestor: Sendable {
                 """, [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
                       String(summary.quarantined), String(speedsDiscarded)])
             try register(cameras, on: db)
+            summary.batch = Int(batchID)
+            if let idempotencyKey {
+                let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
+                try db.query("INSERT INTO ingest_requests (idempotency_key, batch_id, summary) VALUES ($1, $2, $3)",
+                             [idempotencyKey, batchID, json])
+            }
             logger.info("ingested \(source)", metadata: [
                 "lines": "\(summary.lines)", "accepted": "\(summary.accepted)",
                 "duplicates": "\(summary.duplicates)", "quarantined": "\(summary.quarantined)"])

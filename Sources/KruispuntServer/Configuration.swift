@@ -17,6 +17,11 @@ public struct Configuration: Sendable {
     public var keyRotation: KeyRotation
     /// Log level (`--log-level`, `KRUISPUNT_LOG_LEVEL`), default info.
     public var logLevel: Logger.Level
+    /// Bearer tokens allowed to upload detections (`KRUISPUNT_INGEST_TOKENS`, comma-separated;
+    /// none: uploads are refused). Never logged.
+    public var ingestTokens: [String]
+    /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
+    public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
     public var resourcesDirectory: URL
 
@@ -46,6 +51,12 @@ public struct Configuration: Sendable {
         }
         self.logLevel = parsed
         self.resourcesDirectory = try Self.findResources(env["KRUISPUNT_RESOURCES"])
+        self.ingestTokens = (env["KRUISPUNT_INGEST_TOKENS"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let tooShort = ingestTokens.first(where: { $0.count < 16 }) {
+            throw ConfigurationError("KRUISPUNT_INGEST_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
+        }
+        self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
     }
 
     /// The folder with Shapes/, Ontology/ and Public/: the environment variable, the working

@@ -62,6 +62,13 @@ public enum Migrations {
                 vehicle_class text NOT NULL,      -- car, light_truck, heavy_truck, bus, motorcycle, unknown
                 batch_id bigint NOT NULL      -- ingest_batches.id; no foreign key: a per-row check halves COPY speed
             );
+            -- Uploads with an Idempotency-Key: a retried upload returns the first result, applied once.
+            CREATE TABLE ingest_requests (
+                idempotency_key text PRIMARY KEY,
+                batch_id bigint NOT NULL REFERENCES ingest_batches (id),
+                summary text NOT NULL,
+                received_at timestamptz NOT NULL DEFAULT now()
+            );
             -- Lines that failed validation, with the reason, kept for inspection (same retention).
             CREATE TABLE quarantine (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,106 @@
+import Foundation
+import Hummingbird
+import HTTPTypes
+import KruispuntANPR
+import KruispuntStore
+
+/// `POST /api/ingest`: a CSV or NDJSON body (gzip allowed), a bearer token with the ingest role,
+/// an optional `Idempotency-Key` so that a retried upload is applied once. The body is spooled to
+/// a private file (413 past the limit) and ingested as one atomic batch.
+struct IngestAPI: Sendable {
+    let runtime: Runtime
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/api/ingest") { request, context in try await ingest(request, context: context) }
+    }
+
+    private func ingest(_ request: Request, context: BasicRequestContext) async throws -> Response {
+        try authorise(request)
+        let limit = runtime.configuration.maxUploadBytes
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
+        }
+        let key = request.headers[HTTPField.Name("Idempotency-Key")!]
+        if let key, key.isEmpty || key.count > 200 {
+            throw HTTPError(.badRequest, message: "Idempotency-Key must be 1 to 200 characters")
+        }
+        let spool = runtime.configuration.dataDirectory.appendingPathComponent("uploads")
+        try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let file = spool.appendingPathComponent(UUID().uuidString)
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]),
+              let handle = FileHandle(forWritingAtPath: file.path) else {
+            throw HTTPError(.internalServerError, message: "cannot spool the upload")
+        }
+        defer { try? FileManager.default.removeItem(at: file) }
+        var size = 0
+        do {
+            for try await buffer in request.body {
+                size += buffer.readableBytes
+                if size > limit {
+                    throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
+                }
+                handle.write(Data(buffer.readableBytesView))
+            }
+            try handle.close()
+        } catch {
+            try? handle.close()
+            throw error
+        }
+        guard size > 0 else { throw HTTPError(.badRequest, message: "Lege upload / empty upload") }
+        let pseudonymiser = try runtime.pseudonymiser()
+        let logger = runtime.logger
+        let source = "upload:" + (key ?? file.lastPathComponent)
+        let outcome: (IngestSummary, [RejectedLine])
+        do {
+            outcome = try await runtime.pool.withConnection { db in
+                var rejected: [RejectedLine] = []
+                let summary = try Ingestor(pseudonymiser: pseudonymiser, logger: logger)
+                    .ingest(path: file.path, source: source, idempotencyKey: key, on: db) { _, line in
+                        if rejected.count < 100 { rejected.append(line) }
+                    }
+                return (summary, rejected)
+            }
+        } catch let error as IngestError {
+            throw HTTPError(.badRequest, message: error.message)
+        }
+        return try json(outcome.0, rejected: outcome.1, replayed: outcome.0.replayed == true)
+    }
+
+    /// 401 without a valid bearer token (compared in constant time).
+    private func authorise(_ request: Request) throws {
+        let tokens = runtime.configuration.ingestTokens
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
+                            message: tokens.isEmpty ? "Uploads zijn uitgeschakeld / uploads are disabled (no ingest tokens configured)"
+                                                    : "Bearer-token vereist / bearer token required")
+        }
+        let given = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
+        var match = false
+        for token in tokens {
+            let expected = Array(token.utf8)
+            var difference = UInt8(expected.count == given.count ? 0 : 1)
+            for i in 0..<expected.count { difference |= expected[i] ^ (i < given.count ? given[i] : 0) }
+            match = match || difference == 0
+        }
+        guard match else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""],
+                            message: "Ongeldig token / invalid token")
+        }
+    }
+
+    /// The summary and the first rejected lines (line number and reason, never the raw text).
+    private func json(_ summary: IngestSummary, rejected: [RejectedLine], replayed: Bool) throws -> Response {
+        var body = "{\"lines\":\(summary.lines),\"accepted\":\(summary.accepted),\"duplicates\":\(summary.duplicates),"
+        body += "\"quarantined\":\(summary.quarantined),\"batch\":\(summary.batch.map(String.init) ?? "null"),"
+        body += "\"replayed\":\(replayed),\"rejected\":["
+        let encoder = JSONEncoder()
+        body += try rejected.map { r in
+            "{\"line\":\(r.lineNumber),\"reason\":" + String(decoding: try encoder.encode(r.reason), as: UTF8.self) + "}"
+        }.joined(separator: ",")
+        body += "]}\n"
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
