@@ -20,6 +20,8 @@ public struct Configuration: Sendable {
     /// Bearer tokens allowed to upload detections (`KRUISPUNT_INGEST_TOKENS`, comma-separated;
     /// none: uploads are refused). Never logged.
     public var ingestTokens: [String]
+    /// Hours raw detections are kept after the treatment passed them (`KRUISPUNT_RETENTION_HOURS`), default 72.
+    public var retentionHours: Double
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -57,6 +59,7 @@ public struct Configuration: Sendable {
             throw ConfigurationError("KRUISPUNT_INGEST_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }
         self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
+        self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
     }
 
     /// The folder with Shapes/, Ontology/ and Public/: the environment variable, the working

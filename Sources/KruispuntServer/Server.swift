@@ -41,7 +41,8 @@ public struct Server: Sendable {
             onServerRunning: { _ in onReady() },
             logger: runtime.logger)
         let group = ServiceGroup(configuration: .init(
-            services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval)],
+            services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
+                       RetentionService(runtime: runtime)],
             logger: runtime.logger))
         guard shutdown.attach(group) else { return }
         try await group.run()

@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntRDF
+import KruispuntStore
 import KruispuntTreatment
 import Logging
 import ServiceLifecycle
@@ -19,6 +20,30 @@ struct TreatmentService: Service {
                 runtime.logger.error("treatment run failed: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}
+
+/// Runs the staging retention every hour inside `kruispunt serve`.
+struct RetentionService: Service {
+    let runtime: Runtime
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let hours = runtime.configuration.retentionHours
+                let plan = try await runtime.pool.withConnection { db in
+                    try StagingRetention.purge(keepHours: hours, dryRun: false, on: db)
+                }
+                if plan.detections + plan.quarantinedLines + plan.uploadRecords > 0 {
+                    runtime.logger.info("retention", metadata: ["detections": "\(plan.detections)",
+                                                                "quarantined": "\(plan.quarantinedLines)",
+                                                                "uploads": "\(plan.uploadRecords)"])
+                }
+            } catch {
+                runtime.logger.error("retention run failed: \(error)")
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
     }
 }

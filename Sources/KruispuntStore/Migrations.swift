@@ -126,6 +126,7 @@ public enum Migrations {
             CREATE TABLE treatment_runs (
                 id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
                 run_at timestamptz NOT NULL,
+                up_to_detection_id bigint NOT NULL,   -- the checkpoint after the run (for retention)
                 detections bigint NOT NULL,
                 observations bigint NOT NULL,
                 min_count integer NOT NULL

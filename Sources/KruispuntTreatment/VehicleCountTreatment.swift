@@ -83,10 +83,10 @@ public struct VehicleCountTreatment: Sendable {
                     last_run_at = excluded.last_run_at
                 """, [Self.checkpointName, String(to), String(generatedAt)])
             try db.query("""
-                INSERT INTO treatment_runs (run_at, detections, observations, min_count)
-                VALUES (to_timestamp($1::double precision / 1000), $2, $3, $4)
+                INSERT INTO treatment_runs (run_at, up_to_detection_id, detections, observations, min_count)
+                VALUES (to_timestamp($1::double precision / 1000), $5, $2, $3, $4)
                 """, [String(generatedAt), String(summary.detections), String(summary.observations),
-                      String(mapping.policy.minimumCount)])
+                      String(mapping.policy.minimumCount), String(to)])
             logger.info("treatment run", metadata: ["detections": "\(summary.detections)",
                                                     "observations": "\(summary.observations)",
                                                     "suppressed": "\(summary.suppressed)"])

@@ -223,3 +223,25 @@ struct Demo: AsyncParsableCommand {
         try await server.run(shutdown: trigger)
     }
 }
+
+struct Purge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Delete raw detections the treatment passed more than --keep-hours ago, and old quarantined lines.",
+        discussion: "Quarantined lines and upload records go once their batch is that old. --dry-run only shows what would go. serve runs this every hour.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Show what would be deleted; delete nothing.") var dryRun = false
+    @Option(help: "Hours to keep raw data after the treatment passed it (env KRUISPUNT_RETENTION_HOURS; default 72).")
+    var keepHours: Double?
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "purge")
+        defer { runtime.shutdown() }
+        let hours = keepHours ?? runtime.configuration.retentionHours
+        let plan = try StagingRetention.purge(keepHours: hours, dryRun: dryRun, on: try runtime.connect())
+        StandardOutput.write("""
+            \(dryRun ? "would delete" : "deleted"): \(plan.detections) detections (ids up to \(plan.upToDetectionID)), \
+            \(plan.quarantinedLines) quarantined lines, \(plan.uploadRecords) upload records (kept: \(hours) h)
+
+            """)
+    }
+}

@@ -97,6 +97,16 @@ import Testing
             // Pseudonyms: one per vehicle and day, never the plate hash itself.
             let pseudonyms = try db.query("SELECT count(DISTINCT pseudonym), min(length(pseudonym)) FROM detections")
             #expect(pseudonyms[0][0] == "16" && pseudonyms[0][1] == "16")   // p0...p11, q0...q2, late
+            // Retention: nothing goes while the treatment passed the data less than 72 h ago.
+            #expect(try StagingRetention.purge(keepHours: 72, dryRun: false, on: db).detections == 0)
+            try db.execute("UPDATE treatment_runs SET run_at = run_at - interval '80 hours' WHERE id = 1")
+            try db.execute("UPDATE ingest_batches SET received_at = received_at - interval '80 hours' WHERE id <= 2")
+            let plan = try StagingRetention.purge(keepHours: 72, dryRun: true, on: db)
+            #expect(plan.detections == 15 && plan.quarantinedLines == 2)   // the late detection stays
+            #expect(try db.query("SELECT count(*) FROM detections")[0][0] == "16")
+            #expect(try StagingRetention.purge(keepHours: 72, dryRun: false, on: db) == plan)
+            #expect(try db.query("SELECT count(*) FROM detections")[0][0] == "1")
+            #expect(try db.query("SELECT count(*) FROM quarantine")[0][0] == "0")
             // No plate hash anywhere in the store.
             let leaked = try db.query("SELECT count(*) FROM terms WHERE lex ~ '(^|[^a-z])(p[0-9]+|late|q[0-9])($|[^a-z0-9])'")
             #expect(leaked[0][0] == "0")
