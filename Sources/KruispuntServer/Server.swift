@@ -13,6 +13,8 @@ public struct Server: Sendable {
     public let host: String
     public let port: Int
     public let treatmentInterval: Duration
+    /// A drop folder to watch, if any.
+    public var dropFolder: URL?
 
     public init(runtime: Runtime, host: String, port: Int, treatmentInterval: Duration = .seconds(10)) {
         self.runtime = runtime
@@ -42,7 +44,7 @@ public struct Server: Sendable {
             logger: runtime.logger)
         let group = ServiceGroup(configuration: .init(
             services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
-                       RetentionService(runtime: runtime)],
+                       RetentionService(runtime: runtime)] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? []),
             logger: runtime.logger))
         guard shutdown.attach(group) else { return }
         try await group.run()

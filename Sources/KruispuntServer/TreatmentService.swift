@@ -1,4 +1,5 @@
 import Foundation
+import KruispuntANPR
 import KruispuntRDF
 import KruispuntStore
 import KruispuntTreatment
@@ -46,4 +47,26 @@ struct RetentionService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }
         }
     }
+}
+
+/// Watches a drop folder inside `kruispunt serve --watch DIR`.
+struct DropFolderService: Service {
+    let runtime: Runtime
+    let directory: URL
+
+    func run() async throws {
+        let ingestor = Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
+        let folder = try DropFolder(directory: directory, ingestor: ingestor, logger: runtime.logger)
+        let box = UncheckedBox(folder)
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = try? await runtime.pool.withConnection { db in box.value.scan(on: db).count }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+        }
+    }
+}
+
+/// Hands a value used by one task at a time to the database queue.
+final class UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }

@@ -14,11 +14,14 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env KRUISPUNT_HOST).") var host: String = ProcessInfo.processInfo.environment["KRUISPUNT_HOST"] ?? "127.0.0.1"
     @Option(help: "Port to listen on (env KRUISPUNT_PORT).") var port: Int = Int(ProcessInfo.processInfo.environment["KRUISPUNT_PORT"] ?? "") ?? 8080
     @Option(help: "Seconds between treatment runs.") var treatInterval: Int = 10
+    @Option(help: ArgumentHelp("Watch a drop folder: ingest each file once, then move it to processed/ or failed/.", valueName: "dir"))
+    var watch: String?
 
     func run() async throws {
         let runtime = try global.runtime(label: "serve")
         defer { runtime.shutdown() }
-        let server = Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
+        var server = Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
+        server.dropFolder = watch.map { URL(fileURLWithPath: $0) }
         let base = server.iris.base
         let trigger = ShutdownTrigger()
         SignalGuard.forward(to: trigger, logger: runtime.logger)
@@ -43,10 +46,13 @@ struct Ingest: AsyncParsableCommand {
     @Flag(help: "Print one JSON object {\"lines\":N,\"accepted\":N,\"duplicates\":N,\"quarantined\":N}.") var json = false
     @Option(help: ArgumentHelp("Source columns of canonical ones, e.g. camera_id=CameraId,timestamp=Tijd.", valueName: "pairs"))
     var map: String?
-    @Argument(help: "Files or patterns to ingest (- for standard input).") var files: [String]
+    @Option(help: ArgumentHelp("Watch a drop folder: ingest each file once, then move it to processed/ or failed/.", valueName: "dir"))
+    var watch: String?
+    @Flag(help: "With --watch: process what is there now and stop.") var once = false
+    @Argument(help: "Files or patterns to ingest (- for standard input).") var files: [String] = []
 
     func validate() throws {
-        if files.isEmpty { throw ValidationError("give at least one file (or - for standard input)") }
+        if files.isEmpty && watch == nil { throw ValidationError("give at least one file (or - for standard input), or --watch DIR") }
         if let map { do { _ = try DetectionColumns.mapping(map) } catch { throw ValidationError("\(error)") } }
     }
 
@@ -69,6 +75,20 @@ struct Ingest: AsyncParsableCommand {
         defer { runtime.shutdown() }
         let db = try runtime.connect()
         let ingestor = Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
+        if let watch {
+            let folder = try DropFolder(directory: URL(fileURLWithPath: watch), ingestor: ingestor, logger: runtime.logger)
+            repeat {
+                for (name, outcome) in folder.scan(on: db, requireStable: !once) {
+                    switch outcome {
+                    case .success(let s):
+                        StandardOutput.write("\(name): \(s.lines) lines, \(s.accepted) accepted, \(s.duplicates) duplicates, \(s.quarantined) quarantined\(s.replayed == true ? " (already applied)" : "")\n")
+                    case .failure(let error): StandardOutput.write("\(name): refused: \(error)\n")
+                    }
+                }
+                if !once { try await Task.sleep(for: .seconds(2)) }
+            } while !once
+            return
+        }
         var total = IngestSummary()
         var reported = 0
         for file in files {
