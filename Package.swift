@@ -24,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "CRasqal", pkgConfig: "rasqal", providers: [.apt(["librasqal3-dev"])]),
         .systemLibrary(name: "CLibpq", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CProj", pkgConfig: "proj", providers: [.apt(["libproj-dev"])]),
 
         // One module per concern; dependencies point one way (see README, Architecture).
         .target(name: "KruispuntRDF", dependencies: ["CRaptor2"], swiftSettings: strict),
@@ -31,7 +32,7 @@ let package = Package(
                 dependencies: ["KruispuntRDF", "CLibpq", .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
         .target(name: "KruispuntANPR",
-                dependencies: ["KruispuntStore", "CZlib", .product(name: "Logging", package: "swift-log"),
+                dependencies: ["KruispuntStore", "CZlib", "CProj", .product(name: "Logging", package: "swift-log"),
                                .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "KruispuntTreatment",

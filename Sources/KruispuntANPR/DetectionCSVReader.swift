@@ -17,14 +17,16 @@ public struct DetectionCSVReader: Sendable {
         case blank
     }
 
-    /// Field positions of the canonical columns in this file.
+    /// Field positions of the canonical columns in this file, then of Lambert x and y (-1: absent).
     private let positions: [Int]
+    /// Converts Lambert x/y to WGS84 when the file gives projected coordinates.
+    private let lambert: LambertConverter?
     private let separator: UInt8
     private let fieldCount: Int
 
     /// Reads the header; throws when a required column is missing. `mapping` gives the source
     /// name of canonical columns; Dutch and English aliases are recognised without it.
-    public init(header: String, mapping: [String: String] = [:]) throws {
+    public init(header: String, mapping: [String: String] = [:], crs: LambertConverter.System? = nil) throws {
         var header = header
         if header.hasPrefix("\u{FEFF}") { header.removeFirst() }
         let semicolons = header.utf8.filter { $0 == 59 }.count
@@ -34,13 +36,27 @@ public struct DetectionCSVReader: Sendable {
             .map { $0.trimmingCharacters().lowercased() }
         var positions: [Int] = []
         var missing: [String] = []
+        // Projected coordinates: named Lambert columns, or x/y with an explicit CRS.
+        let lambertColumns: [(LambertConverter.System, [String], [String])] = [
+            (.lambert72, ["x_lambert72", "lambert72_x"], ["y_lambert72", "lambert72_y"]),
+            (.lambert2008, ["x_lambert2008", "lambert2008_x"], ["y_lambert2008", "lambert2008_y"]),
+        ] + (crs.map { [($0, ["x"], ["y"])] } ?? [])
+        var lambert: (LambertConverter.System, Int, Int)?
+        for (system, xs, ys) in lambertColumns {
+            if let x = xs.lazy.compactMap({ names.firstIndex(of: $0) }).first,
+               let y = ys.lazy.compactMap({ names.firstIndex(of: $0) }).first { lambert = (system, x, y); break }
+        }
         for column in DetectionColumns.header {
             let candidates = [mapping[column]?.lowercased()].compactMap { $0 } + [column] + (DetectionColumns.aliases[column] ?? [])
-            if let i = candidates.lazy.compactMap({ names.firstIndex(of: $0) }).first { positions.append(i) } else { missing.append(column) }
+            if let i = candidates.lazy.compactMap({ names.firstIndex(of: $0) }).first { positions.append(i) }
+            else if lambert != nil, column == "latitude" || column == "longitude" { positions.append(-1) }
+            else { missing.append(column) }
         }
-        guard missing.isEmpty else {
-            throw IngestError("the header lacks the column(s) \(missing.joined(separator: ", ")); expected \(DetectionColumns.header.joined(separator: ","))")
+        if crs != nil, lambert == nil {
+            throw IngestError("--crs \(crs!.rawValue) needs x and y columns")
         }
+        positions += [lambert?.1 ?? -1, lambert?.2 ?? -1]
+        self.lambert = try lambert.map { try LambertConverter($0.0) }
         self.positions = positions
         self.fieldCount = names.count
     }
@@ -67,6 +83,7 @@ public struct DetectionCSVReader: Sendable {
                 return reject(bytes, number, "expected \(fieldCount) fields, found \(count)")
             }
             return validate(bytes, number: number, pseudonymiser: &pseudonymiser) { column in
+                guard positions[column] >= 0 else { return UnsafeBufferPointer(start: nil, count: 0) }
                 var r = ranges[positions[column]]
                 while r.lowerBound < r.upperBound, bytes[r.lowerBound] == 32 || bytes[r.lowerBound] == 9 { r = (r.lowerBound + 1)..<r.upperBound }
                 while r.lowerBound < r.upperBound, bytes[r.upperBound - 1] == 32 || bytes[r.upperBound - 1] == 9 { r = r.lowerBound..<(r.upperBound - 1) }
@@ -99,7 +116,7 @@ public struct DetectionCSVReader: Sendable {
         var ranges: [Range<Int>] = []
         for p in positions {
             let start = joined.count
-            joined.append(contentsOf: fields[p].trimmingCharacters().utf8)
+            if p >= 0 { joined.append(contentsOf: fields[p].trimmingCharacters().utf8) }
             ranges.append(start..<joined.count)
         }
         return joined.withUnsafeBufferPointer { all in
@@ -138,6 +155,18 @@ public struct DetectionCSVReader: Sendable {
             }
             latitude = lat
             longitude = lon
+        } else if let lambert {
+            let xBytes = field(9), yBytes = field(10)
+            if !xBytes.isEmpty || !yBytes.isEmpty {
+                guard let x = DecimalParser.parse(xBytes), let y = DecimalParser.parse(yBytes) else {
+                    return reject(bytes, number, "Lambert x/y \"\(text(xBytes, 20))\", \"\(text(yBytes, 20))\" are not numbers")
+                }
+                guard let point = lambert.wgs84(x: x, y: y) else {
+                    return reject(bytes, number, "Lambert x/y \(x), \(y) cannot be converted to WGS84 (\(lambert.system.rawValue))")
+                }
+                latitude = point.latitude
+                longitude = point.longitude
+            }
         }
         let plate = field(5)
         guard !plate.isEmpty else { return reject(bytes, number, "plate_hash is empty") }

@@ -11,7 +11,7 @@ struct DetectionFormat {
     /// Whether the first line is already a detection (NDJSON has no header).
     var firstLineIsData: Bool { kind == .ndjson }
 
-    init(firstLine: UnsafeBufferPointer<UInt8>, mapping: [String: String], source: String) throws {
+    init(firstLine: UnsafeBufferPointer<UInt8>, mapping: [String: String], crs: LambertConverter.System?, source: String) throws {
         self.mapping = mapping
         let text = String(decoding: firstLine, as: UTF8.self)
         let trimmed = text.drop { $0 == " " || $0 == "\u{FEFF}" }
@@ -21,7 +21,7 @@ struct DetectionFormat {
         } else {
             kind = .csv
             do {
-                reader = try DetectionCSVReader(header: text, mapping: mapping)
+                reader = try DetectionCSVReader(header: text, mapping: mapping, crs: crs)
             } catch let error as IngestError {
                 throw IngestError("\(source): \(error.message); nothing of this file was applied")
             }

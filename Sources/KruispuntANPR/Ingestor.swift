@@ -42,20 +42,21 @@ public struct Ingestor: Sendable {
     /// `mapping` names the source column of canonical columns whose header differs.
     /// `report` receives each rejected line.
     public func ingest(path: String, source: String? = nil, mapping: [String: String] = [:],
-                       idempotencyKey: String? = nil, on db: Connection,
+                       crs: LambertConverter.System? = nil, idempotencyKey: String? = nil, on db: Connection,
                        report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         let lines = try LineSource(path: path)
         let source = source ?? (path == "-" ? "<stdin>" : path)
-        return try ingest(source: source, lines: lines, mapping: mapping, idempotencyKey: idempotencyKey,
+        return try ingest(source: source, lines: lines, mapping: mapping, crs: crs, idempotencyKey: idempotencyKey,
                           on: db, report: report)
     }
 
-    func ingest(source: String, lines: LineSource, mapping: [String: String], idempotencyKey: String?,
+    func ingest(source: String, lines: LineSource, mapping: [String: String], crs: LambertConverter.System?,
+                idempotencyKey: String?,
                 on db: Connection, report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         guard let first = try lines.next() else {
             throw IngestError("\(source): the file is empty (expected a CSV header or NDJSON objects)")
         }
-        let format = try DetectionFormat(firstLine: first, mapping: mapping, source: source)
+        let format = try DetectionFormat(firstLine: first, mapping: mapping, crs: crs, source: source)
         return try db.transaction {
             try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
             // Ingest transactions are serialised by the lock, so this check cannot race.

@@ -49,11 +49,16 @@ struct Ingest: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Watch a drop folder: ingest each file once, then move it to processed/ or failed/.", valueName: "dir"))
     var watch: String?
     @Flag(help: "With --watch: process what is there now and stop.") var once = false
+    @Option(help: ArgumentHelp("The system of x and y columns: EPSG:31370 (Lambert 72) or EPSG:3812 (Lambert 2008). Columns named x_lambert72/y_lambert72 or x_lambert2008/y_lambert2008 need no option.", valueName: "crs"))
+    var crs: String?
     @Argument(help: "Files or patterns to ingest (- for standard input).") var files: [String] = []
 
     func validate() throws {
         if files.isEmpty && watch == nil { throw ValidationError("give at least one file (or - for standard input), or --watch DIR") }
         if let map { do { _ = try DetectionColumns.mapping(map) } catch { throw ValidationError("\(error)") } }
+        if let crs, LambertConverter.System(rawValue: crs.uppercased()) == nil {
+            throw ValidationError("--crs must be EPSG:31370 (Lambert 72) or EPSG:3812 (Lambert 2008)")
+        }
     }
 
     /// Expands patterns the shell left alone; a pattern that matches nothing is an error.
@@ -92,7 +97,8 @@ struct Ingest: AsyncParsableCommand {
         var total = IngestSummary()
         var reported = 0
         for file in files {
-            total = total + (try ingestor.ingest(path: file, mapping: mapping, on: db) { source, rejected in
+            total = total + (try ingestor.ingest(path: file, mapping: mapping, crs: crs.flatMap { LambertConverter.System(rawValue: $0.uppercased()) },
+                                                 on: db) { source, rejected in
                 reported += 1
                 if reported <= 1000 {
                     FileHandle.standardError.write(Data("\(source):\(rejected.lineNumber): \(rejected.reason)\n".utf8))
