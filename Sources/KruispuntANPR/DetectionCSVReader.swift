@@ -52,6 +52,9 @@ public struct DetectionCSVReader: Sendable {
             else if lambert != nil, column == "latitude" || column == "longitude" { positions.append(-1) }
             else { missing.append(column) }
         }
+        guard missing.isEmpty else {
+            throw IngestError("the header lacks the column(s) \(missing.joined(separator: ", ")); expected \(DetectionColumns.header.joined(separator: ","))")
+        }
         if crs != nil, lambert == nil {
             throw IngestError("--crs \(crs!.rawValue) needs x and y columns")
         }
