@@ -1,109 +1,299 @@
 import Foundation
 import KruispuntRDF
 
-/// A deterministic synthetic ANPR network: cameras around a city centre and vehicles making trips
-/// through them with a realistic daily profile. Writes canonical detection CSV.
+/// A deterministic synthetic ANPR network for the pilot cities: per city a cordon around the
+/// centre (an entry and an exit camera at each crossing), cameras inside the centre and on the
+/// ring, one zone (`<city>-centrum`), and vehicles making through, destination (with a dwell),
+/// ring and local trips with daily profiles, buses and trucks, foreign plates and speeds. Faults
+/// can be switched on. Same seed, same output.
 ///
 /// ```swift
 /// let network = SyntheticNetwork(cameras: 8, vehicles: 400, days: 2, startDay: "2026-10-24", seed: 7)
-/// try network.write { line in print(line, terminator: "") }
+/// try network.write { chunk in print(chunk, terminator: "") }
 /// ```
 public struct SyntheticNetwork: Sendable {
+    /// A pilot city: name, NIS code (camera ids start with it) and centre.
+    public struct City: Sendable, Hashable {
+        public let name: String
+        public let nis: String
+        public let latitude: Double
+        public let longitude: Double
+
+        public static let mechelen = City(name: "Mechelen", nis: "12025", latitude: 51.0279, longitude: 4.4803)
+        public static let turnhout = City(name: "Turnhout", nis: "13040", latitude: 51.3226, longitude: 4.9447)
+        public static let kortrijk = City(name: "Kortrijk", nis: "34022", latitude: 50.8281, longitude: 3.2648)
+        public static let antwerpen = City(name: "Antwerpen", nis: "11002", latitude: 51.2211, longitude: 4.3997)
+        public static let pilots = [mechelen, turnhout, kortrijk, antwerpen]
+
+        /// Looks a pilot city up by name (case-insensitive).
+        public static func named(_ name: String) -> City? { pilots.first { $0.name.lowercased() == name.lowercased() } }
+    }
+
+    /// Faults to inject, for testing ingestion and data quality.
+    public struct Faults: OptionSet, Sendable {
+        public let rawValue: Int
+        public init(rawValue: Int) { self.rawValue = rawValue }
+        /// One camera per city stops sending on the second day.
+        public static let silentCamera = Faults(rawValue: 1)
+        /// One camera per city runs 7 minutes fast.
+        public static let clockSkew = Faults(rawValue: 2)
+        /// About 1 % of the lines are sent twice.
+        public static let duplicates = Faults(rawValue: 4)
+        /// About 0.2 % of the lines are broken.
+        public static let malformed = Faults(rawValue: 8)
+        public static let all: Faults = [.silentCamera, .clockSkew, .duplicates, .malformed]
+
+        /// Parses `silent,skew,duplicates,malformed` or `all`.
+        public init(list: String) throws {
+            var faults: Faults = []
+            for word in list.lowercased().split(separator: ",") {
+                switch word {
+                case "all": faults.formUnion(.all)
+                case "silent", "silent-camera": faults.insert(.silentCamera)
+                case "skew", "clock-skew": faults.insert(.clockSkew)
+                case "duplicates": faults.insert(.duplicates)
+                case "malformed": faults.insert(.malformed)
+                default: throw IngestError("unknown fault \"\(word)\" (silent, skew, duplicates, malformed or all)")
+                }
+            }
+            self = faults
+        }
+    }
+
+    /// Output syntax of the detections.
+    public enum Format: String, Sendable { case csv, ndjson }
+
+    /// A camera of the network.
+    public struct Camera: Sendable, Hashable {
+        public enum Kind: String, Sendable { case entry, exit, inside, ring }
+        public let id: String
+        public let city: City
+        public let kind: Kind
+        public let name: String
+        public let latitude: Double
+        public let longitude: Double
+        /// The cordon crossing an entry or exit camera belongs to.
+        public let crossing: Int
+    }
+
+    public var cities: [City]
+    /// Cameras per city (at least 4: one cordon crossing with entry and exit, one inside, one ring).
     public var cameraCount: Int
+    /// Vehicles over all cities.
     public var vehicleCount: Int
     public var days: Int
     /// The first local day, `YYYY-MM-DD`.
     public var startDay: String
     public var seed: UInt64
-    /// Centre of the network (default: Mechelen, Grote Markt).
-    public var centre = (latitude: 51.0279, longitude: 4.4803)
+    public var faults: Faults = []
+    public var format: Format = .csv
 
-    public init(cameras: Int, vehicles: Int, days: Int, startDay: String, seed: UInt64) {
-        self.cameraCount = max(2, cameras)
+    public init(cameras: Int, vehicles: Int, days: Int, startDay: String, seed: UInt64, cities: [City] = [.mechelen]) {
+        self.cameraCount = max(4, cameras)
         self.vehicleCount = max(1, vehicles)
         self.days = max(1, days)
         self.startDay = startDay
         self.seed = seed
+        self.cities = cities.isEmpty ? [.mechelen] : cities
     }
 
-    /// A camera of the network.
-    public struct Camera: Sendable {
-        public let id: String
-        public let latitude: Double
-        public let longitude: Double
-    }
-
-    /// The cameras: on a ring of about 1.5 km around the centre.
-    public var cameras: [Camera] {
-        (0..<cameraCount).map { i in
-            let angle = Double(i) / Double(cameraCount) * 2 * Double.pi
-            let r = 0.012 + 0.004 * Double(i % 3)
-            return Camera(id: String(31_001 + i),
-                          latitude: ((centre.latitude + r * sin(angle)) * 1e6).rounded() / 1e6,
-                          longitude: ((centre.longitude + 1.6 * r * cos(angle)) * 1e6).rounded() / 1e6)
+    /// The cameras of one city: half on the cordon (entry/exit pairs), a quarter inside, the rest on the ring.
+    public func cameras(of city: City) -> [Camera] {
+        let crossings = max(1, cameraCount / 4)
+        let inside = max(1, cameraCount / 4)
+        let ring = max(1, cameraCount - 2 * crossings - inside)
+        var cams: [Camera] = []
+        func point(_ radius: Double, _ angle: Double) -> (Double, Double) {
+            (((city.latitude + radius * sin(angle)) * 1e6).rounded() / 1e6,
+             ((city.longitude + 1.6 * radius * cos(angle)) * 1e6).rounded() / 1e6)
         }
+        func add(_ kind: Camera.Kind, _ name: String, _ at: (Double, Double), crossing: Int = -1) {
+            let id = city.nis + (cams.count + 1 < 10 ? "0" : "") + String(cams.count + 1)
+            cams.append(Camera(id: id, city: city, kind: kind, name: "\(city.name) \(name)", latitude: at.0,
+                               longitude: at.1, crossing: crossing))
+        }
+        for c in 0..<crossings {
+            let angle = Double(c) / Double(crossings) * 2 * .pi
+            add(.entry, "cordon \(c + 1) inkomend", point(0.008, angle), crossing: c)
+            add(.exit, "cordon \(c + 1) uitgaand", point(0.0081, angle + 0.01), crossing: c)
+        }
+        for i in 0..<inside { add(.inside, "centrum \(i + 1)", point(0.003, Double(i) / Double(inside) * 2 * .pi + 0.4)) }
+        for r in 0..<ring { add(.ring, "ring \(r + 1)", point(0.016, Double(r) / Double(ring) * 2 * .pi + 0.2)) }
+        return cams
+    }
+
+    /// Every camera of the network.
+    public var cameras: [Camera] { cities.flatMap(cameras(of:)) }
+
+    /// `cameras.csv` for `kruispunt cameras import`.
+    public func camerasCSV() -> String {
+        "camera_id,backoffice_id,name,latitude,longitude,municipality\n" + cameras.map {
+            "\($0.id),BO-\($0.city.nis),\($0.name),\($0.latitude),\($0.longitude),\($0.city.name)\n"
+        }.joined()
+    }
+
+    /// `zones.csv` for `kruispunt zones import`: one centre zone per city.
+    public func zonesCSV() -> String {
+        "zone_id,name,camera_id,role\n" + cameras.compactMap { c -> String? in
+            let zone = c.city.name.lowercased() + "-centrum"
+            switch c.kind {
+            case .entry: return "\(zone),\(c.city.name) centrum,\(c.id),entry\n"
+            case .exit: return "\(zone),\(c.city.name) centrum,\(c.id),exit\n"
+            case .inside: return "\(zone),\(c.city.name) centrum,\(c.id),inside\n"
+            case .ring: return nil
+            }
+        }.joined()
     }
 
     /// Relative traffic per local hour of the day (morning and evening peaks, quiet nights).
     static let hourProfile: [Double] = [3, 2, 2, 2, 3, 5, 9, 15, 17, 11, 9, 9, 10, 10, 10, 11, 14, 16, 12, 9, 7, 6, 5, 4]
+    /// Relative traffic per weekday, Monday first.
+    static let weekdayProfile: [Double] = [1.0, 1.02, 1.03, 1.04, 1.08, 0.8, 0.6]
 
-    /// Generates the CSV (header first), handing out chunks of text.
-    public func write(_ emit: (String) throws -> Void) throws {
+    /// One detection as generated, with what really happened (the ground truth).
+    public struct Passage: Sendable {
+        public let vehicle: Int
+        public let plate: String
+        public let trip: Int
+        public let kind: String
+        public let camera: Camera
+        /// The true instant; the written one differs on a skewed camera.
+        public let instant: Int64
+        public let written: Int64
+        public let speed: Int
+        public let vehicleType: String
+        public let nationality: String
+    }
+
+    /// Generates the detections (CSV header first, or NDJSON), handing out chunks of text.
+    /// `truth` receives the ground truth as CSV, when given.
+    public func write(truth: ((String) throws -> Void)? = nil, _ emit: (String) throws -> Void) throws {
         guard let first = XSDDateTime(startDay + "T00:00:00Z") else {
             throw IngestError("--start must be a date YYYY-MM-DD, not \"\(startDay)\"")
         }
+        if format == .csv { try emit(DetectionColumns.header.joined(separator: ",") + "\n") }
+        try truth?("vehicle,plate_hash,trip,kind,camera_id,instant,written_timestamp\n")
         let firstDay = Int(first.epochMillis / 86_400_000)
         var rng = SplitMix64(seed: seed)
-        let cams = cameras
         let plates = (0..<vehicleCount).map { _ in rng.hex(64) }
-        let types = ["personenwagen", "personenwagen", "personenwagen", "personenwagen", "personenwagen",
-                     "personenwagen", "bestelwagen", "bestelwagen", "vrachtwagen", "motorfiets", "bus"]
-        // Mostly Belgian, written the ways exports write it (alpha-2, alpha-3, distinguishing sign).
         let nationalities = ["BE"] * 12 + ["B"] * 3 + ["BEL"] * 3 + ["NL", "F", "D", "GB"]
         let cumulative = Self.hourProfile.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
-        try emit(DetectionColumns.header.joined(separator: ",") + "\n")
-        for day in firstDay..<(firstDay + days) {
-            // A day's detections are written in chronological order, as exports are.
-            var rows: [(t: Int64, line: String)] = []
+        let citiesCameras = cities.map(cameras(of:))
+        for (dayIndex, day) in (firstDay..<(firstDay + days)).enumerated() {
             let dayStart = BrusselsTime.dayStart(day)
-            let dayLength = BrusselsTime.dayStart(day + 1) - dayStart
+            let dayEnd = BrusselsTime.dayStart(day + 1)
+            let weekday = ((day + 3) % 7 + 7) % 7   // Monday = 0
+            var rows: [Passage] = []
+            var trip = 0
             for v in 0..<vehicleCount {
-                let type = types[Int(rng.next() % UInt64(types.count))]
+                let cams = citiesCameras[v % citiesCameras.count]
+                let type = Self.vehicleType(v)
                 let nationality = nationalities[v % nationalities.count]
-                let trips = Int(rng.next() % 4)
+                let trips = Int((rng.unit() * 4.5 * Self.weekdayProfile[weekday]).rounded(.down))
                 for _ in 0..<trips {
-                    // Departure: a local hour drawn from the profile, then a uniform minute.
+                    trip += 1
                     let x = rng.unit() * cumulative.last!
                     let hour = cumulative.firstIndex(where: { $0 >= x }) ?? 12
-                    var t = dayStart + Int64(hour) * 3_600_000 + Int64(rng.unit() * 3_600_000)
-                    // On a 25-hour day both 02:00 hours exist; on a 23-hour day local hours shift.
-                    t = min(t, dayStart + dayLength - 1)
-                    var camera = Int(rng.next() % UInt64(cams.count))
-                    let stops = 2 + Int(rng.next() % 3)
-                    for _ in 0..<stops where t < dayStart + dayLength {
-                        // Trips end at midnight, so that every generated day is complete and no
-                        // day beyond the requested ones holds a handful of detections.
-                        let c = cams[camera]
-                        let speed = type == "vrachtwagen" ? 30 + rng.unit() * 30 : 25 + rng.unit() * 45
-                        let zulu = rng.next() % 5 == 0
-                        let offset = zulu ? 0 : BrusselsTime.offsetMinutes(atEpochMillis: t)
-                        var line = c.id + ",BO-" + String(1 + camera % 3) + ","
-                        line += XSDDateTime.format(epochMillis: t, offsetMinutes: offset, zulu: zulu, alwaysMillis: true)
-                        line += ",\(c.latitude),\(c.longitude),\(plates[v]),\(nationality),"
-                        line += String(Int(speed)) + "," + type + "\n"
-                        rows.append((t, line))
-                        camera = (camera + 1 + Int(rng.next() % 2)) % cams.count
-                        t += 120_000 + Int64(rng.unit() * 600_000)
+                    let start = dayStart + Int64(hour) * 3_600_000 + Int64(rng.unit() * 3_600_000)
+                    let (kind, stops) = route(in: cams, type: type, rng: &rng)
+                    var t = start
+                    for (i, stop) in stops.enumerated() where t < dayEnd {
+                        let isRing = stop.camera.kind == .ring
+                        let speed = max(5, Int((isRing ? 70 : 32) + rng.gaussian() * (isRing ? 9 : 6)))
+                        rows.append(Passage(vehicle: v, plate: plates[v], trip: trip, kind: kind, camera: stop.camera,
+                                            instant: t, written: t, speed: speed, vehicleType: type, nationality: nationality))
+                        if i + 1 < stops.count { t += stops[i + 1].after(&rng) }
                     }
                 }
             }
-            rows.sort { $0.t < $1.t }
-            var out = ""
-            for row in rows {
-                out += row.line
-                if out.utf8.count > 1 << 16 { try emit(out); out = "" }
+            rows.sort { ($0.instant, $0.camera.id, $0.vehicle) < ($1.instant, $1.camera.id, $1.vehicle) }
+            try emitDay(rows, dayIndex: dayIndex, rng: &rng, truth: truth, emit)
+        }
+    }
+
+    /// A stop of a route and the time it takes to get there from the previous stop.
+    struct Stop {
+        let camera: Camera
+        let after: (inout SplitMix64) -> Int64
+    }
+
+    /// A trip through one city's cameras.
+    private func route(in cams: [Camera], type: String, rng: inout SplitMix64) -> (String, [Stop]) {
+        func pick(_ kind: Camera.Kind) -> Camera {
+            let list = cams.filter { $0.kind == kind }
+            return list[Int(rng.next() % UInt64(list.count))]
+        }
+        let minutes: (Double, Double) -> (inout SplitMix64) -> Int64 = { lo, hi in
+            { r in Int64((lo + r.unit() * (hi - lo)) * 60_000) }
+        }
+        let entry = pick(.entry)
+        let exits = cams.filter { $0.kind == .exit && $0.crossing != entry.crossing }
+        let exit = exits.isEmpty ? pick(.exit) : exits[Int(rng.next() % UInt64(exits.count))]
+        let roll = rng.unit()
+        let through = type == "vrachtwagen" ? 0.45 : 0.2
+        if roll < through {
+            return ("through", [Stop(camera: entry, after: minutes(0, 0)), Stop(camera: pick(.inside), after: minutes(2, 6)),
+                                Stop(camera: exit, after: minutes(2, 8))])
+        } else if roll < through + 0.35 {
+            // Destination traffic: in, stay (15 min to 8 h, mostly short), out.
+            let dwell: (inout SplitMix64) -> Int64 = { r in Int64((15 + pow(r.unit(), 2.5) * 465) * 60_000) }
+            return ("destination", [Stop(camera: entry, after: minutes(0, 0)), Stop(camera: pick(.inside), after: minutes(2, 6)),
+                                    Stop(camera: exit, after: dwell)])
+        } else if roll < through + 0.75 {
+            let a = pick(.ring), b = pick(.ring)
+            return ("ring", [Stop(camera: a, after: minutes(0, 0)), Stop(camera: b, after: minutes(3, 12))])
+        } else {
+            return ("local", [Stop(camera: pick(.inside), after: minutes(0, 0)), Stop(camera: pick(.inside), after: minutes(4, 20))])
+        }
+    }
+
+    /// Writes one day's detections (with the faults) and its ground truth.
+    private func emitDay(_ rows: [Passage], dayIndex: Int, rng: inout SplitMix64, truth: ((String) throws -> Void)?,
+                         _ emit: (String) throws -> Void) throws {
+        var out = "", truthText = ""
+        for row in rows {
+            let citySlot = cities.firstIndex(of: row.camera.city) ?? 0
+            let cityCams = cameras(of: cities[citySlot])
+            if faults.contains(.silentCamera), dayIndex == 1, row.camera.id == cityCams.last?.id { continue }
+            let skewed = faults.contains(.clockSkew) && row.camera.id == cityCams.first(where: { $0.kind == .inside })?.id
+            let written = skewed ? row.instant + 420_000 : row.instant
+            let zulu = rng.next() % 5 == 0
+            let offset = zulu ? 0 : BrusselsTime.offsetMinutes(atEpochMillis: written)
+            let stamp = XSDDateTime.format(epochMillis: written, offsetMinutes: offset, zulu: zulu, alwaysMillis: true)
+            var line: String
+            switch format {
+            case .csv:
+                line = "\(row.camera.id),BO-\(row.camera.city.nis),\(stamp),\(row.camera.latitude),\(row.camera.longitude),"
+                line += "\(row.plate),\(row.nationality),\(row.speed),\(row.vehicleType)\n"
+            case .ndjson:
+                line = "{\"camera_id\":\"\(row.camera.id)\",\"backoffice_id\":\"BO-\(row.camera.city.nis)\",\"timestamp\":\"\(stamp)\","
+                line += "\"latitude\":\(row.camera.latitude),\"longitude\":\(row.camera.longitude),\"plate_hash\":\"\(row.plate)\","
+                line += "\"nationality\":\"\(row.nationality)\",\"speed_kmh\":\(row.speed),\"vehicle_type\":\"\(row.vehicleType)\"}\n"
             }
-            if !out.isEmpty { try emit(out) }
+            if faults.contains(.malformed), rng.next() % 500 == 0 {
+                line = String(line.dropLast(line.count / 3)) + "\n"   // a line cut short
+            }
+            out += line
+            if faults.contains(.duplicates), rng.next() % 100 == 0 { out += line }
+            if truth != nil {
+                truthText += "\(row.vehicle),\(row.plate),\(row.trip),\(row.kind),\(row.camera.id),"
+                truthText += XSDDateTime.format(epochMillis: row.instant, offsetMinutes: 0, zulu: true, alwaysMillis: true) + ",\(stamp)\n"
+            }
+            if out.utf8.count > 1 << 16 { try emit(out); out = "" }
+            if truthText.utf8.count > 1 << 16 { try truth?(truthText); truthText = "" }
+        }
+        if !out.isEmpty { try emit(out) }
+        if !truthText.isEmpty { try truth?(truthText) }
+    }
+
+    /// The camera's vehicle type as exports write it (Dutch), by vehicle: mostly cars.
+    static func vehicleType(_ v: Int) -> String {
+        switch v % 40 {
+        case 0..<29: return "personenwagen"
+        case 29..<34: return "bestelwagen"
+        case 34..<37: return "vrachtwagen"
+        case 37, 38: return "motorfiets"
+        default: return "bus"
         }
     }
 }
@@ -123,10 +313,18 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
     /// A double in [0, 1).
     public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+    /// A standard normal deviate (Box-Muller).
+    public mutating func gaussian() -> Double {
+        let u = max(unit(), 1e-12), v = unit()
+        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
+    }
     /// `count` lowercase hex digits.
     public mutating func hex(_ count: Int) -> String {
         var s = ""
-        while s.count < count { s += String(next(), radix: 16) }
+        while s.count < count {
+            let word = String(next(), radix: 16)
+            s += String(repeating: "0", count: 16 - word.count) + word
+        }
         return String(s.prefix(count))
     }
 }

@@ -140,26 +140,69 @@ struct Treat: AsyncParsableCommand {
 
 struct Generate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write a synthetic, deterministic ANPR data set (canonical CSV) for demos, tests and benchmarks.",
-        discussion: "Needs no database; the global options are accepted and ignored.")
+        abstract: "Write a synthetic, deterministic ANPR data set for demos, tests and benchmarks.",
+        discussion: """
+            Per city a cordon around the centre (entry and exit cameras), cameras inside and on the ring, and \
+            vehicles making through, destination (with a dwell), ring and local trips. --registry writes \
+            cameras.csv and zones.csv; --truth writes which vehicle made which trip; --to streams the \
+            detections to a running server at --rate lines per second. Needs no database.
+            """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "Output file (default: standard output).") var out: String?
-    @Option(help: "Number of cameras.") var cameras: Int = 8
-    @Option(help: "Number of vehicles.") var vehicles: Int = 500
+    @Option(help: "Cities, comma-separated: Mechelen, Turnhout, Kortrijk, Antwerpen.") var cities: String = "Mechelen"
+    @Option(help: "Cameras per city (at least 4).") var cameras: Int = 8
+    @Option(help: "Vehicles over all cities.") var vehicles: Int = 500
     @Option(help: "Number of local days.") var days: Int = 2
     @Option(help: "First local day, YYYY-MM-DD.") var start: String = "2026-10-24"
     @Option(help: "Random seed (same seed, same data).") var seed: UInt64 = 1
+    @Option(help: "csv or ndjson.") var format: String = "csv"
+    @Option(help: "Faults to inject: silent, skew, duplicates, malformed, or all.") var faults: String?
+    @Option(help: "Folder to write cameras.csv and zones.csv into.") var registry: String?
+    @Option(help: "File for the ground truth (vehicle, trip, kind, camera, instant).") var truth: String?
+    @Option(help: "Stream to this server's /api/ingest instead of writing (token: KRUISPUNT_INGEST_TOKEN).") var to: String?
+    @Option(help: "With --to: lines per second.") var rate: Int = 1000
+
+    func network() throws -> SyntheticNetwork {
+        var list: [SyntheticNetwork.City] = []
+        for name in cities.split(separator: ",") {
+            guard let city = SyntheticNetwork.City.named(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("unknown city \(name) (Mechelen, Turnhout, Kortrijk, Antwerpen)")
+            }
+            list.append(city)
+        }
+        var network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: start, seed: seed, cities: list)
+        guard let f = SyntheticNetwork.Format(rawValue: format) else { throw ValidationError("--format must be csv or ndjson") }
+        network.format = f
+        if let faults { network.faults = try SyntheticNetwork.Faults(list: faults) }
+        return network
+    }
 
     func run() async throws {
-        let network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: start, seed: seed)
-        if let out {
+        let network = try network()
+        if let registry {
+            let dir = URL(fileURLWithPath: registry)
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            try Data(network.camerasCSV().utf8).write(to: dir.appendingPathComponent("cameras.csv"))
+            try Data(network.zonesCSV().utf8).write(to: dir.appendingPathComponent("zones.csv"))
+        }
+        let truthHandle = try truth.map { path -> FileHandle in
+            guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+                throw ValidationError("cannot write \(path)")
+            }
+            return h
+        }
+        defer { try? truthHandle?.close() }
+        let writeTruth: ((String) throws -> Void)? = truthHandle.map { h in { h.write(Data($0.utf8)) } }
+        if let to {
+            try await DetectionStream(url: to, rate: max(1, rate), format: network.format).send(network, truth: writeTruth)
+        } else if let out {
             guard FileManager.default.createFile(atPath: out, contents: nil), let handle = FileHandle(forWritingAtPath: out) else {
                 throw ValidationError("cannot write \(out)")
             }
             defer { try? handle.close() }
-            try network.write { handle.write(Data($0.utf8)) }
+            try network.write(truth: writeTruth) { handle.write(Data($0.utf8)) }
         } else {
-            try network.write { StandardOutput.write($0) }
+            try network.write(truth: writeTruth) { StandardOutput.write($0) }
         }
     }
 }
@@ -214,19 +257,23 @@ struct Demo: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
     @Option(help: "Address to listen on.") var host: String = "127.0.0.1"
     @Option(help: "Port to listen on.") var port: Int = 8080
-    @Option(help: "Number of cameras.") var cameras: Int = 12
-    @Option(help: "Number of vehicles.") var vehicles: Int = 3000
+    @Option(help: "Cameras per pilot city.") var cameras: Int = 12
+    @Option(help: "Vehicles over the four pilot cities.") var vehicles: Int = 6000
     @Option(help: "Number of local days.") var days: Int = 3
 
     func run() async throws {
         let runtime = try global.runtime(label: "demo")
         defer { runtime.shutdown() }
         let file = runtime.configuration.dataDirectory.appendingPathComponent("demo-detections.csv")
-        let network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: "2026-10-24", seed: 2026)
+        let network = SyntheticNetwork(cameras: cameras, vehicles: vehicles, days: days, startDay: "2026-10-24", seed: 2026,
+                                       cities: SyntheticNetwork.City.pilots)
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         guard let handle = FileHandle(forWritingAtPath: file.path) else { throw ValidationError("cannot write \(file.path)") }
         try network.write { handle.write(Data($0.utf8)) }
         try handle.close()
+        let registryDB = try runtime.connect()
+        _ = try Registry.importCameras(try Registry.cameras(csv: network.camerasCSV()), on: registryDB)
+        _ = try Registry.importZones(try Registry.zones(csv: network.zonesCSV()), on: registryDB)
         let db = try runtime.connect()
         let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
             .ingest(path: file.path, on: db) { _, _ in }

@@ -25,7 +25,7 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
     process = subprocess.Popen(
         [str(kruispunt_binary), "--data-dir", str(data_dir), "demo", "--port", str(port),
-         "--cameras", "5", "--vehicles", "600", "--days", "1"],
+         "--cameras", "5", "--vehicles", "2400", "--days", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
@@ -46,7 +46,9 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
         assert page.headers["Content-Type"].startswith("text/html")
         assert '<html lang="nl">' in page.text
         rows = re.findall(r'<tr data-camera="([^"]+)"', page.text)
-        assert rows == [str(31001 + i) for i in range(5)], rows
+        # Four pilot cities (NIS codes), five cameras each, named from the imported registry.
+        assert rows == sorted(f"{nis}0{i}" for nis in ("12025", "13040", "34022", "11002") for i in range(1, 6)), rows
+        assert "Mechelen cordon 1 inkomend" in page.text or "1202501" in page.text
         assert re.search(r'data-count="\d+"', page.text), "no published count on the demo page"
 
         root = requests.get(f"{base}/streams/vehicle-counts", headers={"Accept": "text/turtle"}, timeout=10)
