@@ -28,7 +28,7 @@ func line(_ label: String, _ n: Int, _ s: Double, _ extra: String = "") {
 
 // 1. Data: a synthetic network sized to about `target` detections (about 4.5 per vehicle and day).
 let csv = work.appendingPathComponent("detections.csv")
-let network = SyntheticNetwork(cameras: 40, vehicles: max(100, target * 11 / 100), days: 2, startDay: "2026-10-24", seed: 42)
+let network = SyntheticNetwork(cameras: 40, vehicles: max(100, target * 18 / 100), days: 2, startDay: "2026-10-24", seed: 42)
 _ = FileManager.default.createFile(atPath: csv.path, contents: nil)
 let out = try FileHandle(forWritingTo: csv)
 try network.write { out.write(Data($0.utf8)) }

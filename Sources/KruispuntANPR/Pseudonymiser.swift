@@ -1,20 +1,30 @@
 import Crypto
 import Foundation
+import KruispuntStore
 
 /// How long a pseudonym links detections of one vehicle: a Europe/Brussels calendar day
 /// (default), an ISO week (from Monday 00:00), or for ever (`none`).
 public enum KeyRotation: String, Sendable, CaseIterable {
     case day, week, none
 
-    /// The period an instant falls in, as a label (`2026-10-25`, `week-2026-10-19`, `all`).
-    func period(atEpochMillis ms: Int64) -> String {
+    /// The period an instant falls in: its first local day (days since 1970-01-01), 0 for `none`.
+    func period(atEpochMillis ms: Int64) -> Int {
         switch self {
-        case .none: return "all"
-        case .day: return BrusselsTime.format(BrusselsTime.dayStart(BrusselsTime.localDay(ms))).prefix(10).description
+        case .none: return 0
+        case .day: return BrusselsTime.localDay(ms)
         case .week:
             let day = BrusselsTime.localDay(ms)
-            let monday = day - ((day % 7 + 7 + 3) % 7)       // 1970-01-01 was a Thursday
-            return "week-" + BrusselsTime.format(BrusselsTime.dayStart(monday)).prefix(10)
+            return day - ((day % 7 + 7 + 3) % 7)       // the Monday; 1970-01-01 was a Thursday
+        }
+    }
+
+    /// The period's label in key derivation (`2026-10-25`, `week-2026-10-19`, `all`).
+    func label(_ period: Int) -> String {
+        let date = BrusselsTime.format(BrusselsTime.dayStart(period)).prefix(10)
+        switch self {
+        case .none: return "all"
+        case .day: return String(date)
+        case .week: return "week-" + date
         }
     }
 }
@@ -26,7 +36,16 @@ public enum KeyRotation: String, Sendable, CaseIterable {
 public struct Pseudonymiser: Sendable {
     public let rotation: KeyRotation
     private let master: SymmetricKey
-    private var keys: [String: HMAC<SHA256>] = [:]
+    private var keys: [Int: HMAC<SHA256>] = [:]
+    /// Pseudonyms already computed in this ingest, by period and plate-hash digest: a vehicle
+    /// passes several cameras per period, so most lines need no HMAC. In memory only.
+    private var cache: [CacheKey: Pseudonym] = [:]
+
+    private struct CacheKey: Hashable {
+        let period: Int
+        let high: UInt64
+        let low: UInt64
+    }
 
     public init(secret: some DataProtocol & ContiguousBytes, rotation: KeyRotation) {
         self.master = SymmetricKey(data: secret)
@@ -36,20 +55,27 @@ public struct Pseudonymiser: Sendable {
     /// The pseudonym of a plate hash seen at an instant.
     public mutating func pseudonym(plate: UnsafeBufferPointer<UInt8>, atEpochMillis ms: Int64) -> Pseudonym {
         let period = rotation.period(atEpochMillis: ms)
+        let digest = Murmur3.hash128(plate, seed: 0x5053)
+        let key = CacheKey(period: period, high: digest.0, low: digest.1)
+        if let known = cache[key] { return known }
         var mac: HMAC<SHA256>
         if let keyed = keys[period] {
             mac = keyed
         } else {
-            let periodKey = HMAC<SHA256>.authenticationCode(for: Data("kruispunt/pseudonym/\(period)".utf8), using: master)
+            let label = "kruispunt/pseudonym/" + rotation.label(period)
+            let periodKey = HMAC<SHA256>.authenticationCode(for: Data(label.utf8), using: master)
             mac = HMAC<SHA256>(key: SymmetricKey(data: periodKey))
             if keys.count > 64 { keys.removeAll() }
             keys[period] = mac
         }
         mac.update(data: UnsafeRawBufferPointer(plate))
-        return mac.finalize().withUnsafeBytes { bytes in
+        let pseudonym = mac.finalize().withUnsafeBytes { bytes in
             Pseudonym(high: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self).bigEndian,
                       low: bytes.loadUnaligned(fromByteOffset: 8, as: UInt64.self).bigEndian)
         }
+        if cache.count >= 2_000_000 { cache.removeAll(keepingCapacity: true) }
+        cache[key] = pseudonym
+        return pseudonym
     }
 
     /// The master secret: `KRUISPUNT_PSEUDONYM_SECRET` when set, else the file `pseudonym.secret`
