@@ -74,45 +74,23 @@ public struct Ingestor: Sendable {
                     batch_id bigint) ON COMMIT DROP
                 """)
             var summary = IngestSummary()
-            var pending: [Detection] = []
-            var rejected: [RejectedLine] = []
-            pending.reserveCapacity(batchSize)
-            var number = format.firstLineIsData ? 0 : 1
-            var pendingFirst: [UInt8]? = format.firstLineIsData ? Array(first) : nil
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
-            var pseudonymiser = self.pseudonymiser
-            while true {
-                let result: DetectionCSVReader.LineResult
-                if let firstLine = pendingFirst {
-                    pendingFirst = nil
-                    number += 1
-                    result = firstLine.withUnsafeBufferPointer { format.read(line: $0, number: number, pseudonymiser: &pseudonymiser) }
-                } else if let line = try lines.next() {
-                    number += 1
-                    result = format.read(line: line, number: number, pseudonymiser: &pseudonymiser)
-                } else {
-                    break
+            let pipeline = ParsePipeline(lines: lines, first: format.firstLineIsData ? Array(first) : nil, format: format,
+                                         pseudonymiser: pseudonymiser, batchID: batchID, batchSize: batchSize)
+            do {
+                while let batch = try pipeline.take() {
+                    summary.lines += batch.lines
+                    speedsDiscarded += batch.speedsDiscarded
+                    cameras.merge(batch.cameras) { a, b in a.merged(with: b) }
+                    for r in batch.rejected { report(source, r) }
+                    try quarantine(batch.rejected, batchID: batchID, on: db)
+                    summary.accepted += try load(batch.copyText, count: batch.detections, on: db)
                 }
-                switch result {
-                case .blank: continue
-                case .detection(let d):
-                    pending.append(d)
-                    if d.speedDiscarded { speedsDiscarded += 1 }
-                    cameras[d.cameraID, default: CameraSighting(d)].add(d)
-                case .rejected(let r):
-                    rejected.append(r)
-                    report(source, r)
-                }
-                summary.lines += 1
-                if pending.count >= batchSize {
-                    summary.accepted += try load(pending, batchID: batchID, on: db)
-                    pending.removeAll(keepingCapacity: true)
-                }
-                if rejected.count >= 1000 { try quarantine(rejected, batchID: batchID, on: db); rejected.removeAll() }
+            } catch {
+                pipeline.cancel()
+                throw error
             }
-            summary.accepted += try load(pending, batchID: batchID, on: db)
-            try quarantine(rejected, batchID: batchID, on: db)
             summary.quarantined = try Int(db.query("SELECT count(*) FROM quarantine WHERE batch_id = $1", [batchID])[0][0]!)!
             summary.duplicates = summary.lines - summary.accepted - summary.quarantined
             try db.query("""
@@ -134,47 +112,35 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Stages detections; returns how many were new. The common case (no duplicate in the batch)
-    /// is one COPY straight into `detections` under a savepoint; a batch that hits a duplicate is
-    /// rolled back to the savepoint and goes through a load table with `ON CONFLICT DO NOTHING`.
-    private func load(_ detections: [Detection], batchID: String, on db: Connection) throws -> Int {
-        if detections.isEmpty { return 0 }
+    /// Stages a batch (COPY text rows); returns how many detections were new. The common case
+    /// (no duplicate in the batch) is one COPY straight into `detections` under a savepoint; a
+    /// batch that hits a duplicate is rolled back to the savepoint and goes through a load table
+    /// with `ON CONFLICT DO NOTHING`.
+    private func load(_ rows: String, count: Int, on db: Connection) throws -> Int {
+        if count == 0 { return 0 }
         let columns = "fingerprint, camera_id, backoffice_id, pseudonym, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_class, batch_id"
+        func send(_ write: (String) throws -> Void) throws {
+            var start = rows.startIndex
+            while start < rows.endIndex {
+                let end = rows.utf8.index(start, offsetBy: 1 << 17, limitedBy: rows.endIndex) ?? rows.endIndex
+                let cut = end == rows.endIndex ? end : rows[end...].firstIndex(of: "\n").map { rows.index(after: $0) } ?? rows.endIndex
+                try write(String(rows[start..<cut]))
+                start = cut
+            }
+        }
         try db.execute("SAVEPOINT staging_batch")
         do {
-            try db.copyIn("COPY detections (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
+            try db.copyIn("COPY detections (\(columns)) FROM STDIN", send)
             try db.execute("RELEASE SAVEPOINT staging_batch")
-            return detections.count
+            return count
         } catch let error as StoreError where error.message.contains("duplicate key") {
             try db.execute("ROLLBACK TO SAVEPOINT staging_batch; RELEASE SAVEPOINT staging_batch; TRUNCATE detection_load")
         }
-        try db.copyIn("COPY detection_load (\(columns)) FROM STDIN") { send in try encode(detections, batchID: batchID, send) }
+        try db.copyIn("COPY detection_load (\(columns)) FROM STDIN", send)
         return try db.update("""
             INSERT INTO detections (\(columns)) SELECT \(columns) FROM detection_load
             ON CONFLICT (fingerprint) DO NOTHING
             """)
-    }
-
-    /// COPY text rows for detections, sent in chunks of about 128 kB.
-    private func encode(_ detections: [Detection], batchID: String, _ send: (String) throws -> Void) throws {
-        var chunk = ""
-        chunk.reserveCapacity(1 << 17)
-        for d in detections {
-            chunk += d.fingerprint.uuid; chunk += "\t"
-            CopyText.append(d.cameraID, to: &chunk); chunk += "\t"
-            CopyText.append(d.backofficeID, to: &chunk); chunk += "\t"
-            chunk += "\\"; chunk += d.pseudonym.byteaHex; chunk += "\t"
-            chunk += XSDDateTime.format(epochMillis: d.epochMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true)
-            chunk += "\t\(d.offsetMinutes)\t"
-            chunk += d.latitude.map { String($0) } ?? "\\N"; chunk += "\t"
-            chunk += d.longitude.map { String($0) } ?? "\\N"; chunk += "\t"
-            CopyText.append(d.nationality, to: &chunk); chunk += "\t"
-            chunk += d.speedKmh.map { String($0) } ?? "\\N"; chunk += "\t"
-            chunk += d.vehicleClass.rawValue; chunk += "\t"
-            chunk += batchID; chunk += "\n"
-            if chunk.utf8.count > 120_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
-        }
-        if !chunk.isEmpty { try send(chunk) }
     }
 
     /// Adds cameras seen for the first time to the registry (flagged for review) and widens the
@@ -217,7 +183,7 @@ public struct Ingestor: Sendable {
 }
 
 /// Where and when a camera was seen in one source (its first detection's position).
-struct CameraSighting {
+struct CameraSighting: Sendable {
     var latitude: Double?
     var longitude: Double?
     var first: Int64
@@ -228,6 +194,14 @@ struct CameraSighting {
         longitude = d.longitude
         first = d.epochMillis
         last = d.epochMillis
+    }
+
+    func merged(with other: CameraSighting) -> CameraSighting {
+        var s = self
+        if s.latitude == nil { s.latitude = other.latitude; s.longitude = other.longitude }
+        s.first = min(first, other.first)
+        s.last = max(last, other.last)
+        return s
     }
 
     mutating func add(_ d: Detection) {
