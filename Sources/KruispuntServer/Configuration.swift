@@ -20,6 +20,8 @@ public struct Configuration: Sendable {
     /// Bearer tokens allowed to upload detections (`KRUISPUNT_INGEST_TOKENS`, comma-separated;
     /// none: uploads are refused). Never logged.
     public var ingestTokens: [String]
+    /// Bearer tokens of operators (`KRUISPUNT_ADMIN_TOKENS`, comma-separated): quarantine API.
+    public var adminTokens: [String]
     /// Hours raw detections are kept after the treatment passed them (`KRUISPUNT_RETENTION_HOURS`), default 72.
     public var retentionHours: Double
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
@@ -55,8 +57,10 @@ public struct Configuration: Sendable {
         self.resourcesDirectory = try Self.findResources(env["KRUISPUNT_RESOURCES"])
         self.ingestTokens = (env["KRUISPUNT_INGEST_TOKENS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        if let tooShort = ingestTokens.first(where: { $0.count < 16 }) {
-            throw ConfigurationError("KRUISPUNT_INGEST_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
+        self.adminTokens = (env["KRUISPUNT_ADMIN_TOKENS"] ?? "").split(separator: ",")
+            .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        if let tooShort = (ingestTokens + adminTokens).first(where: { $0.count < 16 }) {
+            throw ConfigurationError("KRUISPUNT_INGEST_TOKENS / KRUISPUNT_ADMIN_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }
         self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
         self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72

@@ -12,6 +12,7 @@ struct IngestAPI: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/ingest") { request, context in try await ingest(request, context: context) }
+        router.get("/api/quarantine") { request, _ in try await quarantine(request) }
     }
 
     private func ingest(_ request: Request, context: BasicRequestContext) async throws -> Response {
@@ -67,9 +68,35 @@ struct IngestAPI: Sendable {
         return try json(outcome.0, rejected: outcome.1, replayed: outcome.0.replayed == true)
     }
 
+    /// `GET /api/quarantine` (operators): source, line number and reason of quarantined lines,
+    /// newest first, never the raw text (it holds plate hashes). `?batch=N`, `?limit=N` (max 1000).
+    private func quarantine(_ request: Request) async throws -> Response {
+        try authorise(request, tokens: runtime.configuration.adminTokens)
+        let batch = request.uri.queryParameters.get("batch").flatMap(Int.init)
+        let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100))
+        let rows = try await runtime.pool.withConnection { db in
+            try db.query("""
+                SELECT q.id, q.batch_id, b.source, q.line_number, q.reason, b.received_at
+                FROM quarantine q JOIN ingest_batches b ON b.id = q.batch_id
+                WHERE $1::bigint IS NULL OR q.batch_id = $1::bigint ORDER BY q.id DESC LIMIT $2
+                """, [batch.map(String.init), String(limit)])
+        }
+        let encoder = JSONEncoder()
+        func string(_ s: String?) throws -> String { String(decoding: try encoder.encode(s ?? ""), as: UTF8.self) }
+        let items = try rows.map { r in
+            "{\"id\":\(r[0] ?? "0"),\"batch\":\(r[1] ?? "0"),\"source\":\(try string(r[2])),\"line\":\(r[3] ?? "0"),"
+                + "\"reason\":\(try string(r[4])),\"received_at\":\(try string(r[5]))}"
+        }
+        return Response(status: .ok, headers: [.contentType: "application/json"],
+                        body: .init(byteBuffer: ByteBuffer(string: "{\"items\":[" + items.joined(separator: ",") + "]}\n")))
+    }
+
     /// 401 without a valid bearer token (compared in constant time).
     private func authorise(_ request: Request) throws {
-        let tokens = runtime.configuration.ingestTokens
+        try authorise(request, tokens: runtime.configuration.ingestTokens)
+    }
+
+    private func authorise(_ request: Request, tokens: [String]) throws {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
                             message: tokens.isEmpty ? "Uploads zijn uitgeschakeld / uploads are disabled (no ingest tokens configured)"

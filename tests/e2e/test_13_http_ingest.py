@@ -13,6 +13,7 @@ import requests
 from conftest import _allow_traversal, free_port
 
 TOKEN = "ingest-token-for-the-e2e-suite"
+ADMIN = "admin-token-for-the-e2e-suite"
 HEADER = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
 BODY = HEADER + "".join(f"31001,BO,2026-10-24T08:{m:02d}:00Z,51,4,uploadplate{m},BE,50,car\n" for m in range(20)) \
     + "31001,BO,2026-10-24T08:59:00,51,4,uploadplateX,BE,50,car\n"
@@ -25,7 +26,8 @@ def server(kruispunt_binary, tmp_path_factory):
         _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
-    env.update(KRUISPUNT_INGEST_TOKENS=f"another-token-1234567,{TOKEN}", KRUISPUNT_MAX_UPLOAD_BYTES="4096")
+    env.update(KRUISPUNT_INGEST_TOKENS=f"another-token-1234567,{TOKEN}", KRUISPUNT_MAX_UPLOAD_BYTES="4096",
+               KRUISPUNT_ADMIN_TOKENS=ADMIN)
     process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(parent / "data"), "serve", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     base = f"http://127.0.0.1:{port}"
@@ -79,3 +81,14 @@ def test_body_limit_and_bad_input(server):
     refused = post(server, b"camera_id,timestamp\n1,2026-10-24T08:00:00Z\n", key="bad-header")
     assert refused.status_code == 400 and "plate_hash" in refused.text
     assert post(server, b"", key="empty").status_code == 400
+
+
+def test_quarantine_api_is_for_operators_and_shows_no_raw_lines(server):
+    post(server, BODY.encode(), key="for-quarantine")
+    assert requests.get(f"{server}/api/quarantine", timeout=10).status_code == 401
+    assert requests.get(f"{server}/api/quarantine", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10).status_code == 401
+    listed = requests.get(f"{server}/api/quarantine?limit=5", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=10)
+    assert listed.status_code == 200
+    items = listed.json()["items"]
+    assert items and all(i["line"] == 22 and "offset" in i["reason"] for i in items)
+    assert "uploadplate" not in listed.text
