@@ -208,9 +208,9 @@ public struct DetectionCSVReader: Sendable {
             backofficeID: String(decoding: field(1), as: UTF8.self),
             epochMillis: stamp.epochMillis, offsetMinutes: stamp.offsetMinutes,
             latitude: latitude, longitude: longitude,
-            nationality: Nationality.normalise(String(decoding: field(6), as: UTF8.self)),
+            nationality: Nationality.normalise(field(6)),
             speedKmh: speed, speedDiscarded: speedDiscarded,
-            vehicleClass: VehicleClass(normalising: String(decoding: field(8), as: UTF8.self)),
+            vehicleClass: VehicleClass(normalising: field(8)),
             pseudonym: pseudonym, fingerprint: fingerprint))
     }
 

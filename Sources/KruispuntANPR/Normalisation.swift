@@ -20,12 +20,21 @@ public enum VehicleClass: String, Sendable, CaseIterable {
 
     /// The class of a vehicle type as delivered (case, spaces, `-` and `_` do not matter).
     public init(normalising raw: String) {
-        var key = ""
-        var space = false
-        for c in raw.lowercased() {
-            if c == " " || c == "-" || c == "_" || c == "\t" { space = !key.isEmpty; continue }
-            if space { key.append(" "); space = false }
-            key.append(c)
+        var raw = raw
+        self = raw.withUTF8 { VehicleClass(normalising: $0) }
+    }
+
+    /// The same from UTF-8 bytes (the ingestion hot path: ASCII folding, no Character walk).
+    public init(normalising raw: UnsafeBufferPointer<UInt8>) {
+        let key = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: raw.count + 1) { buf -> String in
+            var n = 0, space = false
+            for b in raw {
+                if b == 32 || b == 45 || b == 95 || b == 9 { space = n > 0; continue }
+                if space { buf[n] = 32; n += 1; space = false }
+                buf[n] = b >= 65 && b <= 90 ? b + 32 : b
+                n += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
         }
         self = Self.aliases[key] ?? .unknown
     }
@@ -44,9 +53,23 @@ public enum Nationality {
     ]
 
     public static func normalise(_ raw: String) -> String {
-        let code = raw.uppercased().filter { $0 != " " && $0 != "." }
-        if code.count == 2, CountryCodes.alpha2.contains(code) { return code }
-        if code.count == 3, let a2 = CountryCodes.alpha3ToAlpha2[code] { return a2 }
+        var raw = raw
+        return raw.withUTF8 { normalise($0) }
+    }
+
+    /// The same from UTF-8 bytes (ASCII upper-casing; spaces and dots dropped).
+    public static func normalise(_ raw: UnsafeBufferPointer<UInt8>) -> String {
+        guard raw.count <= 8 else { return unknown }
+        let code = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { buf -> String in
+            var n = 0
+            for b in raw where b != 32 && b != 46 {
+                buf[n] = b >= 97 && b <= 122 ? b - 32 : b
+                n += 1
+            }
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[0..<n]), as: UTF8.self)
+        }
+        if code.utf8.count == 2, CountryCodes.alpha2.contains(code) { return code }
+        if code.utf8.count == 3, let a2 = CountryCodes.alpha3ToAlpha2[code] { return a2 }
         return signs[code] ?? unknown
     }
 }

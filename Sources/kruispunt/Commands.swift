@@ -149,7 +149,7 @@ struct Generate: AsyncParsableCommand {
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "Output file (default: standard output).") var out: String?
-    @Option(help: "Cities, comma-separated: Mechelen, Turnhout, Kortrijk, Antwerpen.") var cities: String = "Mechelen"
+    @Option(help: "Cities, comma-separated (default: the four pilot cities).") var cities: String = "Mechelen,Turnhout,Kortrijk,Antwerpen"
     @Option(help: "Cameras per city (at least 4).") var cameras: Int = 8
     @Option(help: "Vehicles over all cities.") var vehicles: Int = 500
     @Option(help: "Number of local days.") var days: Int = 2

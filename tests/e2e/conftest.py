@@ -71,7 +71,7 @@ CANONICAL_HEADER = [
 ]
 
 #: Arguments for `kruispunt generate`: two days spanning the DST change of 2026-10-25 (25 hours).
-GENERATE_ARGS = ["--cameras", "8", "--vehicles", "400", "--days", "2",
+GENERATE_ARGS = ["--cities", "Mechelen", "--cameras", "8", "--vehicles", "400", "--days", "2",
                  "--start", "2026-10-24", "--seed", "7"]
 DST_DAY = dt.date(2026, 10, 25)
 
