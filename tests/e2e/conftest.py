@@ -921,3 +921,37 @@ def export_while_serving(cli: Kruispunt, server: Server) -> Export:
     plain = cli.run("export", "--format", "nquads").stdout
     canonical = cli.run("export", "--format", "nquads", "--canonical").stdout
     return Export(plain, canonical)
+
+
+# --------------------------------------------------------------------------------------------
+# Helpers for the tests that run their own data directory or server
+# --------------------------------------------------------------------------------------------
+
+def private_dir(tmp_path_factory, name: str) -> Path:
+    """A fresh folder the `postgres` user can traverse (when the suite runs as root)."""
+    parent = tmp_path_factory.mktemp(name)
+    if os.geteuid() == 0:
+        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    return parent
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment without the developer's KRUISPUNT_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env.update(extra)
+    return env
+
+
+def wait_ready(base_url: str, process: subprocess.Popen | None = None, seconds: float = 90) -> None:
+    """Waits until `base_url`/health/ready answers 200 (fails early if `process` exits)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"{base_url}/health/ready", timeout=2).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"the server exited with {process.returncode} before it was ready")
+        time.sleep(0.2)
+    raise AssertionError(f"{base_url} was not ready within {seconds} s")

@@ -4,7 +4,7 @@ member versions and the stable observation IRIs they are versions of."""
 from rdflib import URIRef
 from rdflib.namespace import DCTERMS, RDF
 
-from conftest import GEO, SOSA, Harvest, Http, Server
+from conftest import GEO, SOSA, Http, Server
 
 
 def test_camera_iris_dereference(http: Http, server: Server, latest):

@@ -1,45 +1,31 @@
 """`kruispunt demo` (what `make demo` runs): generates, ingests and treats a data set, then serves
 the dashboard and the event stream; Ctrl-C (SIGINT) stops it and its embedded cluster."""
 
-import os
 import re
 import signal
 import subprocess
-import time
 
 import requests
 from rdflib import Graph, Namespace, URIRef
 
-from conftest import _allow_traversal, free_port, postmaster_pid
+from conftest import clean_env, free_port, postmaster_pid, private_dir, wait_ready
 
 LDES = Namespace("https://w3id.org/ldes#")
 TREE = Namespace("https://w3id.org/tree#")
 
 
 def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("demo")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    parent = private_dir(tmp_path_factory, "demo")
     data_dir = parent / "data"
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env = clean_env()
     process = subprocess.Popen(
         [str(kruispunt_binary), "--data-dir", str(data_dir), "demo", "--port", str(port),
          "--cameras", "5", "--vehicles", "2400", "--days", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"{base}/health/ready", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None, process.stdout.read().decode()
-            time.sleep(0.3)
-        else:
-            raise AssertionError("the demo did not become ready within 90 s")
+        wait_ready(base, process)
 
         page = requests.get(f"{base}/", timeout=10)
         assert page.status_code == 200

@@ -3,12 +3,11 @@
 
 import gzip
 import json
-import os
 import subprocess
 
 import pytest
 
-from conftest import _allow_traversal
+from conftest import clean_env, private_dir
 
 HEADER = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type"
 ROWS = [
@@ -29,11 +28,9 @@ BAD = [
 
 @pytest.fixture
 def cli(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("formats")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    parent = private_dir(tmp_path_factory, "formats")
     data = parent / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env = clean_env()
 
     def run(*args, stdin: bytes | None = None):
         done = subprocess.run([str(kruispunt_binary), "--data-dir", str(data), *args], input=stdin,
@@ -90,7 +87,7 @@ def test_column_mapping(cli):
 def test_a_file_without_required_columns_is_refused_whole(kruispunt_binary, cli):
     path = cli.dir / "wrong.csv"
     path.write_text("camera_id,timestamp\n31001,2026-10-25T02:30:00Z\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env = clean_env()
     done = subprocess.run([str(kruispunt_binary), "--data-dir", str(cli.dir / "data"), "ingest", "--json", str(path)],
                           capture_output=True, env=env, timeout=120)
     assert done.returncode != 0

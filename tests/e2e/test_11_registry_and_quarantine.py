@@ -4,23 +4,20 @@ quarantine round trip (list without raw text, export, correct, ingest again)."""
 import csv
 import io
 import json
-import os
 import stat
 import subprocess
 
 import pytest
 
-from conftest import _allow_traversal
+from conftest import clean_env, private_dir
 
 HEADER = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
 
 
 @pytest.fixture
 def cli(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("registry")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    parent = private_dir(tmp_path_factory, "registry")
+    env = clean_env()
 
     def run(*args, check=True):
         done = subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), *args],

@@ -3,22 +3,19 @@ all of it or none of it: ingesting the same file again then finds every line eit
 duplicate, never a mix."""
 
 import json
-import os
 import signal
 import subprocess
 import time
 
 import pytest
 
-from conftest import _allow_traversal, _stop_leftover_cluster
+from conftest import _stop_leftover_cluster, clean_env, private_dir
 
 
 @pytest.mark.filterwarnings("ignore:stopped a cluster left running")
 def test_sigkill_mid_batch_leaves_all_or_nothing(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("crash")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    parent = private_dir(tmp_path_factory, "crash")
+    env = clean_env()
     big = parent / "big.csv"
     subprocess.run([str(kruispunt_binary), "generate", "--out", str(big), "--cameras", "20", "--vehicles", "40000",
                     "--days", "1", "--seed", "11"], check=True, env=env, timeout=300)

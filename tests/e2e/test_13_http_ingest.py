@@ -2,15 +2,13 @@
 once), gzip bodies, a body limit (413), and no plate hash in any answer."""
 
 import gzip
-import os
 import signal
 import subprocess
-import time
 
 import pytest
 import requests
 
-from conftest import _allow_traversal, free_port
+from conftest import clean_env, free_port, private_dir, wait_ready
 
 TOKEN = "ingest-token-for-the-e2e-suite"
 ADMIN = "admin-token-for-the-e2e-suite"
@@ -21,22 +19,14 @@ BODY = HEADER + "".join(f"31001,BO,2026-10-24T08:{m:02d}:00Z,51,4,uploadplate{m}
 
 @pytest.fixture(scope="module")
 def server(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("upload")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    parent = private_dir(tmp_path_factory, "upload")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
-    env.update(KRUISPUNT_INGEST_TOKENS=f"another-token-1234567,{TOKEN}", KRUISPUNT_MAX_UPLOAD_BYTES="4096",
-               KRUISPUNT_ADMIN_TOKENS=ADMIN)
+    env = clean_env(KRUISPUNT_INGEST_TOKENS=f"another-token-1234567,{TOKEN}", KRUISPUNT_MAX_UPLOAD_BYTES="4096",
+                    KRUISPUNT_ADMIN_TOKENS=ADMIN)
     process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(parent / "data"), "serve", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            if requests.get(f"{base}/health/ready", timeout=1).status_code == 200:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
+    wait_ready(base, process)
     yield base
     process.send_signal(signal.SIGTERM)
     stderr = process.communicate(timeout=30)[1].decode()

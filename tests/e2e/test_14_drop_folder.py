@@ -1,25 +1,22 @@
 """Issue 3: a watched drop folder processes each file once, then moves it to processed/ or, when
 refused as a whole, to failed/ with the reason; files still being written wait."""
 
-import os
 import subprocess
 
-from conftest import _allow_traversal
+from conftest import clean_env, private_dir
 
 HEADER = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
 GOOD = HEADER + "".join(f"31001,BO,2026-10-24T09:{m:02d}:00Z,51,4,dropplate{m},BE,50,car\n" for m in range(12))
 
 
 def test_drop_folder(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("drop")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    parent = private_dir(tmp_path_factory, "drop")
     drop = parent / "drop"
     drop.mkdir()
     (drop / "good.csv").write_text(GOOD)
     (drop / "bad.csv").write_text("camera_id,timestamp\n31001,2026-10-24T09:00:00Z\n")
     (drop / "coming.csv.part").write_text(GOOD)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env = clean_env()
 
     def watch_once():
         done = subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), "ingest", "--watch", str(drop), "--once"],

@@ -3,13 +3,12 @@ WGS84 with PROJ; checked against pyproj (its own bundled PROJ build) on known po
 
 import csv
 import io
-import os
 import subprocess
 
 import pytest
 from pyproj import Transformer
 
-from conftest import _allow_traversal
+from conftest import clean_env, private_dir
 
 # Mechelen, Grote Markt (Lambert 72) and Kortrijk station area (Lambert 2008).
 POINTS_72 = [("31001", 157_432.0, 189_234.0), ("31002", 152_100.5, 212_050.25)]
@@ -17,7 +16,7 @@ POINTS_08 = [("31003", 573_210.0, 668_940.0)]
 
 
 def run(kruispunt_binary, parent, *args):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    env = clean_env()
     done = subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), *args],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -29,9 +28,7 @@ def run(kruispunt_binary, parent, *args):
     ("x,y", POINTS_08, "EPSG:3812", ["--crs", "EPSG:3812"]),
 ])
 def test_lambert_points_match_pyproj(kruispunt_binary, tmp_path_factory, header, points, crs, extra):
-    parent = tmp_path_factory.mktemp("lambert")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
+    parent = private_dir(tmp_path_factory, "lambert")
     lines = [f"camera_id,backoffice_id,timestamp,{header},plate_hash,nationality,speed_kmh,vehicle_type"]
     lines += [f"{cam},BO,2026-10-24T08:00:00Z,{x},{y},p{cam},BE,50,car" for cam, x, y in points]
     lines += ["31009,BO,2026-10-24T08:00:00Z,east,north,p9,BE,50,car"]

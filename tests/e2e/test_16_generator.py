@@ -4,24 +4,19 @@ truth that matches the detections, NDJSON, faults that ingestion catches, stream
 import csv
 import io
 import json
-import os
 import signal
 import subprocess
-import time
 from collections import Counter
 
 import pytest
-import requests
 
-from conftest import _allow_traversal, free_port
+from conftest import clean_env, free_port, private_dir, wait_ready
 
 
 @pytest.fixture
 def work(kruispunt_binary, tmp_path_factory):
-    parent = tmp_path_factory.mktemp("generator")
-    if os.geteuid() == 0:
-        _allow_traversal(parent, up_to=tmp_path_factory.getbasetemp().parent)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")}
+    parent = private_dir(tmp_path_factory, "generator")
+    env = clean_env()
 
     def run(*args, extra_env=None, check=True):
         done = subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), *args], capture_output=True,
@@ -79,12 +74,7 @@ def test_streaming_to_a_server(work, kruispunt_binary):
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**work.env, "KRUISPUNT_INGEST_TOKENS": token})
     try:
-        for _ in range(200):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health/ready", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
+        wait_ready(f"http://127.0.0.1:{port}", server)
         done = work("generate", "--vehicles", "200", "--days", "1", "--rate", "300", "--to", f"http://127.0.0.1:{port}",
                     extra_env={"KRUISPUNT_INGEST_TOKEN": token})
         total = int(done.stderr.strip().splitlines()[-1].split()[-2])
@@ -93,6 +83,6 @@ def test_streaming_to_a_server(work, kruispunt_binary):
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     # Everything arrived exactly once: ingesting the same data again finds only duplicates.
-    again = work("generate", "--vehicles", "200", "--days", "1", "--out", "same.csv")
+    work("generate", "--vehicles", "200", "--days", "1", "--out", "same.csv")
     result = json.loads(work("--data-dir", str(work.dir / "server"), "ingest", "--json", str(work.dir / "same.csv")).stdout)
     assert (result["accepted"], result["duplicates"]) == (0, total)
