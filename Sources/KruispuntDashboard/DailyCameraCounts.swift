@@ -7,6 +7,8 @@ public struct DailyCameraCounts: Sendable {
     public struct Row: Sendable, Hashable {
         public let cameraID: String
         public let cameraIRI: String
+        /// The camera's name (rdfs:label from the registry), when known.
+        public let name: String?
         /// nil when the count is suppressed (below the small-count threshold).
         public let count: Int?
     }
@@ -38,8 +40,10 @@ public struct DailyCameraCounts: Sendable {
                                  .iri(DCT.identifier), .iri(SOSA.phenomenonTime), .iri(OWLTime.hasBeginning),
                                  .iri(OWLTime.inXSDDateTimeStamp), .iri(SOSA.hasSimpleResult),
                                  .iri(SOSA.observedProperty), .iri(COT.passedByVehiclesCount)]
-        let ids = try QuadStore.lookup(constants, on: db)
-        guard ids.count == constants.count || (ids.count == constants.count - 1 && ids[.iri(SOSA.hasSimpleResult)] == nil) else {
+        let ids = try QuadStore.lookup(constants + [.iri(RDFS.label)], on: db)
+        // Without these terms nothing has been published yet (results and labels may be absent).
+        let optional: Set<Term> = [.iri(SOSA.hasSimpleResult), .iri(RDFS.label)]
+        guard constants.allSatisfy({ ids[$0] != nil || optional.contains($0) }) else {
             return DailyCameraCounts(day: nil, rows: [])
         }
         func id(_ t: String) -> String { ids[.iri(t)].map(String.init) ?? "0" }
@@ -59,7 +63,9 @@ public struct DailyCameraCounts: Sendable {
             ), last_day AS (
                 SELECT max(t.ts) AS ts FROM daily d JOIN terms t ON t.id = d.begin_id
             )
-            SELECT camid.lex, camiri.lex, bt.lex, res.lex
+            SELECT camid.lex, camiri.lex, bt.lex, res.lex,
+                   (SELECT min(lt.lex) FROM quads cl JOIN terms lt ON lt.id = cl.o
+                    WHERE cl.s = d.camera AND cl.p = \(id(RDFS.label))) AS name
             FROM daily d
             JOIN terms bt ON bt.id = d.begin_id
             JOIN last_day ON bt.ts = last_day.ts
@@ -73,7 +79,7 @@ public struct DailyCameraCounts: Sendable {
         let day = rows.first?[2].map { String($0.prefix(10)) }
         return DailyCameraCounts(day: day, rows: rows.compactMap { row in
             guard let id = row[0], let iri = row[1] else { return nil }
-            return Row(cameraID: id, cameraIRI: iri, count: row[3].flatMap(Int.init))
+            return Row(cameraID: id, cameraIRI: iri, name: row[4], count: row[3].flatMap(Int.init))
         })
     }
 }

@@ -19,6 +19,7 @@ public struct OverviewPage: Sendable {
         for row in counts.rows {
             rows += "      <tr data-camera=\"\(e(row.cameraID))\">\n"
             rows += "        <th scope=\"row\"><a href=\"\(e(row.cameraIRI))\">\(e(row.cameraID))</a></th>\n"
+            rows += "        <td>\(e(row.name ?? ""))</td>\n"
             if let count = row.count {
                 rows += "        <td data-count=\"\(count)\" class=\"num\">\(Self.grouped(count))</td>\n"
             } else {
@@ -48,9 +49,9 @@ public struct OverviewPage: Sendable {
                 <p class="lead">Aantal voertuigen per ANPR-camera op <strong data-day="\(e(counts.day ?? ""))">\(e(dayText))</strong> (lokale tijd, Europe/Brussels).</p>
                 <table class="counts">
                   <caption>Dagtelling per camera\(counts.rows.isEmpty ? "" : " · totaal gepubliceerd: \(Self.grouped(total))")</caption>
-                  <thead><tr><th scope="col">Camera</th><th scope="col" class="num">Voertuigen</th></tr></thead>
+                  <thead><tr><th scope="col">Camera</th><th scope="col">Naam</th><th scope="col" class="num">Voertuigen</th></tr></thead>
                   <tbody>
-            \(rows.isEmpty ? "      <tr><td colspan=\"2\">Er zijn nog geen tellingen gepubliceerd.</td></tr>\n" : rows)      </tbody>
+            \(rows.isEmpty ? "      <tr><td colspan=\"3\">Er zijn nog geen tellingen gepubliceerd.</td></tr>\n" : rows)      </tbody>
                 </table>
                 <p class="note">Tellingen onder \(minimumCount) worden niet gepubliceerd (bescherming van kleine aantallen).</p>
                 <details>
