@@ -29,6 +29,7 @@ public struct DetectionCSVReader: Sendable {
     public init(header: String, mapping: [String: String] = [:], crs: LambertConverter.System? = nil) throws {
         var header = header
         if header.hasPrefix("\u{FEFF}") { header.removeFirst() }
+        while header.hasSuffix("\r") || header.hasSuffix("\r\n") { header.removeLast() }
         let semicolons = header.utf8.filter { $0 == 59 }.count
         let commas = header.utf8.filter { $0 == 44 }.count
         separator = semicolons > commas ? 59 : 44
@@ -71,7 +72,11 @@ public struct DetectionCSVReader: Sendable {
         while end > 0, line[end - 1] == 13 || line[end - 1] == 32 { end -= 1 }
         if end == 0 { return .blank }
         let bytes = UnsafeBufferPointer(rebasing: line[0..<end])
-        if bytes.contains(34) { return readQuoted(bytes, number: number, pseudonymiser: &pseudonymiser) }
+        if bytes.contains(0) {
+            return .rejected(RejectedLine(lineNumber: number, reason: "the line contains a NUL byte",
+                                          raw: String(decoding: bytes.lazy.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)))
+        }
+        if bytes.contains(34) || fieldCount > 63 { return readQuoted(bytes, number: number, pseudonymiser: &pseudonymiser) }
         // Fast path: field boundaries found on the bytes, no intermediate strings.
         return withUnsafeTemporaryAllocation(of: Range<Int>.self, capacity: 64) { ranges in
             var count = 0, start = 0
@@ -109,6 +114,19 @@ public struct DetectionCSVReader: Sendable {
         }
     }
 
+    /// Instants Kruispunt accepts: from 2000-01-01 to a day after now.
+    static let earliest: Int64 = 946_684_800_000
+    static func latest() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) + 86_400_000 }
+
+    /// A field value quoted in a rejection reason. Reasons reach the operator's screen, the
+    /// upload response and the quarantine API, so a value that could be a plate hash (16 or
+    /// more letters and digits only, as when columns are misaligned) is described, not shown.
+    static func excerpt(_ b: UnsafeBufferPointer<UInt8>, _ limit: Int) -> String {
+        let alphanumeric = b.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) }
+        if b.count >= 16 && alphanumeric { return "(\(b.count) letters and digits, not shown)" }
+        return String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
+    }
+
     private func readQuoted(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser) -> LineResult {
         guard let fields = split(bytes) else { return reject(bytes, number, "unbalanced quotes") }
         guard fields.count == fieldCount else {
@@ -134,9 +152,7 @@ public struct DetectionCSVReader: Sendable {
     /// Checks the canonical fields; `field(i)` gives column i (in canonical order), trimmed.
     private func validate(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, pseudonymiser: inout Pseudonymiser,
                           field: (Int) -> UnsafeBufferPointer<UInt8>) -> LineResult {
-        func text(_ b: UnsafeBufferPointer<UInt8>, _ limit: Int = 40) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: b[0..<min(b.count, limit)]), as: UTF8.self)
-        }
+        func text(_ b: UnsafeBufferPointer<UInt8>, _ limit: Int = 40) -> String { Self.excerpt(b, limit) }
         let camera = field(0)
         guard (1...13).contains(camera.count), camera.allSatisfy({ $0 >= 48 && $0 <= 57 }) else {
             return reject(bytes, number, camera.isEmpty ? "camera_id is empty"
@@ -147,6 +163,9 @@ public struct DetectionCSVReader: Sendable {
             return reject(bytes, number, "timestamp \"\(text(stampBytes))\" is not an ISO 8601 instant with seconds (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)")
         }
         guard stamp.hasOffset else { return reject(bytes, number, "timestamp \"\(text(stampBytes))\" has no offset (Z or +hh:mm)") }
+        guard stamp.epochMillis >= Self.earliest, stamp.epochMillis <= Self.latest() else {
+            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" lies before 2000 or more than a day in the future")
+        }
         let latBytes = field(3), lonBytes = field(4)
         var latitude: Double?, longitude: Double?
         if !latBytes.isEmpty || !lonBytes.isEmpty {

@@ -67,6 +67,16 @@ final class LineSource {
             let message = String(cString: gzerror(file, &code))
             throw IngestError("cannot read the input: \(message) (a damaged or truncated gzip file?)")
         }
-        if n == 0 { eof = true } else { end += Int(n) }
+        if n == 0 {
+            // zlib reports a stream cut short only through gzerror once the data runs out.
+            var code: Int32 = 0
+            let message = String(cString: gzerror(file, &code))
+            if code == Z_BUF_ERROR || code == Z_DATA_ERROR {
+                throw IngestError("the gzip input is truncated or damaged (\(message)); nothing of it was applied")
+            }
+            eof = true
+        } else {
+            end += Int(n)
+        }
     }
 }

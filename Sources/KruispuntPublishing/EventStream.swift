@@ -49,7 +49,7 @@ public struct EventStream: Sendable {
 
     /// A page of members, or nil when the page does not exist. Page 1 always exists.
     public func page(_ number: Int, on db: Connection) throws -> (triples: [Triple], isFull: Bool)? {
-        guard number >= 1 else { return nil }
+        guard number >= 1, number <= Int.max / (pageSize + 1) else { return nil }
         let entries = try StreamMemberIndex.members(stream: name, offset: (number - 1) * pageSize,
                                                     limit: pageSize + 1, on: db)
         if entries.isEmpty && number > 1 { return nil }

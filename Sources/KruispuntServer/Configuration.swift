@@ -64,6 +64,9 @@ public struct Configuration: Sendable {
         }
         self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
         self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
+        guard retentionHours.isFinite, retentionHours > 0 else {
+            throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
+        }
     }
 
     /// The folder with Shapes/, Ontology/ and Public/: the environment variable, the working

@@ -41,7 +41,9 @@ struct IngestAPI: Sendable {
                 if size > limit {
                     throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
                 }
-                handle.write(Data(buffer.readableBytesView))
+                do { try handle.write(contentsOf: Data(buffer.readableBytesView)) } catch {
+                    throw HTTPError(.serviceUnavailable, message: "Upload kan niet bewaard worden / cannot store the upload: \(error.localizedDescription)")
+                }
             }
             try handle.close()
         } catch {

@@ -38,7 +38,7 @@ struct Routes: Sendable {
         }
         router.get("/streams/:name/pages/:page") { request, context in
             let stream = try stream(context)
-            guard let number = Int(context.parameters.get("page") ?? ""), number >= 1 else {
+            guard let number = Int(context.parameters.get("page") ?? ""), number >= 1, number <= 100_000_000 else {
                 throw HTTPError(.notFound, message: "Pagina bestaat niet / no such page")
             }
             guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {

@@ -21,7 +21,12 @@ enum ChildProcess {
             .map { strdup($0) } + [nil]
         defer { for a in argv { free(a) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environ)
+        // Secrets (KRUISPUNT_*: pseudonym secret, tokens) never reach PostgreSQL's environment.
+        let environment: [UnsafeMutablePointer<CChar>?] = ProcessInfo.processInfo.environment
+            .filter { !$0.key.hasPrefix("KRUISPUNT_") }
+            .map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { for e in environment { free(e) } }
+        let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, argv, environment)
         guard rc == 0 else { throw StoreError("cannot run \(path): \(String(cString: strerror(rc)))") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {

@@ -6,10 +6,11 @@ public enum CopyText {
     public static func append(_ value: String?, to out: inout String) {
         guard let value else { out += "\\N"; return }
         var needsEscape = false
-        for b in value.utf8 where b == 92 || b == 9 || b == 10 || b == 13 { needsEscape = true; break }
+        for b in value.utf8 where b == 92 || b == 9 || b == 10 || b == 13 || b == 0 { needsEscape = true; break }
         if !needsEscape { out += value; return }
         for u in value.unicodeScalars {
             switch u {
+            case "\u{0}": out += "\u{FFFD}"     // PostgreSQL text cannot hold NUL
             case "\\": out += "\\\\"
             case "\t": out += "\\t"
             case "\n": out += "\\n"

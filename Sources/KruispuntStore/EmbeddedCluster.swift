@@ -39,7 +39,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
 
     /// The libpq connection string for the cluster's database.
     public var conninfo: String {
-        "host=\(socketDirectory) port=\(port) user=postgres dbname=\(databaseName)"
+        "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=\(databaseName)"
     }
 
     /// Creates the cluster when needed and starts it unless it is already running.
@@ -62,7 +62,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
                 _ = fm.createFile(atPath: log, contents: nil)
                 if runAsPostgres { try run("/bin/chown", ["postgres:postgres", log], asPostgres: false) }
             }
-            let options = "-p \(port) -k \(socketDirectory) -c listen_addresses='' -c unix_socket_permissions=0770"
+            let options = "-p \(port) -k '\(socketDirectory.replacingOccurrences(of: "'", with: "'\\''"))' -c listen_addresses='' -c unix_socket_permissions=0700"
             do {
                 // The server inherits pg_ctl's output: send it to a file, never to a pipe we wait on.
                 try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-l", log, "-o", options, "-w", "-t", "60", "start"],
@@ -127,7 +127,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
     }
 
     private func createDatabaseIfNeeded() throws {
-        let admin = try Connection(conninfo: "host=\(socketDirectory) port=\(port) user=postgres dbname=postgres")
+        let admin = try Connection(conninfo: "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=postgres")
         let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName])
         if exists.isEmpty {
             do { try admin.execute("CREATE DATABASE \(databaseName)") }
@@ -167,6 +167,11 @@ public final class EmbeddedCluster: @unchecked Sendable {
             throw StoreError("\((tool as NSString).lastPathComponent) failed (\(result.status)): \(detail)")
         }
         return result.output
+    }
+
+    /// A value inside single quotes of a libpq connection string.
+    static func quoted(_ value: String) -> String {
+        value.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "'", with: "\\'")
     }
 
     private static func findBinaries() throws -> String {

@@ -151,12 +151,12 @@ public enum Migrations {
     /// Applies the migrations the database does not have yet; returns the versions applied.
     @discardableResult
     public static func apply(on db: Connection) throws -> [Int] {
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
-        return try db.transaction {
+        try db.transaction {
             try db.execute("SELECT pg_advisory_xact_lock(7212001)")
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (
+                    version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
             let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0[0].flatMap(Int.init) })
             var done: [Int] = []
             for m in all where !applied.contains(m.version) {

@@ -15,7 +15,8 @@ public enum StagingRetention {
     @discardableResult
     public static func purge(keepHours: Double, dryRun: Bool, on db: Connection) throws -> Plan {
         try db.transaction {
-            let horizon = "now() - make_interval(secs => \(max(0, keepHours) * 3600))"
+            guard keepHours.isFinite, keepHours > 0 else { throw StoreError("the retention must be a positive number of hours") }
+            let horizon = "now() - make_interval(secs => \(keepHours * 3600))"
             var plan = Plan()
             plan.upToDetectionID = Int64(try db.query("""
                 SELECT coalesce(max(up_to_detection_id), 0) FROM treatment_runs WHERE run_at <= \(horizon)

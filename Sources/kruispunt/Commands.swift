@@ -310,6 +310,7 @@ struct Purge: AsyncParsableCommand {
         let runtime = try global.runtime(label: "purge")
         defer { runtime.shutdown() }
         let hours = keepHours ?? runtime.configuration.retentionHours
+        guard hours.isFinite, hours > 0 else { throw ValidationError("--keep-hours must be a positive number") }
         let plan = try StagingRetention.purge(keepHours: hours, dryRun: dryRun, on: try runtime.connect())
         StandardOutput.write("""
             \(dryRun ? "would delete" : "deleted"): \(plan.detections) detections (ids up to \(plan.upToDetectionID)), \

@@ -89,6 +89,9 @@ enum SignalGuard {
 enum StandardOutput {
     private static let handle = FileHandle(fileDescriptor: 1, closeOnDealloc: false)
     static func write(_ text: String) {
-        handle.write(Data(text.utf8))
+        do { try handle.write(contentsOf: Data(text.utf8)) } catch {
+            FileHandle.standardError.write(Data("kruispunt: cannot write to standard output: \(error)\n".utf8))
+            exit(74)
+        }
     }
 }
