@@ -23,7 +23,7 @@ public struct OverviewPage: Sendable {
             if let count = row.count {
                 rows += "        <td data-count=\"\(count)\" class=\"num\">\(Self.grouped(count))</td>\n"
             } else {
-                rows += "        <td data-suppressed class=\"num\" title=\"Minder dan \(minimumCount) voertuigen: niet gepubliceerd ter bescherming van de privacy\">&lt; \(minimumCount)</td>\n"
+                rows += "        <td data-count data-suppressed class=\"num\" title=\"Niet gepubliceerd ter bescherming van de privacy: minder dan \(minimumCount) voertuigen, of af te leiden uit andere gepubliceerde tellingen\">afgeschermd</td>\n"
             }
             rows += "      </tr>\n"
         }
@@ -53,7 +53,7 @@ public struct OverviewPage: Sendable {
                   <tbody>
             \(rows.isEmpty ? "      <tr><td colspan=\"3\">Er zijn nog geen tellingen gepubliceerd.</td></tr>\n" : rows)      </tbody>
                 </table>
-                <p class="note">Tellingen onder \(minimumCount) worden niet gepubliceerd (bescherming van kleine aantallen).</p>
+                <p class="note">Afgeschermd: tellingen onder \(minimumCount), en tellingen waaruit zulke kleine aantallen af te leiden zijn, worden niet gepubliceerd.</p>
                 <details>
                   <summary>Query achter deze tabel</summary>
                   <pre><code>\(e(DailyCameraCounts.sparql))</code></pre>

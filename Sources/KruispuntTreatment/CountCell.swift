@@ -37,10 +37,14 @@ public struct CountValue: Sendable, Hashable {
     public let cell: CountCell
     public let count: Int
     public let version: Int
+    /// True when the count itself may be published but would reveal suppressed cells by
+    /// subtraction (a day whose suppressed hours add up to less than k).
+    public var complementarySuppression: Bool
 
-    public init(cell: CountCell, count: Int, version: Int) {
+    public init(cell: CountCell, count: Int, version: Int, complementarySuppression: Bool = false) {
         self.cell = cell
         self.count = count
         self.version = version
+        self.complementarySuppression = complementarySuppression
     }
 }

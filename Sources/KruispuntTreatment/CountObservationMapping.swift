@@ -58,7 +58,7 @@ public struct CountObservationMapping: Sendable {
             Triple(end, .iri(OWLTime.inXSDDateTimeStamp), .typed(BrusselsTime.format(value.cell.end), XSD.dateTimeStamp)),
             Triple(member, .iri(SOSA.resultTime), .typed(BrusselsTime.format(generatedAt, alwaysMillis: true), XSD.dateTimeStamp)),
         ]
-        if policy.allows(value.count) {
+        if policy.allows(value.count) && !value.complementarySuppression {
             t.append(Triple(member, .iri(SOSA.hasSimpleResult), .integer(value.count)))
         } else {
             t.append(Triple(member, .iri(KP.suppressed), .boolean(true)))

@@ -58,7 +58,8 @@ public struct VehicleCountTreatment: Sendable {
             }
 
             // 2. Add them to the running counts; every touched cell gets a new version.
-            let values = try merge(deltas, on: db)
+            var values = try merge(deltas, on: db)
+            try applyComplementarySuppression(to: &values, on: db)
 
             // 3. Publish the new versions (one named graph each) and the camera descriptions.
             let generatedAt = max(Int64(now.timeIntervalSince1970 * 1000), lastRun + 1)
@@ -68,7 +69,7 @@ public struct VehicleCountTreatment: Sendable {
                 let member = Term.iri(mapping.memberIRI(value))
                 graphs[member] = mapping.triples(for: value, generatedAt: generatedAt)
                 members.append((member, .iri(mapping.observationIRI(value.cell))))
-                if !mapping.policy.allows(value.count) { summary.suppressed += 1 }
+                if !mapping.policy.allows(value.count) || value.complementarySuppression { summary.suppressed += 1 }
             }
             graphs[.iri(mapping.iris.camerasGraph)] = try cameraTriples(on: db)
             try QuadStore.replaceGraphs(graphs, on: db)
@@ -133,6 +134,31 @@ public struct VehicleCountTreatment: Sendable {
         }
         values.sort { ($0.cell.cameraID, $0.cell.period.rawValue, $0.cell.start) < ($1.cell.cameraID, $1.cell.period.rawValue, $1.cell.start) }
         return values
+    }
+
+    /// A day is the sum of its hours: when the suppressed hours of a camera-day add up to between
+    /// 1 and k-1, publishing the day would reveal them by subtraction, so the day is suppressed
+    /// too. (The remainder of every published day is then 0 or at least k.)
+    private func applyComplementarySuppression(to values: inout [CountValue], on db: Connection) throws {
+        let k = mapping.policy.minimumCount
+        guard k > 1 else { return }
+        let days = values.indices.filter { values[$0].cell.period == .day && mapping.policy.allows(values[$0].count) }
+        if days.isEmpty { return }
+        let cameras = days.map { values[$0].cell.cameraID }, starts = days.map { values[$0].cell.start }
+        let ends = days.map { values[$0].cell.end }
+        func array(_ xs: [String]) -> String { "{" + xs.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}" }
+        func instants(_ xs: [Int64]) -> String { array(xs.map { XSDDateTime.format(epochMillis: $0, offsetMinutes: 0, zulu: true) }) }
+        let rows = try db.query("""
+            SELECT d.n, coalesce(sum(h.count) FILTER (WHERE h.count BETWEEN 1 AND $4::int - 1), 0)
+            FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) WITH ORDINALITY AS d(camera, start_utc, end_utc, n)
+            LEFT JOIN count_cells h ON h.camera_id = d.camera AND h.period = 'H'
+                AND h.start_utc >= d.start_utc AND h.start_utc < d.end_utc
+            GROUP BY d.n
+            """, [array(cameras), instants(starts), instants(ends), String(k)])
+        for row in rows {
+            guard let n = row[0].flatMap(Int.init), let hidden = row[1].flatMap(Int.init) else { continue }
+            if hidden > 0 && hidden < k { values[days[n - 1]].complementarySuppression = true }
+        }
     }
 
     private func cameraTriples(on db: Connection) throws -> [Triple] {

@@ -112,4 +112,42 @@ import Testing
             #expect(leaked[0][0] == "0")
         }
     }
+
+    /// A day whose only suppressed hour holds 3 vehicles would reveal it (day - published hours):
+    /// the day is suppressed too, until the hour reaches k.
+    @Test func complementarySuppressionOfDays() throws {
+        try withCluster { db, dir in
+            let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
+            func ingest(_ rows: [String], _ name: String) throws {
+                let file = dir.appendingPathComponent(name)
+                try (header + rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+                _ = try Ingestor(pseudonymiser: Pseudonymiser(secret: Data(repeating: 3, count: 32), rotation: .day), logger: Self.logger)
+                    .ingest(path: file.path, on: db) { _, _ in }
+            }
+            let treatment = VehicleCountTreatment(iris: IRIScheme(base: "https://kp.example"), policy: SmallCountPolicy(minimumCount: 10),
+                                                  logger: Self.logger)
+            func latestResults() throws -> [String: Int?] {
+                let ids = try StreamMemberIndex.latestMemberIDs(stream: "vehicle-counts", on: db)
+                let quads = try QuadStore.quads(inGraphIDs: ids, on: db)
+                var out: [String: Int?] = [:]
+                for q in quads where q.predicate == .iri(DCT.isVersionOf) {
+                    let result = quads.first { $0.subject == q.subject && $0.predicate == .iri(SOSA.hasSimpleResult) }
+                    out[String(q.object.lexical.split(separator: "/").suffix(2).joined(separator: "/"))] = result.flatMap { Int($0.object.lexical) }
+                }
+                return out
+            }
+            try ingest((0..<12).map { "31005,BO,2026-10-24T08:\(10 + $0):00Z,51,4,a\($0),BE,50,car" }
+                       + (0..<3).map { "31005,BO,2026-10-24T09:\(10 + $0):00Z,51,4,b\($0),BE,50,car" }, "one.csv")
+            try treatment.run(on: db)
+            var results = try latestResults()
+            #expect(results["hour/20261024T1000+0200"] == .some(12))
+            #expect(results["hour/20261024T1100+0200"] == .some(nil))   // 3: suppressed
+            #expect(results["day/2026-10-24"] == .some(nil))            // 15, but 15 - 12 = 3 would show
+            try ingest((3..<10).map { "31005,BO,2026-10-24T09:\(10 + $0):00Z,51,4,b\($0),BE,50,car" }, "two.csv")
+            try treatment.run(on: db)
+            results = try latestResults()
+            #expect(results["hour/20261024T1100+0200"] == .some(10))
+            #expect(results["day/2026-10-24"] == .some(22))
+        }
+    }
 }

@@ -350,6 +350,17 @@ def csv_expected_counts(detections: list[Detection]) -> dict[str, dict[tuple[str
     return {"hourly": dict(hourly), "daily": dict(daily)}
 
 
+def suppressed_days(expected: dict[str, dict[tuple[str, dt.datetime], int]], k: int = MIN_COUNT) -> set:
+    """Daily cells the complementary rule suppresses: their own count may be published, but the
+    suppressed hours of that camera-day add up to between 1 and k-1 (they would follow by
+    subtraction)."""
+    hidden: dict[tuple[str, dt.datetime], int] = defaultdict(int)
+    for (camera, begin), count in expected["hourly"].items():
+        if 0 < count < k:
+            hidden[(camera, local_day_bounds(local_day(begin))[0])] += count
+    return {key for key, count in expected["daily"].items() if count >= k and 0 < hidden.get(key, 0) < k}
+
+
 def camera_iri(base_url: str, camera_id: str) -> URIRef:
     return URIRef(f"{base_url}/id/camera/{quote(camera_id, safe='')}")
 

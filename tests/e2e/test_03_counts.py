@@ -6,7 +6,7 @@ from collections import defaultdict
 
 import pytest
 
-from conftest import (DST_DAY, MIN_COUNT, UTC, CountMember, local_day, local_day_bounds)
+from conftest import (DST_DAY, MIN_COUNT, UTC, CountMember, local_day, local_day_bounds, suppressed_days)
 
 
 def index_by_bucket(latest: list[CountMember], period: str) -> dict[tuple[str, dt.datetime], CountMember]:
@@ -21,13 +21,13 @@ def index_by_bucket(latest: list[CountMember], period: str) -> dict[tuple[str, d
     return {key: members[0] for key, members in grouped.items()}
 
 
-def compare_counts(expected: dict, published: dict) -> list[str]:
+def compare_counts(expected: dict, published: dict, complementary: set = frozenset()) -> list[str]:
     problems = []
     for key in sorted(expected.keys() - published.keys()):
         problems.append(f"{key}: {expected[key]} detections but no member")
     for key, member in sorted(published.items()):
         count = expected.get(key, 0)
-        if 0 < count < MIN_COUNT:
+        if 0 < count < MIN_COUNT or key in complementary:
             if not member.suppressed or member.value is not None:
                 problems.append(f"{key}: count {count} must be suppressed, got value="
                                 f"{member.value} suppressed={member.suppressed} ({member.iri})")
@@ -42,17 +42,19 @@ def test_counts_equal_csv_counts(latest, expected_counts, period):
     published = index_by_bucket(latest, period)
     expected = expected_counts[period]
     assert expected, "the CSV produced no expected counts"
-    problems = compare_counts(expected, published)
+    problems = compare_counts(expected, published,
+                              suppressed_days(expected_counts) if period == "daily" else frozenset())
     assert not problems, f"{len(problems)} {period} mismatches:\n" + "\n".join(problems[:25])
 
 
 def test_data_exercises_both_sides_of_the_threshold(latest, expected_counts):
     """Guards against a vacuous pass: some counts are suppressed, some are published."""
     small, large = [], []
+    complementary = suppressed_days(expected_counts)
     for period in ("hourly", "daily"):
         published = index_by_bucket(latest, period)
         for key, count in expected_counts[period].items():
-            if key in published:
+            if key in published and not (period == "daily" and key in complementary):
                 (small if 0 < count < MIN_COUNT else large).append(published[key])
     assert small, "no count below the threshold: the data does not exercise suppression"
     assert large, "no count at or above the threshold: nothing is published"
@@ -97,3 +99,20 @@ def test_dst_day_lasts_25_hours(latest):
     assert daily, "no daily count for 2026-10-25"
     for member in daily:
         assert member.end - member.begin == dt.timedelta(hours=25), member.iri
+
+
+def test_no_suppressed_hour_follows_from_its_day(latest):
+    """The attacker: for every published daily count, the day minus its published hours (what
+    the suppressed hours add up to) must be 0 or at least k, so no small count can be derived."""
+    hourly, daily = index_by_bucket(latest, "hourly"), index_by_bucket(latest, "daily")
+    exposed, checked = [], 0
+    for (camera, day_begin), day in daily.items():
+        if day.value is None:
+            continue
+        hours = [m for (c, begin), m in hourly.items() if c == camera and day.begin <= begin < day.end]
+        remainder = day.value - sum(m.value for m in hours if m.value is not None)
+        checked += 1
+        if 0 < remainder < MIN_COUNT:
+            exposed.append(f"{camera} {day.begin_literal}: day {day.value} minus published hours leaves {remainder}")
+    assert checked, "no published daily count to check"
+    assert not exposed, "suppressed hours can be derived:\n" + "\n".join(exposed[:10])
