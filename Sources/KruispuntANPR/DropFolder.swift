@@ -12,6 +12,9 @@ public final class DropFolder {
     private let ingestor: Ingestor
     private let logger: Logger
     private var lastSeen: [String: (size: Int, modified: Date)] = [:]
+    private var failures: [String: Int] = [:]
+    /// Files in processed/ and failed/ hold plate hashes: they go after this many hours.
+    public var retentionHours: Double = 72
 
     public init(directory: URL, ingestor: Ingestor, logger: Logger) throws {
         self.directory = directory
@@ -49,14 +52,35 @@ public final class DropFolder {
                 try? move(file, to: "failed", reason: error.message)
                 outcomes.append((name, .failure(error)))
             } catch {
-                // The database may be away: leave the file for the next pass.
-                logger.error("could not ingest \(name) now: \(error)")
+                // The database may be away: leave the file for the next pass, but not for ever.
+                failures[key, default: 0] += 1
+                logger.error("could not ingest \(name) now (attempt \(failures[key]!)): \(error)")
+                if failures[key]! >= 5 {
+                    try? move(file, to: "failed", reason: "gave up after 5 attempts: \(error)")
+                    failures[key] = nil
+                }
                 outcomes.append((name, .failure(error)))
             }
             seen[name] = nil
         }
         lastSeen = seen
+        purgeOldFiles()
         return outcomes
+    }
+
+    /// Deletes files in processed/ and failed/ older than the retention (raw data, plate hashes).
+    private func purgeOldFiles() {
+        let fm = FileManager.default
+        let horizon = Date().addingTimeInterval(-retentionHours * 3600)
+        for folder in ["processed", "failed"] {
+            let dir = directory.appendingPathComponent(folder)
+            for name in (try? fm.contentsOfDirectory(atPath: dir.path)) ?? [] {
+                let path = dir.appendingPathComponent(name).path
+                if let modified = (try? fm.attributesOfItem(atPath: path))?[.modificationDate] as? Date, modified < horizon {
+                    try? fm.removeItem(atPath: path)
+                }
+            }
+        }
     }
 
     private func move(_ file: URL, to folder: String, reason: String? = nil) throws {

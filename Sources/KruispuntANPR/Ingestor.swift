@@ -133,7 +133,7 @@ public struct Ingestor: Sendable {
             try db.copyIn("COPY detections (\(columns)) FROM STDIN", send)
             try db.execute("RELEASE SAVEPOINT staging_batch")
             return count
-        } catch let error as StoreError where error.message.contains("duplicate key") {
+        } catch let error as StoreError where error.isUniqueViolation {
             try db.execute("ROLLBACK TO SAVEPOINT staging_batch; RELEASE SAVEPOINT staging_batch; TRUNCATE detection_load")
         }
         try db.copyIn("COPY detection_load (\(columns)) FROM STDIN", send)

@@ -88,14 +88,30 @@ public struct Pseudonymiser: Sendable {
             return Data(secret.utf8)
         }
         let file = dataDirectory.appendingPathComponent("pseudonym.secret")
-        if let existing = FileManager.default.contents(atPath: file.path), existing.count >= 32 { return existing }
         try FileManager.default.createDirectory(at: dataDirectory, withIntermediateDirectories: true)
-        var generator = SystemRandomNumberGenerator()
-        let secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) })
-        guard FileManager.default.createFile(atPath: file.path, contents: secret, attributes: [.posixPermissions: 0o600]) else {
-            throw IngestError("cannot write the pseudonym secret \(file.path)")
+        for _ in 0..<50 {
+            if let existing = FileManager.default.contents(atPath: file.path) {
+                if existing.count >= 32 { return existing }
+                // Another process may be writing it right now; a short file that stays short is damaged.
+                usleep(20_000)
+                continue
+            }
+            // Created exclusively and private from the first byte: two first starts cannot each
+            // write their own secret, and the file is never readable by others.
+            let fd = open(file.path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+            if fd < 0 {
+                if errno == EEXIST { continue }
+                throw IngestError("cannot create the pseudonym secret \(file.path): \(String(cString: strerror(errno)))")
+            }
+            var generator = SystemRandomNumberGenerator()
+            let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let written = secret.withUnsafeBytes { write(fd, $0.baseAddress, 32) }
+            fsync(fd)
+            close(fd)
+            guard written == 32 else { throw IngestError("cannot write the pseudonym secret \(file.path)") }
+            return Data(secret)
         }
-        return secret
+        throw IngestError("the pseudonym secret \(file.path) is shorter than 32 bytes: restore it (changing it changes every pseudonym)")
     }
 }
 

@@ -10,6 +10,14 @@ import KruispuntStore
 struct IngestAPI: Sendable {
     let runtime: Runtime
 
+    /// Removes upload spool files left by a crash (they hold raw detections).
+    func clearSpool() {
+        let spool = runtime.configuration.dataDirectory.appendingPathComponent("uploads")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: spool.path)) ?? [] {
+            try? FileManager.default.removeItem(at: spool.appendingPathComponent(name))
+        }
+    }
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/api/ingest") { request, context in try await ingest(request, context: context) }
         router.get("/api/quarantine") { request, _ in try await quarantine(request) }

@@ -34,7 +34,9 @@ public struct Server: Sendable {
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
         Routes(runtime: runtime, iris: iris).register(on: router)
-        IngestAPI(runtime: runtime).register(on: router)
+        let ingestAPI = IngestAPI(runtime: runtime)
+        ingestAPI.clearSpool()
+        ingestAPI.register(on: router)
         let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
                                               logger: runtime.logger)
         let app = Application(

@@ -57,6 +57,7 @@ struct DropFolderService: Service {
     func run() async throws {
         let ingestor = Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
         let folder = try DropFolder(directory: directory, ingestor: ingestor, logger: runtime.logger)
+        folder.retentionHours = runtime.configuration.retentionHours
         let box = UncheckedBox(folder)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             _ = try? await runtime.pool.withConnection { db in box.value.scan(on: db).count }

@@ -63,7 +63,7 @@ public final class Connection: @unchecked Sendable {
             defer { PQclear(result) }
             let status = PQresultStatus(result)
             guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-                throw StoreError(errorMessage(result))
+                throw error(result)
             }
         }
     }
@@ -101,7 +101,7 @@ public final class Connection: @unchecked Sendable {
             PQputCopyEnd(conn, failure == nil ? nil : "aborted by the client")
             let copyError = drainResults()
             if let failure { throw failure }
-            if let copyError { throw StoreError(copyError) }
+            if let copyError { throw copyError }
         }
     }
 
@@ -131,7 +131,7 @@ public final class Connection: @unchecked Sendable {
             }
             let copyError = drainResults()
             if let failure { throw failure }
-            if let copyError { throw StoreError(copyError) }
+            if let copyError { throw copyError }
         }
     }
 
@@ -157,21 +157,27 @@ public final class Connection: @unchecked Sendable {
         guard let result else { throw StoreError(lastError) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            let message = errorMessage(result)
+            let failure = error(result)
             PQclear(result)
-            throw StoreError(message)
+            throw failure
         }
         return result
     }
 
     /// Reads the results that end a COPY; returns the first error.
-    private func drainResults() -> String? {
-        var copyError: String?
+    private func drainResults() -> StoreError? {
+        var copyError: StoreError?
         while let result = PQgetResult(conn) {
-            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = errorMessage(result) }
+            if PQresultStatus(result) != PGRES_COMMAND_OK, copyError == nil { copyError = error(result) }
             PQclear(result)
         }
         return copyError
+    }
+
+    /// The error a result carries, with its SQLSTATE.
+    private func error(_ result: OpaquePointer) -> StoreError {
+        let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
+        return StoreError(errorMessage(result), sqlState: state)
     }
 
     private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingWhitespace }

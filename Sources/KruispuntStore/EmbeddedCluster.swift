@@ -37,9 +37,12 @@ public final class EmbeddedCluster: @unchecked Sendable {
         }
     }
 
+    /// Names this process's connections, so that `stop()` can tell them from other processes'.
+    private var applicationName: String { "kruispunt-\(getpid())" }
+
     /// The libpq connection string for the cluster's database.
     public var conninfo: String {
-        "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=\(databaseName)"
+        "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=\(databaseName) application_name=\(applicationName)"
     }
 
     /// Creates the cluster when needed and starts it unless it is already running.
@@ -81,6 +84,13 @@ public final class EmbeddedCluster: @unchecked Sendable {
     public func stop() {
         // Exactly one caller stops it (a signal handler may race the normal exit).
         guard startedHere.withLock({ started in defer { started = false }; return started }) else { return }
+        // Another kruispunt process (say `serve`) may have attached since: leave it running then.
+        if let admin = try? Connection(conninfo: conninfo),
+           let others = try? admin.query("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND application_name <> '\(applicationName)'"),
+           let n = others.first?[0].flatMap(Int.init), n > 0 {
+            logger.notice("leaving the embedded PostgreSQL cluster running: \(n) other connection(s) use it")
+            return
+        }
         do {
             try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-m", "fast", "-w", "-t", "60", "stop"])
             logger.info("stopped the embedded PostgreSQL cluster")

@@ -82,6 +82,7 @@ struct Ingest: AsyncParsableCommand {
         let ingestor = Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
         if let watch {
             let folder = try DropFolder(directory: URL(fileURLWithPath: watch), ingestor: ingestor, logger: runtime.logger)
+            folder.retentionHours = runtime.configuration.retentionHours
             repeat {
                 for (name, outcome) in folder.scan(on: db, requireStable: !once) {
                     switch outcome {
