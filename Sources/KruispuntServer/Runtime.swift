@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntANPR
+import KruispuntRDF
 import KruispuntStore
 import Logging
 
@@ -35,6 +36,27 @@ public final class Runtime: Sendable {
             cluster?.stop()
             throw error
         }
+    }
+
+    /// The base of every IRI: the store keeps the first one it was given, because its IRIs are
+    /// stored absolute. An explicit base (flag or environment) that differs is refused; without
+    /// one, the stored base wins over `fallback` (the address a server listens on, say).
+    public func iriScheme(fallback: String) throws -> IRIScheme {
+        let explicit = configuration.baseURL.map { IRIScheme(base: $0).base }
+        let wanted = explicit ?? IRIScheme(base: fallback).base
+        let stored = try pool.withConnectionBlocking { db in
+            try StoreSettings.value("base_url", on: db) ?? StoreSettings.setIfAbsent("base_url", to: wanted, on: db)
+        }
+        if let explicit, explicit != stored {
+            throw ConfigurationError("""
+                this store's IRIs start with \(stored), but the base URL given is \(explicit). \
+                Use --base-url \(stored) (or KRUISPUNT_BASE_URL), or start a new --data-dir.
+                """)
+        }
+        if explicit == nil, stored != wanted {
+            logger.notice("IRIs start with \(stored) (the store's base URL); set KRUISPUNT_BASE_URL to serve them under this address")
+        }
+        return IRIScheme(base: stored)
     }
 
     /// A new connection of the caller's own (for long transactions such as ingest and treat).

@@ -16,16 +16,15 @@ public struct Server: Sendable {
     /// A drop folder to watch, if any.
     public var dropFolder: URL?
 
-    public init(runtime: Runtime, host: String, port: Int, treatmentInterval: Duration = .seconds(10)) {
+    /// The base of every IRI (see `Runtime.iriScheme`).
+    public let iris: IRIScheme
+
+    public init(runtime: Runtime, host: String, port: Int, treatmentInterval: Duration = .seconds(10)) throws {
         self.runtime = runtime
         self.host = host
         self.port = port
         self.treatmentInterval = treatmentInterval
-    }
-
-    /// The base URL of all IRIs: the configured one, or `http://HOST:PORT`.
-    public var iris: IRIScheme {
-        IRIScheme(base: runtime.configuration.baseURL ?? "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
+        self.iris = try runtime.iriScheme(fallback: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
     }
 
     /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).

@@ -146,6 +146,10 @@ public enum Migrations {
             );
             CREATE INDEX stream_members_version_of ON stream_members (stream, version_of, seq DESC);
             """),
+        Migration(version: 6, name: "settings", sql: """
+            -- Facts about the store itself, such as the base URL every stored IRI starts with.
+            CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -20,7 +20,7 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         let runtime = try global.runtime(label: "serve")
         defer { runtime.shutdown() }
-        var server = Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
+        var server = try Server(runtime: runtime, host: host, port: port, treatmentInterval: .seconds(max(1, treatInterval)))
         server.dropFolder = watch.map { URL(fileURLWithPath: $0) }
         let base = server.iris.base
         let trigger = ShutdownTrigger()
@@ -127,7 +127,7 @@ struct Treat: AsyncParsableCommand {
         let runtime = try global.runtime(label: "treat")
         defer { runtime.shutdown() }
         let db = try runtime.connect()
-        let iris = IRIScheme(base: runtime.configuration.baseURL ?? "http://127.0.0.1:8080")
+        let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
         let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
                                               logger: runtime.logger)
         let summary = try treatment.run(on: db)
@@ -278,7 +278,7 @@ struct Demo: AsyncParsableCommand {
         let db = try runtime.connect()
         let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
             .ingest(path: file.path, on: db) { _, _ in }
-        let server = Server(runtime: runtime, host: host, port: port)
+        let server = try Server(runtime: runtime, host: host, port: port)
         let treated = try VehicleCountTreatment(iris: server.iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
                                                 logger: runtime.logger).run(on: db)
         let base = server.iris.base

@@ -58,3 +58,17 @@ def test_huge_page_numbers_are_404(http: Http, server: Server):
     for page in ("9223372036854775807", "100000001", "0", "-1", "x"):
         assert http.get(f"{server.stream_url}/pages/{page}", "text/turtle").status_code == 404
     assert requests.get(f"{server.base_url}/health/live", timeout=5).status_code == 200
+
+
+def test_one_base_url_per_store(kruispunt_binary, tmp_path_factory):
+    parent = private_dir(tmp_path_factory, "baseurl")
+
+    def treat(base=None):
+        env = clean_env(**({"KRUISPUNT_BASE_URL": base} if base else {}))
+        return subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), "treat"],
+                              capture_output=True, text=True, env=env, timeout=120)
+
+    assert treat("https://kruispunt.example/").returncode == 0
+    refused = treat("https://elsewhere.example")
+    assert refused.returncode != 0 and "start with https://kruispunt.example" in refused.stderr
+    assert treat().returncode == 0, "without a base URL the stored one applies"
