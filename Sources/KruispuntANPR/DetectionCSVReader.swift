@@ -236,9 +236,6 @@ public struct DetectionCSVReader: Sendable {
     /// Splits a line on the separator, honouring double quotes; nil when quotes are unbalanced.
     private func split(_ bytes: UnsafeBufferPointer<UInt8>) -> [Substring]? {
         let text = String(decoding: bytes, as: UTF8.self)
-        if !bytes.contains(34) {
-            return text.split(separator: Character(UnicodeScalar(separator)), omittingEmptySubsequences: false)
-        }
         var fields: [Substring] = []
         var current = ""
         var quoted = false
@@ -297,10 +294,9 @@ enum DecimalParser {
             while i < b.count, b[i] >= 48, b[i] <= 57 { mantissa = mantissa &* 10 &+ UInt64(b[i] - 48); digits += 1; fraction += 1; i += 1 }
         }
         guard digits > 0, digits <= 19 else { return digits > 19 ? slow(b) : nil }
-        var exponent = 0
         if i < b.count, b[i] == 101 || b[i] == 69 { return slow(b) }
         guard i == b.count else { return nil }
-        exponent -= fraction
+        let exponent = -fraction
         var value = Double(mantissa)
         if mantissa >= 1 << 53 || -exponent > 22 { return slow(b) }
         if exponent < 0 { value /= powers[-exponent] }

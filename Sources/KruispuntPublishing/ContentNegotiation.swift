@@ -18,7 +18,8 @@ public enum ContentNegotiation {
             if q <= 0 { continue }
             let candidates: [RDFSyntax]
             switch type {
-            case "*/*", "application/*", "text/*": candidates = type == "text/*" ? [.turtle] : [.turtle]
+            case "*/*", "text/*": candidates = [.turtle]
+            case "application/*": candidates = [.ntriples, .jsonld, .nquads]
             case "application/json": candidates = [.jsonld]
             case "text/plain": candidates = [.ntriples]
             default: candidates = RDFSyntax(name: type).map { offered.contains($0) ? [$0] : [] } ?? []

@@ -3,7 +3,7 @@ import KruispuntRDF
 /// A Linked Data response body: triples serialised in the negotiated syntax.
 public enum RDFDocument {
     /// Serialises triples; JSON-LD is written by Kruispunt, the other syntaxes by raptor2.
-    public static func render(_ triples: [Triple], as syntax: RDFSyntax, baseIRI: String) throws -> String {
+    public static func render(_ triples: [Triple], as syntax: RDFSyntax) throws -> String {
         switch syntax {
         case .jsonld:
             return JSONLDWriter().write(triples.map { Quad($0, graph: nil) })

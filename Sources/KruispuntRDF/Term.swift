@@ -25,7 +25,6 @@ public enum Term: Hashable, Sendable, Comparable {
     /// An `xsd:boolean` literal.
     public static func boolean(_ value: Bool) -> Term { .typed(value ? "true" : "false", XSD.boolean) }
 
-    public var isIRI: Bool { if case .iri = self { return true } else { return false } }
     public var isLiteral: Bool { if case .literal = self { return true } else { return false } }
 
     /// The IRI string, or nil when the term is not an IRI.
@@ -37,13 +36,6 @@ public enum Term: Hashable, Sendable, Comparable {
         case .iri(let v), .blank(let v): return v
         case .literal(let v, _, _): return v
         }
-    }
-
-    /// The effective datatype IRI of a literal (xsd:string or rdf:langString when none is given).
-    public var datatypeIRI: String? {
-        guard case .literal(_, let dt, let lang) = self else { return nil }
-        if let dt { return dt }
-        return lang == nil ? XSD.string : RDF.langString
     }
 
     /// The term in N-Triples syntax.

@@ -64,7 +64,7 @@ struct IngestAPI: Sendable {
         let source = "upload:" + (key ?? file.lastPathComponent)
         let outcome: (IngestSummary, [RejectedLine])
         do {
-            outcome = try await runtime.pool.withConnection { db in
+            outcome = try await runtime.ingestPool.withConnection { db in
                 var rejected: [RejectedLine] = []
                 let summary = try Ingestor(pseudonymiser: pseudonymiser, logger: logger)
                     .ingest(path: file.path, source: source, idempotencyKey: key, on: db) { _, line in
@@ -103,13 +103,14 @@ struct IngestAPI: Sendable {
 
     /// 401 without a valid bearer token (compared in constant time).
     private func authorise(_ request: Request) throws {
-        try authorise(request, tokens: runtime.configuration.ingestTokens)
+        try authorise(request, tokens: runtime.configuration.ingestTokens, what: "uploads", variable: "KRUISPUNT_INGEST_TOKENS")
     }
 
-    private func authorise(_ request: Request, tokens: [String]) throws {
+    private func authorise(_ request: Request, tokens: [String], what: String = "the operator API",
+                           variable: String = "KRUISPUNT_ADMIN_TOKENS") throws {
         guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
-                            message: tokens.isEmpty ? "Uploads zijn uitgeschakeld / uploads are disabled (no ingest tokens configured)"
+                            message: tokens.isEmpty ? "Uitgeschakeld / \(what) disabled (\(variable) is not set)"
                                                     : "Bearer-token vereist / bearer token required")
         }
         let given = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)

@@ -8,13 +8,13 @@ import KruispuntStore
 /// with `If-None-Match` (304), CORS open for GET, and cache headers.
 enum LinkedDataResponse {
     /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
-    static func make(_ triples: [Triple], request: Request, baseIRI: String, cacheSeconds: Int) throws -> Response {
+    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int) throws -> Response {
         guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
                                                      format: request.uri.queryParameters.get("format")) else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
             return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)
         }
-        let body = try RDFDocument.render(triples, as: syntax, baseIRI: baseIRI)
+        let body = try RDFDocument.render(triples, as: syntax)
         let contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
         return conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true)
     }
@@ -30,8 +30,10 @@ enum LinkedDataResponse {
             .accessControlAllowOrigin: "*",
         ]
         if vary { headers[.vary] = "Accept" }
+        // Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
         if let match = request.headers[.ifNoneMatch],
-           match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag || $0 == "*" }) {
+           match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
+               .contains(where: { $0 == "*" || $0 == etag || $0 == "W/" + etag }) {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))

@@ -34,7 +34,7 @@ struct Routes: Sendable {
         router.get("/streams/:name") { request, context in
             let stream = try stream(context)
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
-            return try LinkedDataResponse.make(triples, request: request, baseIRI: iris.stream(stream.name), cacheSeconds: 10)
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10)
         }
         router.get("/streams/:name/pages/:page") { request, context in
             let stream = try stream(context)
@@ -44,9 +44,7 @@ struct Routes: Sendable {
             guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {
                 throw HTTPError(.notFound, message: "Pagina \(number) bestaat niet / page \(number) does not exist")
             }
-            return try LinkedDataResponse.make(page.triples, request: request,
-                                               baseIRI: iris.streamPage(stream.name, page: number),
-                                               cacheSeconds: page.isFull ? 86_400 : 10)
+            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 86_400 : 10)
         }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
@@ -78,7 +76,7 @@ struct Routes: Sendable {
         guard !triples.isEmpty else {
             throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
         }
-        return try LinkedDataResponse.make(triples, request: request, baseIRI: iri, cacheSeconds: 60)
+        return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60)
     }
 
     private func overview(_ request: Request) async throws -> Response {
@@ -103,6 +101,6 @@ struct Routes: Sendable {
         }
         let base = folder == "Shapes" ? iris.shape(name) : iris.base + "/ontology"
         let quads = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: base)
-        return try LinkedDataResponse.make(quads.map(\.triple), request: request, baseIRI: base, cacheSeconds: 3600)
+        return try LinkedDataResponse.make(quads.map(\.triple), request: request, cacheSeconds: 3600)
     }
 }

@@ -10,6 +10,9 @@ public final class Runtime: Sendable {
     public let configuration: Configuration
     public let logger: Logger
     public let pool: ConnectionPool
+    /// Connections for long ingest transactions (uploads, drop folder), apart from the read pool
+    /// so that uploads waiting on the staging lock never starve the pages and health checks.
+    public let ingestPool: ConnectionPool
     public let conninfo: String
     private let cluster: EmbeddedCluster?
 
@@ -27,6 +30,7 @@ public final class Runtime: Sendable {
             conninfo = cluster.conninfo
         }
         pool = ConnectionPool(conninfo: conninfo)
+        ingestPool = ConnectionPool(conninfo: conninfo, size: 2)
         do {
             try pool.withConnectionBlocking { db in
                 let applied = try Migrations.apply(on: db)

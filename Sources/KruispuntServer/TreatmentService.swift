@@ -60,7 +60,7 @@ struct DropFolderService: Service {
         folder.retentionHours = runtime.configuration.retentionHours
         let box = UncheckedBox(folder)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = try? await runtime.pool.withConnection { db in box.value.scan(on: db).count }
+            _ = try? await runtime.ingestPool.withConnection { db in box.value.scan(on: db).count }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
         }
     }

@@ -99,9 +99,6 @@ public final class EmbeddedCluster: @unchecked Sendable {
         }
     }
 
-    /// Whether this process started the cluster (and will stop it).
-    public var ownsServer: Bool { startedHere.withLock { $0 } }
-
     // MARK: - Private
 
     private func initialize() throws {

@@ -142,8 +142,6 @@ public enum QuadStore {
 
     // MARK: - Decoding
 
-    static let termColumns = "kind, lex, datatype, lang"
-
     static func decodeSQL(where condition: String) -> String {
         """
         SELECT s.kind, s.lex, s.datatype, s.lang, p.kind, p.lex, p.datatype, p.lang,
