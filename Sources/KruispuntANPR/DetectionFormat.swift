@@ -10,6 +10,8 @@ struct DetectionFormat {
 
     /// Whether the first line is already a detection (NDJSON has no header).
     var firstLineIsData: Bool { kind == .ndjson }
+    /// The CSV header line as the source wrote it (nil for NDJSON).
+    let header: String?
 
     init(firstLine: UnsafeBufferPointer<UInt8>, mapping: [String: String], crs: LambertConverter.System?, source: String) throws {
         self.mapping = mapping
@@ -17,9 +19,11 @@ struct DetectionFormat {
         let trimmed = text.drop { $0 == " " || $0 == "\u{FEFF}" }
         if trimmed.first == "{" {
             kind = .ndjson
+            header = nil
             reader = try DetectionCSVReader(header: DetectionColumns.header.joined(separator: ","))
         } else {
             kind = .csv
+            header = text.hasSuffix("\r") ? String(text.dropLast()) : text
             do {
                 reader = try DetectionCSVReader(header: text, mapping: mapping, crs: crs)
             } catch let error as IngestError {

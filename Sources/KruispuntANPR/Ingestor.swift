@@ -42,16 +42,17 @@ public struct Ingestor: Sendable {
     /// `mapping` names the source column of canonical columns whose header differs.
     /// `report` receives each rejected line.
     public func ingest(path: String, source: String? = nil, mapping: [String: String] = [:],
-                       crs: LambertConverter.System? = nil, idempotencyKey: String? = nil, on db: Connection,
+                       crs: LambertConverter.System? = nil, idempotencyKey: String? = nil, contentDigest: String? = nil,
+                       on db: Connection,
                        report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         let lines = try LineSource(path: path)
         let source = source ?? (path == "-" ? "<stdin>" : path)
         return try ingest(source: source, lines: lines, mapping: mapping, crs: crs, idempotencyKey: idempotencyKey,
-                          on: db, report: report)
+                          contentDigest: contentDigest, on: db, report: report)
     }
 
     func ingest(source: String, lines: LineSource, mapping: [String: String], crs: LambertConverter.System?,
-                idempotencyKey: String?,
+                idempotencyKey: String?, contentDigest: String?,
                 on db: Connection, report: (String, RejectedLine) -> Void) throws -> IngestSummary {
         guard let first = try lines.next() else {
             throw IngestError("\(source): the file is empty (expected a CSV header or NDJSON objects)")
@@ -61,12 +62,17 @@ public struct Ingestor: Sendable {
             try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
             // Ingest transactions are serialised by the lock, so this check cannot race.
             if let idempotencyKey,
-               let stored = try db.query("SELECT summary FROM ingest_requests WHERE idempotency_key = $1", [idempotencyKey]).first?[0],
-               var replay = try? JSONDecoder().decode(IngestSummary.self, from: Data(stored.utf8)) {
+               let stored = try db.query("SELECT summary, content_digest FROM ingest_requests WHERE idempotency_key = $1",
+                                         [idempotencyKey]).first,
+               var replay = try? JSONDecoder().decode(IngestSummary.self, from: Data((stored[0] ?? "").utf8)) {
+                if let contentDigest, let earlier = stored[1], earlier != contentDigest {
+                    throw IdempotencyConflict(key: idempotencyKey)
+                }
                 replay.replayed = true
                 return replay
             }
-            let batchID = try db.query("INSERT INTO ingest_batches (source) VALUES ($1) RETURNING id", [source])[0][0]!
+            let batchID = try db.query("INSERT INTO ingest_batches (source, header) VALUES ($1, $2) RETURNING id",
+                                       [source, format.header])[0][0]!
             try db.execute("""
                 CREATE TEMP TABLE IF NOT EXISTS detection_load (fingerprint uuid, camera_id text, backoffice_id text,
                     pseudonym bytea, observed_at timestamptz, utc_offset_minutes smallint, latitude double precision,
@@ -102,8 +108,8 @@ public struct Ingestor: Sendable {
             summary.batch = Int(batchID)
             if let idempotencyKey {
                 let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
-                try db.query("INSERT INTO ingest_requests (idempotency_key, batch_id, summary) VALUES ($1, $2, $3)",
-                             [idempotencyKey, batchID, json])
+                try db.query("INSERT INTO ingest_requests (idempotency_key, batch_id, summary, content_digest) VALUES ($1, $2, $3, $4)",
+                             [idempotencyKey, batchID, json, contentDigest])
             }
             logger.info("ingested \(source)", metadata: [
                 "lines": "\(summary.lines)", "accepted": "\(summary.accepted)",
@@ -180,6 +186,12 @@ public struct Ingestor: Sendable {
             try send(chunk)
         }
     }
+}
+
+/// An Idempotency-Key that was used before for a different upload.
+public struct IdempotencyConflict: Error, CustomStringConvertible, Sendable {
+    public let key: String
+    public var description: String { "the Idempotency-Key \"\(key)\" was used before for a different upload" }
 }
 
 /// Where and when a camera was seen in one source (its first detection's position).

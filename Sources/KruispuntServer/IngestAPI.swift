@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 import HTTPTypes
@@ -43,8 +44,10 @@ struct IngestAPI: Sendable {
         }
         defer { try? FileManager.default.removeItem(at: file) }
         var size = 0
+        var digest = SHA256()
         do {
             for try await buffer in request.body {
+                buffer.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
                 size += buffer.readableBytes
                 if size > limit {
                     throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
@@ -62,18 +65,24 @@ struct IngestAPI: Sendable {
         let pseudonymiser = try runtime.pseudonymiser()
         let logger = runtime.logger
         let source = "upload:" + (key ?? file.lastPathComponent)
+        let contentDigest = digest.finalize().map { String(format: "%02x", $0) }.joined()
+        // Keys are scoped to the token that sent them: two clients cannot collide.
+        let scopedKey = key.map { "upload:\(tokenScope(request)):\($0)" }
         let outcome: (IngestSummary, [RejectedLine])
         do {
             outcome = try await runtime.ingestPool.withConnection { db in
                 var rejected: [RejectedLine] = []
                 let summary = try Ingestor(pseudonymiser: pseudonymiser, logger: logger)
-                    .ingest(path: file.path, source: source, idempotencyKey: key, on: db) { _, line in
+                    .ingest(path: file.path, source: source, idempotencyKey: scopedKey, contentDigest: contentDigest,
+                            on: db) { _, line in
                         if rejected.count < 100 { rejected.append(line) }
                     }
                 return (summary, rejected)
             }
         } catch let error as IngestError {
             throw HTTPError(.badRequest, message: error.message)
+        } catch let error as IdempotencyConflict {
+            throw HTTPError(.unprocessableContent, message: error.description)
         }
         return try json(outcome.0, rejected: outcome.1, replayed: outcome.0.replayed == true)
     }
@@ -99,6 +108,12 @@ struct IngestAPI: Sendable {
         }
         return Response(status: .ok, headers: [.contentType: "application/json"],
                         body: .init(byteBuffer: ByteBuffer(string: "{\"items\":[" + items.joined(separator: ",") + "]}\n")))
+    }
+
+    /// A short, stable digest of the bearer token (never the token itself).
+    private func tokenScope(_ request: Request) -> String {
+        let token = request.headers[.authorization].map { String($0.dropFirst(7)) } ?? ""
+        return SHA256.hash(data: Data(token.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
     }
 
     /// 401 without a valid bearer token (compared in constant time).

@@ -45,7 +45,8 @@ public enum Migrations {
                 accepted integer NOT NULL DEFAULT 0,
                 duplicates integer NOT NULL DEFAULT 0,
                 quarantined integer NOT NULL DEFAULT 0,
-                speeds_discarded integer NOT NULL DEFAULT 0   -- speeds outside 0 < s <= 250, kept as missing
+                speeds_discarded integer NOT NULL DEFAULT 0,  -- speeds outside 0 < s <= 250, kept as missing
+                header text                                   -- the CSV header line (null for NDJSON)
             );
             CREATE TABLE detections (
                 id bigint GENERATED ALWAYS AS IDENTITY,   -- arrival order, for checkpoints and retention
@@ -68,6 +69,7 @@ public enum Migrations {
             CREATE TABLE ingest_requests (
                 idempotency_key text PRIMARY KEY,
                 batch_id bigint NOT NULL REFERENCES ingest_batches (id),
+                content_digest text,                      -- SHA-256 of the upload, to refuse a reused key
                 summary text NOT NULL,
                 received_at timestamptz NOT NULL DEFAULT now()
             );

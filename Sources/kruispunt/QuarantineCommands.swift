@@ -43,10 +43,20 @@ struct Quarantine: AsyncParsableCommand {
         func run() async throws {
             let runtime = try global.runtime(label: "quarantine")
             defer { runtime.shutdown() }
-            let rows = try runtime.connect().query("""
-                SELECT raw FROM quarantine WHERE $1::bigint IS NULL OR batch_id = $1::bigint ORDER BY id
+            let db = try runtime.connect()
+            let rows = try db.query("""
+                SELECT q.raw FROM quarantine q WHERE $1::bigint IS NULL OR q.batch_id = $1::bigint ORDER BY q.id
                 """, [batch.map(String.init)])
-            let text = DetectionColumns.header.joined(separator: ",") + "\n" + rows.map { ($0[0] ?? "") + "\n" }.joined()
+            // Raw lines are only meaningful under their own file's header (none for NDJSON).
+            let headers = try db.query("""
+                SELECT DISTINCT b.header FROM quarantine q JOIN ingest_batches b ON b.id = q.batch_id
+                WHERE $1::bigint IS NULL OR q.batch_id = $1::bigint
+                """, [batch.map(String.init)])
+            guard headers.count <= 1 else {
+                throw ValidationError("the quarantined lines come from files with different headers: export them per batch (--batch N; see quarantine list)")
+            }
+            let header = headers.first?[0].map { $0 + "\n" } ?? ""
+            let text = header + rows.map { ($0[0] ?? "") + "\n" }.joined()
             guard FileManager.default.createFile(atPath: out, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
                 throw ValidationError("cannot write \(out)")
             }

@@ -61,6 +61,10 @@ def test_idempotent_upload_is_applied_once(server):
     assert {k: retry.json()[k] for k in ("lines", "accepted", "duplicates", "quarantined", "batch")} == \
         {k: result[k] for k in ("lines", "accepted", "duplicates", "quarantined", "batch")}
 
+    # The same key with another body is refused: it cannot be a retry.
+    conflict = post(server, (BODY + "31001,BO,2026-10-24T08:58:00Z,51,4,uploadplateY,BE,50,car\n").encode(), key="upload-1")
+    assert conflict.status_code == 422 and "Idempotency-Key" in conflict.text
+
     # The same data under another key is a new batch: all duplicates, nothing counted twice.
     other = post(server, gzip.compress(BODY.encode()), key="upload-2", **{"Content-Encoding": "identity"}).json()
     assert (other["accepted"], other["duplicates"], other["quarantined"]) == (0, 20, 1)
