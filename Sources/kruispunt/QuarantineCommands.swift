@@ -35,7 +35,7 @@ struct Quarantine: AsyncParsableCommand {
 
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Write quarantined lines, verbatim under the canonical header, to a file (mode 0600).")
+            abstract: "Write quarantined lines, verbatim under their file's header (none for NDJSON), to a file (mode 0600).")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Only this ingest batch.") var batch: Int?
         @Option(help: "Output file.") var out: String
