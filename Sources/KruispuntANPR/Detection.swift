@@ -1,3 +1,4 @@
+import Foundation
 import KruispuntRDF
 import KruispuntStore
 
@@ -48,7 +49,7 @@ public enum DetectionColumns {
     public static func mapping(_ text: String) throws -> [String: String] {
         var map: [String: String] = [:]
         for pair in text.split(separator: ",") where !pair.isEmpty {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters() }
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, !parts[1].isEmpty else { throw IngestError("--map expects canonical=source pairs, not \"\(pair)\"") }
             guard header.contains(parts[0]) else {
                 throw IngestError("--map: \"\(parts[0])\" is not a canonical column (\(header.joined(separator: ", ")))")

@@ -34,7 +34,7 @@ public struct DetectionCSVReader: Sendable {
         let commas = header.utf8.filter { $0 == 44 }.count
         separator = semicolons > commas ? 59 : 44
         let names = header.split(separator: Character(UnicodeScalar(separator)), omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters().lowercased() }
+            .map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         var positions: [Int] = []
         var missing: [String] = []
         // Projected coordinates: named Lambert columns, or x/y with an explicit CRS.
@@ -106,7 +106,7 @@ public struct DetectionCSVReader: Sendable {
         var ranges: [Range<Int>] = []
         for v in values {
             let start = joined.count
-            joined.append(contentsOf: v.trimmingCharacters().utf8)
+            joined.append(contentsOf: v.trimmingCharacters(in: .whitespaces).utf8)
             ranges.append(start..<joined.count)
         }
         return joined.withUnsafeBufferPointer { all in
@@ -137,7 +137,7 @@ public struct DetectionCSVReader: Sendable {
         var ranges: [Range<Int>] = []
         for p in positions {
             let start = joined.count
-            if p >= 0 { joined.append(contentsOf: fields[p].trimmingCharacters().utf8) }
+            if p >= 0 { joined.append(contentsOf: fields[p].trimmingCharacters(in: .whitespaces).utf8) }
             ranges.append(start..<joined.count)
         }
         return joined.withUnsafeBufferPointer { all in
@@ -263,14 +263,6 @@ public struct DetectionCSVReader: Sendable {
     }
 }
 
-extension StringProtocol {
-    func trimmingCharacters() -> String {
-        var s = Substring(self)
-        while let c = s.first, c == " " || c == "\t" { s.removeFirst() }
-        while let c = s.last, c == " " || c == "\t" { s.removeLast() }
-        return String(s)
-    }
-}
 
 /// An error a user can fix in their input (a bad header, an unreadable file).
 public struct IngestError: Error, CustomStringConvertible, Sendable {

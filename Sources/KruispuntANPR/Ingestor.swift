@@ -90,6 +90,7 @@ public struct Ingestor: Sendable {
                     speedsDiscarded += batch.speedsDiscarded
                     cameras.merge(batch.cameras) { a, b in a.merged(with: b) }
                     for r in batch.rejected { report(source, r) }
+                    summary.quarantined += batch.rejected.count
                     try quarantine(batch.rejected, batchID: batchID, on: db)
                     summary.accepted += try load(batch.copyText, count: batch.detections, on: db)
                 }
@@ -97,7 +98,6 @@ public struct Ingestor: Sendable {
                 pipeline.cancel()
                 throw error
             }
-            summary.quarantined = try Int(db.query("SELECT count(*) FROM quarantine WHERE batch_id = $1", [batchID])[0][0]!)!
             summary.duplicates = summary.lines - summary.accepted - summary.quarantined
             try db.query("""
                 UPDATE ingest_batches SET lines = $2, accepted = $3, duplicates = $4, quarantined = $5,

@@ -121,11 +121,5 @@ public struct Pseudonym: Hashable, Sendable {
     public let low: UInt64
 
     /// PostgreSQL bytea hex text (`\x0123...`).
-    public var byteaHex: String {
-        func hex(_ v: UInt64) -> String {
-            let s = String(v, radix: 16)
-            return String(repeating: "0", count: 16 - s.count) + s
-        }
-        return "\\x" + hex(high) + hex(low)
-    }
+    public var byteaHex: String { "\\x" + Hex.word(high) + Hex.word(low) }
 }

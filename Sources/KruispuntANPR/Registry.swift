@@ -87,16 +87,16 @@ public enum Registry {
     static func rows<T>(_ text: String, required: [String], optional: [String],
                         _ make: ([String: String], Int) throws -> T) throws -> [T] {
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
-        while lines.last?.trimmingCharacters() == "" { lines.removeLast() }
+        while lines.last?.trimmingCharacters(in: .whitespaces) == "" { lines.removeLast() }
         guard let header = lines.first else { throw IngestError("the file is empty") }
         let separator: Character = header.filter { $0 == ";" }.count > header.filter { $0 == "," }.count ? ";" : ","
-        let names = header.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters().lowercased() }
+        let names = header.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         let missing = required.filter { !names.contains($0) }
         guard missing.isEmpty else { throw IngestError("the header lacks \(missing.joined(separator: ", ")); nothing was applied") }
         var out: [T] = []
         var problems: [String] = []
-        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters().isEmpty {
-            let values = line.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters() }
+        for (i, line) in lines.enumerated().dropFirst() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
+            let values = line.split(separator: separator, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard values.count == names.count else { problems.append("line \(i + 1): expected \(names.count) fields, found \(values.count)"); continue }
             let fields = Dictionary(zip(names, values), uniquingKeysWith: { a, _ in a }).filter { required.contains($0.key) || optional.contains($0.key) }
             do { out.append(try make(fields, i + 1)) } catch { problems.append("\(error)") }

@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntRDF
+import KruispuntStore
 
 /// A deterministic synthetic ANPR network for the pilot cities: per city a cordon around the
 /// centre (an entry and an exit camera at each crossing), cameras inside the centre and on the
@@ -321,10 +322,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     /// `count` lowercase hex digits.
     public mutating func hex(_ count: Int) -> String {
         var s = ""
-        while s.count < count {
-            let word = String(next(), radix: 16)
-            s += String(repeating: "0", count: 16 - word.count) + word
-        }
+        while s.count < count { s += Hex.word(next()) }
         return String(s.prefix(count))
     }
 }

@@ -48,10 +48,7 @@ public struct DailyCameraCounts: Sendable {
         }
         func id(_ t: String) -> String { ids[.iri(t)].map(String.init) ?? "0" }
         let rows = try db.query("""
-            WITH latest AS (
-                SELECT DISTINCT ON (version_of) member FROM stream_members WHERE stream = $1
-                ORDER BY version_of, seq DESC
-            ), daily AS (
+            WITH latest AS (\(StreamMemberIndex.latestMembersSQL)), daily AS (
                 SELECT l.member, cam.o AS camera, bl.o AS begin_id
                 FROM latest l
                 JOIN quads per ON per.g = l.member AND per.s = l.member AND per.p = \(id(COT.hasAggregationPeriod)) AND per.o = \(id(COT.Daily))

@@ -1,3 +1,4 @@
+import Foundation
 import KruispuntRDF
 
 /// Picks the RDF syntax for a response from an Accept header (RFC 9110 quality values).
@@ -8,10 +9,10 @@ public enum ContentNegotiation {
 
     public static func syntax(accept: String?, format: String? = nil) -> RDFSyntax? {
         if let format, let s = RDFSyntax(name: format), offered.contains(s) { return s }
-        guard let accept, !accept.trimmingCharacters(in: " ").isEmpty else { return .turtle }
+        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return .turtle }
         var best: (syntax: RDFSyntax, q: Double, order: Int)?
         for part in accept.split(separator: ",") {
-            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: " ") }
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let type = pieces.first?.lowercased() else { continue }
             var q = 1.0
             for p in pieces.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
@@ -34,14 +35,5 @@ public enum ContentNegotiation {
             }
         }
         return best?.syntax
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: Character) -> String {
-        var s = Substring(self)
-        while s.first == set { s.removeFirst() }
-        while s.last == set { s.removeLast() }
-        return String(s)
     }
 }

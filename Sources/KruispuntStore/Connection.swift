@@ -16,7 +16,7 @@ public final class Connection: @unchecked Sendable {
     public init(conninfo: String) throws {
         guard let c = PQconnectdb(conninfo) else { throw StoreError("libpq: out of memory") }
         guard PQstatus(c) == CONNECTION_OK else {
-            let message = String(cString: PQerrorMessage(c)).trimmingWhitespace
+            let message = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(c)
             throw StoreError("cannot connect to PostgreSQL: \(message)")
         }
@@ -180,10 +180,10 @@ public final class Connection: @unchecked Sendable {
         return StoreError(errorMessage(result), sqlState: state)
     }
 
-    private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingWhitespace }
+    private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines) }
 
     private func errorMessage(_ result: OpaquePointer) -> String {
-        let m = String(cString: PQresultErrorMessage(result)).trimmingWhitespace
+        let m = String(cString: PQresultErrorMessage(result)).trimmingCharacters(in: .whitespacesAndNewlines)
         return m.isEmpty ? lastError : m
     }
 }
@@ -192,13 +192,4 @@ private func withCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar
     let pointers: [UnsafeMutablePointer<CChar>?] = strings.map { $0.map { strdup($0) } ?? nil }
     defer { for p in pointers { free(p) } }
     return body(pointers.map { $0.map { UnsafePointer($0) } })
-}
-
-extension String {
-    var trimmingWhitespace: String {
-        var s = Substring(self)
-        while let c = s.first, c.isWhitespace { s.removeFirst() }
-        while let c = s.last, c.isWhitespace { s.removeLast() }
-        return String(s)
-    }
 }

@@ -170,7 +170,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
         let result = try ChildProcess.run(path, args, outputFile: outputFile)
         guard result.status == 0 else {
             if !quiet { logger.debug("\(tool) failed: \(result.output)") }
-            let detail = outputFile.map { "see \($0)" } ?? result.output.trimmingWhitespace
+            let detail = outputFile.map { "see \($0)" } ?? result.output.trimmingCharacters(in: .whitespacesAndNewlines)
             throw StoreError("\((tool as NSString).lastPathComponent) failed (\(result.status)): \(detail)")
         }
         return result.output

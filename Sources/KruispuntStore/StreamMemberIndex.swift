@@ -24,11 +24,15 @@ public enum StreamMemberIndex {
         Int(try db.query("SELECT count(*) FROM stream_members WHERE stream = $1", [stream])[0][0] ?? "0") ?? 0
     }
 
+    /// SQL for the member ids of the latest version of every observation of the stream named by
+    /// parameter `$1` (one column, `member`), for use in larger queries.
+    public static let latestMembersSQL = """
+        SELECT DISTINCT ON (version_of) member FROM stream_members WHERE stream = $1
+        ORDER BY version_of, seq DESC
+        """
+
     /// The term ids of the latest version of every observation in a stream.
     public static func latestMemberIDs(stream: String, on db: Connection) throws -> [Int64] {
-        try db.query("""
-            SELECT DISTINCT ON (version_of) member FROM stream_members WHERE stream = $1
-            ORDER BY version_of, seq DESC
-            """, [stream]).compactMap { $0[0].flatMap(Int64.init) }
+        try db.query(latestMembersSQL, [stream]).compactMap { $0[0].flatMap(Int64.init) }
     }
 }

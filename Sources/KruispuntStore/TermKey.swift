@@ -41,6 +41,15 @@ public struct TermKey: Hashable, Sendable {
     }
 }
 
+/// Fixed-width lowercase hex.
+public enum Hex {
+    /// A 64-bit word as 16 hex digits, zero-padded.
+    public static func word(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+}
+
 /// MurmurHash3_x64_128 (Austin Appleby's public-domain design).
 public enum Murmur3 {
     @inline(__always) static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }

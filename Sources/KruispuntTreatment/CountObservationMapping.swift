@@ -1,3 +1,4 @@
+import Foundation
 import KruispuntANPR
 import KruispuntRDF
 import KruispuntStore
@@ -21,7 +22,7 @@ public struct CountObservationMapping: Sendable {
         case .hour:
             // 2026-10-25T02:00:00+01:00 -> 20261025T0200+0100 (the two 02:00 hours differ by offset).
             let local = BrusselsTime.format(cell.start)
-            stamp = local.prefix(16).replacingAll("-", "").replacingAll(":", "") + local.suffix(6).replacingAll(":", "")
+            stamp = local.prefix(16).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "") + local.suffix(6).replacingOccurrences(of: ":", with: "")
         case .day:
             stamp = String(BrusselsTime.format(cell.start).prefix(10))
         }
@@ -36,7 +37,7 @@ public struct CountObservationMapping: Sendable {
     public func triples(for value: CountValue, generatedAt: Int64) -> [Triple] {
         let member = Term.iri(memberIRI(value))
         let camera = Term.iri(iris.camera(value.cell.cameraID))
-        let tag = String(TermKey(member).uuid.replacingAll("-", "").prefix(20))
+        let tag = String(TermKey(member).uuid.replacingOccurrences(of: "-", with: "").prefix(20))
         let interval = Term.blank("i" + tag), begin = Term.blank("b" + tag), end = Term.blank("e" + tag)
         let generated = Term.typed(XSDDateTime.format(epochMillis: generatedAt, offsetMinutes: 0, zulu: true, alwaysMillis: true), XSD.dateTime)
         var t: [Triple] = [
@@ -75,7 +76,7 @@ public struct CountObservationMapping: Sendable {
             Triple(camera, .iri(RDFS.label), .lang(name ?? "ANPR-camera \(id)", "nl")),
         ]
         if let latitude, let longitude {
-            let geometry = Term.blank("g" + String(TermKey(camera).uuid.replacingAll("-", "").prefix(20)))
+            let geometry = Term.blank("g" + String(TermKey(camera).uuid.replacingOccurrences(of: "-", with: "").prefix(20)))
             triples += [
                 Triple(camera, .iri(GeoSPARQL.hasGeometry), geometry),
                 Triple(geometry, .iri(RDF.type), .iri(GeoSPARQL.Geometry)),
@@ -86,10 +87,3 @@ public struct CountObservationMapping: Sendable {
     }
 }
 
-extension StringProtocol {
-    func replacingAll(_ target: Character, _ replacement: String) -> String {
-        var out = ""
-        for c in self { if c == target { out += replacement } else { out.append(c) } }
-        return out
-    }
-}
