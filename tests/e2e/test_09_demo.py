@@ -12,6 +12,7 @@ from conftest import clean_env, free_port, postmaster_pid, private_dir, wait_rea
 
 LDES = Namespace("https://w3id.org/ldes#")
 TREE = Namespace("https://w3id.org/tree#")
+SOSA = Namespace("http://www.w3.org/ns/sosa/")
 
 
 def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_factory):
@@ -42,11 +43,28 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
         stream = URIRef(f"{base}/streams/vehicle-counts")
         assert (stream, None, LDES.EventStream) in graph
         view = graph.value(stream, TREE.view)
-        first = Graph().parse(data=requests.get(str(view), timeout=10).text, format="turtle")
+        first_page = requests.get(str(view), timeout=10)
+        first = Graph().parse(data=first_page.text, format="turtle")
         assert len(list(first.objects(stream, TREE.member))) == 100
+        bodies = [page.text, root.text, first_page.text]
+        bodies += [requests.get(str(c), timeout=10).text for c in set(first.objects(None, SOSA.madeBySensor))]
+        pseudonyms = subprocess.run(["psql", "-X", "-A", "-t", "-h", str(data_dir / "run"), "-U", "postgres", "-d", "kruispunt",
+                                     "-c", "SELECT DISTINCT encode(pseudonym, 'hex') FROM detections"],
+                                    capture_output=True, text=True, timeout=60).stdout.split()
     finally:
         process.send_signal(signal.SIGINT)
         output = process.communicate(timeout=30)[0].decode()
     assert process.returncode == 0, output[-3000:]
     assert "Dashboard (nl)" in output and f"{base}/" in output, "the demo does not print its URLs"
     assert not postmaster_pid(data_dir).exists(), "the demo left its cluster running"
+
+    # After the demo run: no plate hash and no pseudonym in any response or anywhere in the store.
+    export = subprocess.run([str(kruispunt_binary), "--data-dir", str(data_dir), "export", "--format", "nquads"],
+                            capture_output=True, text=True, env=env, timeout=120)
+    assert export.returncode == 0 and export.stdout.count("\n") > 1000, export.stderr[-2000:]
+    with (data_dir / "demo-detections.csv").open() as f:
+        plates = {line.split(",")[5] for line in list(f)[1:]}
+    assert len(plates) > 1000 and len(pseudonyms) > 1000
+    haystack = "\n".join(bodies + [export.stdout]).lower()
+    leaked = [v for v in list(plates) + pseudonyms if v.lower() in haystack]
+    assert not leaked, f"{len(leaked)} plate hashes or pseudonyms leaked, e.g. {leaked[:3]}"
