@@ -75,7 +75,7 @@ let ingestSeconds = try seconds { summary = try Ingestor(pseudonymiser: Pseudony
 line("ingest: parse, validate, COPY, dedupe", summary.accepted, ingestSeconds)
 
 var treated = TreatmentSummary()
-let treatment = VehicleCountTreatment(iris: IRIScheme(base: "http://localhost:8080"), policy: SmallCountPolicy(), logger: logger)
+let treatment = Treatment(parameters: TreatmentParameters(), iris: IRIScheme(base: "http://localhost:8080"), logger: logger)
 let treatSeconds = try seconds { treated = try treatment.run(on: db) }
 line("treat: hourly + daily counts -> quads", treated.detections, treatSeconds, "  (\(treated.observations) observations)")
 let endToEnd = ingestSeconds + treatSeconds

@@ -120,6 +120,11 @@ public struct Pseudonym: Hashable, Sendable {
     public let high: UInt64
     public let low: UInt64
 
+    public init(high: UInt64, low: UInt64) {
+        self.high = high
+        self.low = low
+    }
+
     /// PostgreSQL bytea hex text (`\x0123...`).
     public var byteaHex: String { "\\x" + Hex.word(high) + Hex.word(low) }
 }

@@ -23,8 +23,24 @@ public struct EventStream: Sendable {
 
     /// The streams Kruispunt publishes.
     public static func all(iris: IRIScheme) -> [EventStream] {
-        [EventStream(name: "vehicle-counts", title: ("Voertuigtellingen per camera", "Vehicle counts per camera"),
-                     shapeName: "vehicle-count", iris: iris)]
+        [
+            EventStream(name: "vehicle-counts", title: ("Voertuigtellingen per camera", "Vehicle counts per camera"),
+                        shapeName: "vehicle-count", iris: iris),
+            EventStream(name: "unique-vehicles", title: ("Unieke voertuigen per camera en zone", "Unique vehicles per camera and zone"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "od-flows", title: ("Herkomst-bestemmingsstromen", "Origin-destination flows"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "travel-times", title: ("Reistijden tussen camera's", "Travel times between cameras"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "zone-traffic", title: ("Binnenrijdend en doorgaand verkeer, verblijfsduur per zone", "Entering and through traffic, dwell time per zone"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "speeds", title: ("Snelheden per camera", "Speeds per camera"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "vehicle-types", title: ("Voertuigtypes per camera", "Vehicle types per camera"),
+                        shapeName: "observation", iris: iris),
+            EventStream(name: "profiles", title: ("Typisch uurprofiel per weekdag", "Typical hourly profile per weekday"),
+                        shapeName: "observation", iris: iris),
+        ]
     }
 
     var streamTerm: Term { .iri(iris.stream(name)) }

@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntANPR
+import KruispuntTreatment
 import Logging
 
 /// Kruispunt's configuration: command-line flags first, then `KRUISPUNT_*` environment variables,
@@ -28,11 +29,20 @@ public struct Configuration: Sendable {
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
     public var resourcesDirectory: URL
+    /// The treatment's rules: `--max-travel` (`KRUISPUNT_MAX_TRAVEL`, default 3600 s),
+    /// `--transit-limit` (`KRUISPUNT_TRANSIT_LIMIT`, 1800 s), `--lateness` (`KRUISPUNT_LATENESS`,
+    /// 900 s), `--pair-max-travel FILE` (`KRUISPUNT_PAIR_MAX_TRAVEL`: `origin,destination,seconds`
+    /// lines), with the key rotation and the minimum count.
+    public var treatment: TreatmentParameters
+    /// Seconds without new detections after which `serve` and `worker` close every open bucket
+    /// (`KRUISPUNT_IDLE_CLOSE`, default 600; 0 never).
+    public var idleCloseSeconds: Double
 
     public static let environmentPrefix = "KRUISPUNT_"
 
     public init(dataDirectory: String?, databaseURL: String?, baseURL: String?, minimumCount: Int?, logLevel: String?,
-                keyRotation: String? = nil) throws {
+                keyRotation: String? = nil, maxTravel: String? = nil, transitLimit: String? = nil,
+                lateness: String? = nil, pairMaxTravel: String? = nil) throws {
         let env = ProcessInfo.processInfo.environment
         let dir = dataDirectory ?? env["KRUISPUNT_DATA_DIR"] ?? ".kruispunt"
         self.dataDirectory = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
@@ -67,6 +77,49 @@ public struct Configuration: Sendable {
         guard retentionHours.isFinite, retentionHours > 0 else {
             throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
         }
+        func duration(_ flag: String?, _ name: String, _ fallback: Int) throws -> Int {
+            guard let text = flag ?? env["KRUISPUNT_" + name] else { return fallback }
+            guard let s = Self.seconds(text), s > 0 else {
+                throw ConfigurationError("\(name.lowercased().replacingOccurrences(of: "_", with: "-")) \"\(text)\" is not a positive duration (seconds, or with s, m or h: 3600, 60m, 1h)")
+            }
+            return s
+        }
+        var pairs: [TreatmentParameters.Pair: Int] = [:]
+        if let file = pairMaxTravel ?? env["KRUISPUNT_PAIR_MAX_TRAVEL"].flatMap({ $0.isEmpty ? nil : $0 }) {
+            pairs = try Self.pairOverrides(file: file)
+        }
+        self.treatment = TreatmentParameters(
+            minimumCount: self.minimumCount, maxTravelSeconds: try duration(maxTravel, "MAX_TRAVEL", 3600),
+            transitLimitSeconds: try duration(transitLimit, "TRANSIT_LIMIT", 1800),
+            latenessSeconds: try duration(lateness, "LATENESS", 900), keyRotation: parsedRotation,
+            pairMaxTravelSeconds: pairs)
+        self.idleCloseSeconds = Double(env["KRUISPUNT_IDLE_CLOSE"] ?? "") ?? 600
+    }
+
+    /// `3600`, `3600s`, `60m` or `1h` in seconds.
+    public static func seconds(_ text: String) -> Int? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let units: [(String, Int)] = [("h", 3600), ("m", 60), ("s", 1)]
+        for (suffix, factor) in units where t.hasSuffix(suffix) { return Int(t.dropLast()).map { $0 * factor } }
+        return Int(t)
+    }
+
+    /// Reads per-pair max travel times: `origin,destination,seconds` lines (a header line is allowed).
+    static func pairOverrides(file: String) throws -> [TreatmentParameters.Pair: Int] {
+        guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+            throw ConfigurationError("cannot read the pair max-travel file \(file)")
+        }
+        var out: [TreatmentParameters.Pair: Int] = [:]
+        for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let f = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+            if f.count == 1 && f[0].isEmpty { continue }
+            if n == 0 && f.first == "origin" { continue }
+            guard f.count == 3, !f[0].isEmpty, !f[1].isEmpty, let s = Self.seconds(f[2]), s > 0 else {
+                throw ConfigurationError("\(file):\(n + 1): expected origin,destination,seconds")
+            }
+            out[TreatmentParameters.Pair(f[0], f[1])] = s
+        }
+        return out
     }
 
     /// The folder with Shapes/, Ontology/ and Public/: the environment variable, the working

@@ -81,10 +81,10 @@ struct Routes: Sendable {
 
     private func overview(_ request: Request) async throws -> Response {
         let counts = try await runtime.pool.withConnection {
-            try DailyCameraCounts.load(stream: CountObservationMapping.stream, on: $0)
+            try DailyCameraCounts.load(stream: "vehicle-counts", on: $0)
         }
         let page = OverviewPage(counts: counts, minimumCount: runtime.configuration.minimumCount,
-                                streamURL: iris.stream(CountObservationMapping.stream))
+                                streamURL: iris.stream("vehicle-counts"))
         return LinkedDataResponse.conditional(page.render(), contentType: "text/html; charset=utf-8",
                                               request: request, cacheSeconds: 0, vary: false)
     }

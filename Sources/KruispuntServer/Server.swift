@@ -36,8 +36,7 @@ public struct Server: Sendable {
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
-        let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
-                                              logger: runtime.logger)
+        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "Kruispunt"),

@@ -6,17 +6,20 @@ import KruispuntTreatment
 import Logging
 import ServiceLifecycle
 
-/// Runs the treatment continuously inside `kruispunt serve`: newly ingested detections are
-/// published within `interval`.
+/// Runs the treatment continuously inside `kruispunt serve`: buckets are published once the
+/// watermark closes them (or the feed has been idle for `KRUISPUNT_IDLE_CLOSE` seconds).
 struct TreatmentService: Service {
     let runtime: Runtime
-    let treatment: VehicleCountTreatment
+    let treatment: Treatment
     let interval: Duration
 
     func run() async throws {
+        var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                _ = try await runtime.pool.withConnection { db in try treatment.run(on: db) }
+                let flush = idle.shouldClose
+                let summary = try await runtime.pool.withConnection { db in try treatment.run(on: db, flush: flush) }
+                idle.record(summary)
             } catch {
                 runtime.logger.error("treatment run failed: \(error)")
             }
@@ -70,4 +73,23 @@ struct DropFolderService: Service {
 final class UncheckedBox<T>: @unchecked Sendable {
     let value: T
     init(_ value: T) { self.value = value }
+}
+
+/// Closes every open bucket once no detection arrived for a while (a quiet feed should not
+/// hold back its last hours), once per quiet spell.
+public struct IdleClock: Sendable {
+    let seconds: Double
+    var lastNewData = Date()
+    var closedSinceData = false
+
+    public init(seconds: Double) { self.seconds = seconds }
+
+    /// Whether the next run should close every bucket.
+    public var shouldClose: Bool { seconds > 0 && !closedSinceData && Date().timeIntervalSince(lastNewData) >= seconds }
+
+    /// Notes what a run saw.
+    public mutating func record(_ summary: TreatmentSummary) {
+        if summary.detections > 0 { lastNewData = Date(); closedSinceData = false }
+        else if shouldClose { closedSinceData = true }
+    }
 }

@@ -152,6 +152,33 @@ public enum Migrations {
             -- Facts about the store itself, such as the base URL every stored IRI starts with.
             CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
             """),
+        Migration(version: 7, name: "every scenario-1 metric", sql: """
+            -- The running counts of the first slice give way to per-day recomputation.
+            DROP TABLE count_cells;
+            DELETE FROM treatment_checkpoints;
+            ALTER TABLE treatment_checkpoints ADD COLUMN max_event_ms bigint NOT NULL DEFAULT 0,
+                ADD COLUMN watermark_ms bigint NOT NULL DEFAULT 0;
+            ALTER TABLE treatment_runs ADD COLUMN late_after_purge bigint NOT NULL DEFAULT 0;
+            -- What consumers see of every observation and its version number. `value` is the
+            -- true value, internal to the treatment (profiles and sums are computed from it).
+            CREATE TABLE published_cells (
+                key text PRIMARY KEY,             -- the observation path below /id/observation/
+                day date NOT NULL,                -- the local day it belongs to (the unit of recomputation)
+                state text NOT NULL,              -- '=value', 's' (suppressed) or '-' (withdrawn)
+                value double precision NOT NULL,
+                version integer NOT NULL
+            );
+            CREATE INDEX published_cells_day ON published_cells (day);
+            -- Local days with detections: to recompute (dirty), all buckets closed, raw data purged.
+            CREATE TABLE treatment_days (
+                day date PRIMARY KEY,
+                dirty boolean NOT NULL DEFAULT true,
+                closed boolean NOT NULL DEFAULT false,
+                purged boolean NOT NULL DEFAULT false
+            );
+            -- A zone's own transit limit (null: the treatment's default).
+            ALTER TABLE zones ADD COLUMN transit_limit_seconds integer CHECK (transit_limit_seconds > 0);
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

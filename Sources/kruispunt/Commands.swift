@@ -118,9 +118,16 @@ struct Ingest: AsyncParsableCommand {
 
 struct Treat: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Run the treatment over everything ingested and return when it is done.",
-        discussion: "Publishes a new version of every hourly and daily count that changed. Safe to repeat: it treats each detection once.")
+        abstract: "Run the treatment over everything ingested and return when it is done (backfills).",
+        discussion: """
+            Computes every metric (counts, unique vehicles, OD flows, travel times, entering and through traffic, \
+            dwell times, speeds, vehicle types) per local hour and day, protects small counts, and publishes a new \
+            version of every observation that changed. By default every bucket is closed (the input is complete); \
+            --watermark closes only the buckets the watermark passed, as `worker` does. Safe to repeat and to \
+            interrupt: each run commits output and checkpoint together.
+            """)
     @OptionGroup var global: GlobalOptions
+    @Flag(help: "Close only the buckets the watermark passed (latest event time minus --lateness, plus --max-travel).") var watermark = false
     @Flag(help: "Print a JSON summary.") var json = false
 
     func run() async throws {
@@ -128,13 +135,47 @@ struct Treat: AsyncParsableCommand {
         defer { runtime.shutdown() }
         let db = try runtime.connect()
         let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
-        let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
-                                              logger: runtime.logger)
-        let summary = try treatment.run(on: db)
+        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
+        let summary = try treatment.run(on: db, flush: !watermark)
+        TreatmentReport.print(summary, json: json)
+    }
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the treatment continuously, without the web server.",
+        discussion: """
+            Every --interval seconds: treats new detections and publishes the buckets the watermark closed \
+            (the same loop `serve` runs). After KRUISPUNT_IDLE_CLOSE seconds without new detections (default 600), \
+            every open bucket is closed. Stops on SIGINT/SIGTERM between runs; a run cut short is rolled back.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Option(help: "Seconds between runs.") var interval: Double = 5
+    @Flag(help: "Print a JSON summary per run that published something.") var json = false
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "worker")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
+        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
+        var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
+        while true {
+            let summary = try treatment.run(on: db, flush: idle.shouldClose)
+            idle.record(summary)
+            if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
+            try await Task.sleep(for: .seconds(interval))
+        }
+    }
+}
+
+/// Prints a treatment summary.
+enum TreatmentReport {
+    static func print(_ summary: TreatmentSummary, json: Bool) {
         if json {
-            StandardOutput.write("{\"detections\":\(summary.detections),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed)}\n")
+            StandardOutput.write("{\"detections\":\(summary.detections),\"days\":\(summary.days),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed),\"late_after_purge\":\(summary.lateAfterPurge)}\n")
         } else {
-            StandardOutput.write("\(summary.detections) detections treated, \(summary.observations) observations published (\(summary.suppressed) suppressed)\n")
+            StandardOutput.write("\(summary.detections) detections treated, \(summary.days) days recomputed, \(summary.observations) observations published (\(summary.suppressed) suppressed)\n")
         }
     }
 }
@@ -211,10 +252,16 @@ struct Generate: AsyncParsableCommand {
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write the whole store to standard output.",
-        discussion: "N-Quads keeps every member in its named graph. --canonical sorts the lines and drops duplicates, so equal stores give byte-identical output.")
+        discussion: """
+            N-Quads keeps every member in its named graph. --canonical sorts the lines and drops duplicates, so \
+            equal stores give byte-identical output. --latest writes only the latest state of every observation \
+            (its newest version under the stable IRI, without version metadata): the same detections and \
+            parameters give the same latest state, however they were batched.
+            """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "nquads (default) or ntriples.") var format: String = "nquads"
     @Flag(help: "Sorted, duplicate-free N-Quads lines.") var canonical = false
+    @Flag(help: "Only the latest state of every observation.") var latest = false
 
     func validate() throws {
         guard let s = RDFSyntax(name: format), s == .nquads || s == .ntriples else {
@@ -231,7 +278,9 @@ struct Export: AsyncParsableCommand {
         var chunk = ""
         try db.transaction {
             try db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            try QuadStore.forEachQuad(on: db) { quad in
+            let each: ((Quad) throws -> Void) throws -> Void = latest
+                ? { try LatestState.forEachQuad(on: db, $0) } : { try QuadStore.forEachQuad(on: db, $0) }
+            try each { quad in
                 var line = ""
                 NTriples.append(withGraphs ? quad : Quad(quad.triple, graph: nil), to: &line)
                 if canonical { lines.append(line); return }
@@ -279,8 +328,7 @@ struct Demo: AsyncParsableCommand {
         let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
             .ingest(path: file.path, on: db) { _, _ in }
         let server = try Server(runtime: runtime, host: host, port: port)
-        let treated = try VehicleCountTreatment(iris: server.iris, policy: SmallCountPolicy(minimumCount: runtime.configuration.minimumCount),
-                                                logger: runtime.logger).run(on: db)
+        let treated = try Treatment(parameters: runtime.configuration.treatment, iris: server.iris, logger: runtime.logger).run(on: db)
         let base = server.iris.base
         StandardOutput.write("""
 

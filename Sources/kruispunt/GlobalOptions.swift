@@ -24,12 +24,26 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("How long pseudonyms link a vehicle's detections: day (Europe/Brussels calendar day), week or none (env KRUISPUNT_KEY_ROTATION; default day). The master secret comes from KRUISPUNT_PSEUDONYM_SECRET or DATA_DIR/pseudonym.secret.", valueName: "period"))
     var keyRotation: String?
 
+    @Option(name: .long, help: ArgumentHelp("Longest gap between two detections of a vehicle that still makes a trip (env KRUISPUNT_MAX_TRAVEL; default 3600; seconds, or 60m, 1h).", valueName: "duration"))
+    var maxTravel: String?
+
+    @Option(name: .long, help: ArgumentHelp("Longest entry-to-exit time of through traffic (env KRUISPUNT_TRANSIT_LIMIT; default 1800; a zone may set its own).", valueName: "duration"))
+    var transitLimit: String?
+
+    @Option(name: .long, help: ArgumentHelp("How late detections may arrive before buckets close (env KRUISPUNT_LATENESS; default 900).", valueName: "duration"))
+    var lateness: String?
+
+    @Option(name: .long, help: ArgumentHelp("CSV of per-pair max travel times: origin,destination,seconds (env KRUISPUNT_PAIR_MAX_TRAVEL).", valueName: "file"))
+    var pairMaxTravel: String?
+
     /// The option names that take a value, for moving them behind the command name.
-    static let names = ["--data-dir", "--database-url", "--base-url", "--min-count", "--log-level", "--key-rotation"]
+    static let names = ["--data-dir", "--database-url", "--base-url", "--min-count", "--log-level", "--key-rotation",
+                        "--max-travel", "--transit-limit", "--lateness", "--pair-max-travel"]
 
     func configuration() throws -> Configuration {
         try Configuration(dataDirectory: dataDir, databaseURL: databaseURL, baseURL: baseURL,
-                          minimumCount: minCount, logLevel: logLevel, keyRotation: keyRotation)
+                          minimumCount: minCount, logLevel: logLevel, keyRotation: keyRotation,
+                          maxTravel: maxTravel, transitLimit: transitLimit, lateness: lateness, pairMaxTravel: pairMaxTravel)
     }
 
     /// Sets up logging (to standard error, so standard output stays clean for data) and opens the

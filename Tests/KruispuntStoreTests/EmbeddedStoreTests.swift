@@ -73,20 +73,21 @@ import Testing
             #expect(s2.accepted == 0 && s2.duplicates == 16)
 
             let iris = IRIScheme(base: "https://kp.example")
-            let treatment = VehicleCountTreatment(iris: iris, policy: SmallCountPolicy(minimumCount: 10), logger: Self.logger)
+            let treatment = Treatment(parameters: TreatmentParameters(), iris: iris, logger: Self.logger)
             let r1 = try treatment.run(on: db)
             #expect(r1.detections == 15)
-            #expect(r1.observations == 4)         // 2 cameras x (hour + day)
-            #expect(r1.suppressed == 2)           // MEC-02's 3 vehicles
+            #expect(r1.days == 1)
             #expect(try treatment.run(on: db).detections == 0)   // nothing treated twice
-            #expect(try StreamMemberIndex.count(stream: "vehicle-counts", on: db) == 4)
+            #expect(try StreamMemberIndex.count(stream: "vehicle-counts", on: db) == 4)   // 2 cameras x (hour + day)
+            #expect(try StreamMemberIndex.count(stream: "unique-vehicles", on: db) == 4)
 
             // A late detection re-opens its hour and day: new versions with the new count.
             let late = dir.appendingPathComponent("late.csv")
             try (header + "31001,BO,2026-10-24T08:59:59.999+02:00,51.02,4.48,late,BE,50,bus\n").write(to: late, atomically: true, encoding: .utf8)
             _ = try ingestor.ingest(path: late.path, on: db) { _, _ in }
             let r2 = try treatment.run(on: db)
-            #expect(r2.observations == 2)
+            #expect(r2.detections == 1)
+            #expect(try StreamMemberIndex.count(stream: "vehicle-counts", on: db) == 6)
             let latest = try StreamMemberIndex.latestMemberIDs(stream: "vehicle-counts", on: db)
             #expect(latest.count == 4)
             let quads = try QuadStore.quads(inGraphIDs: latest, on: db)
@@ -114,7 +115,7 @@ import Testing
     }
 
     /// A day whose only suppressed hour holds 3 vehicles would reveal it (day - published hours):
-    /// the day is suppressed too, until the hour reaches k.
+    /// another cell is suppressed too, until the hour reaches k.
     @Test func complementarySuppressionOfDays() throws {
         try withCluster { db, dir in
             let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
@@ -124,8 +125,7 @@ import Testing
                 _ = try Ingestor(pseudonymiser: Pseudonymiser(secret: Data(repeating: 3, count: 32), rotation: .day), logger: Self.logger)
                     .ingest(path: file.path, on: db) { _, _ in }
             }
-            let treatment = VehicleCountTreatment(iris: IRIScheme(base: "https://kp.example"), policy: SmallCountPolicy(minimumCount: 10),
-                                                  logger: Self.logger)
+            let treatment = Treatment(parameters: TreatmentParameters(), iris: IRIScheme(base: "https://kp.example"), logger: Self.logger)
             func latestResults() throws -> [String: Int?] {
                 let ids = try StreamMemberIndex.latestMemberIDs(stream: "vehicle-counts", on: db)
                 let quads = try QuadStore.quads(inGraphIDs: ids, on: db)
@@ -140,9 +140,11 @@ import Testing
                        + (0..<3).map { "31005,BO,2026-10-24T09:\(10 + $0):00Z,51,4,b\($0),BE,50,car" }, "one.csv")
             try treatment.run(on: db)
             var results = try latestResults()
-            #expect(results["hour/20261024T1000+0200"] == .some(12))
-            #expect(results["hour/20261024T1100+0200"] == .some(nil))   // 3: suppressed
-            #expect(results["day/2026-10-24"] == .some(nil))            // 15, but 15 - 12 = 3 would show
+            // 3 is suppressed; publishing both 12 and the day (15) would show it: one of them goes
+            // too (here the hour, which keeps the day).
+            #expect(results["hour/20261024T1100+0200"] == .some(nil))
+            #expect(results["hour/20261024T1000+0200"] == .some(nil))
+            #expect(results["day/2026-10-24"] == .some(15))
             try ingest((3..<10).map { "31005,BO,2026-10-24T09:\(10 + $0):00Z,51,4,b\($0),BE,50,car" }, "two.csv")
             try treatment.run(on: db)
             results = try latestResults()

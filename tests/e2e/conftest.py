@@ -94,7 +94,7 @@ MEDIA_TYPES = {
 MEMBER_PREDICATES = frozenset({
     RDF.type, DCTERMS.isVersionOf, PROV.generatedAtTime, SOSA.observedProperty,
     SOSA.hasFeatureOfInterest, SOSA.madeBySensor, COT.hasAggregationPeriod, COT.usingFunction,
-    SOSA.phenomenonTime, SOSA.resultTime,
+    SOSA.phenomenonTime, SOSA.resultTime, PROV.wasGeneratedBy,
 })
 
 COMMAND_TIMEOUT_S = 120

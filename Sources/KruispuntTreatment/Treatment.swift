@@ -1,0 +1,190 @@
+import Foundation
+import KruispuntANPR
+import KruispuntRDF
+import KruispuntStore
+import Logging
+
+/// What one treatment run did.
+public struct TreatmentSummary: Sendable, Codable, Equatable {
+    /// New detections read since the last run.
+    public var detections = 0
+    /// Local days recomputed.
+    public var days = 0
+    /// Observation versions published.
+    public var observations = 0
+    /// Of which suppressed (or withdrawn).
+    public var suppressed = 0
+    /// Late detections for days whose raw data was already purged (not counted; see the README).
+    public var lateAfterPurge = 0
+    /// The watermark after the run (UTC ms; latest event time minus the allowed lateness).
+    public var watermark: Int64 = 0
+    public init() {}
+}
+
+/// The treatment: every scenario-1 metric, streaming and exactly-once.
+///
+/// A run reads the detections committed since its checkpoint, marks the local days they fall in
+/// as dirty, moves the watermark (latest event time minus the allowed lateness), and recomputes
+/// every day that is dirty or has buckets the watermark just closed. A bucket is published once
+/// closed (the watermark passed its end plus the max travel time; `flush` closes everything, for
+/// backfills); after that, any change (late data) publishes a new version. Output, state and
+/// checkpoint are committed in one transaction, and every value is a pure function of the
+/// detections of its day: the latest versions are the same whatever the batches, order or crashes.
+public struct Treatment: Sendable {
+    public static let checkpointName = "treatment"
+    public static let softwareVersion = "0.4.0"
+    public let parameters: TreatmentParameters
+    public let mapping: ObservationMapping
+    private let logger: Logger
+
+    public init(parameters: TreatmentParameters, iris: IRIScheme, logger: Logger) {
+        self.parameters = parameters
+        self.mapping = ObservationMapping(iris: iris, activityIRI: iris.base + "/id/treatment/" + parameters.digest(softwareVersion: Self.softwareVersion))
+        self.logger = logger
+    }
+
+    /// Treats everything ingested so far; with `flush`, closes every bucket.
+    @discardableResult
+    public func run(on db: Connection, now: Date = Date(), flush: Bool = true) throws -> TreatmentSummary {
+        try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
+            let checkpoint = try db.query("""
+                SELECT last_detection_id, max_event_ms, watermark_ms, (extract(epoch FROM last_run_at) * 1000)::bigint
+                FROM treatment_checkpoints WHERE name = $1
+                """, [Self.checkpointName]).first
+            let from = checkpoint?[0].flatMap(Int64.init) ?? 0
+            var maxEvent = checkpoint?[1].flatMap(Int64.init) ?? 0
+            let oldWatermark = checkpoint?[2].flatMap(Int64.init) ?? Int64.min / 2
+            let lastRun = checkpoint?[3].flatMap(Int64.init) ?? 0
+            let to = try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
+            var summary = TreatmentSummary()
+
+            // 1. New detections: their days become dirty; the latest event time moves on.
+            if to > from {
+                for row in try db.query("""
+                    SELECT (observed_at AT TIME ZONE 'Europe/Brussels')::date::text, count(*),
+                           max((extract(epoch FROM observed_at) * 1000)::bigint)
+                    FROM detections WHERE id > $1 AND id <= $2 GROUP BY 1
+                    """, [String(from), String(to)]) {
+                    guard let day = row[0].flatMap(TreatmentStore.day), let n = row[1].flatMap(Int.init),
+                          let latest = row[2].flatMap(Int64.init) else { continue }
+                    summary.detections += n
+                    maxEvent = max(maxEvent, latest)
+                    var days = [day]
+                    if parameters.lookaheadMillis > 0 { days.append(day - 1) }
+                    for d in days {
+                        let purged = try db.query("""
+                            INSERT INTO treatment_days (day) VALUES ($1::date)
+                            ON CONFLICT (day) DO UPDATE SET dirty = NOT treatment_days.purged,
+                                closed = treatment_days.closed AND treatment_days.purged
+                            RETURNING purged
+                            """, [TreatmentStore.date(d)])[0][0] == "t"
+                        if purged && d == day { summary.lateAfterPurge += n }
+                    }
+                }
+            }
+            let delay = parameters.closingDelayMillis
+            let watermark = max(oldWatermark, maxEvent - Int64(parameters.latenessSeconds) * 1000)
+            let effective = flush ? Int64.max / 2 : watermark
+            summary.watermark = watermark
+            if summary.lateAfterPurge > 0 {
+                logger.warning("late detections for days whose raw data was purged are not counted", metadata: ["detections": "\(summary.lateAfterPurge)"])
+            }
+
+            // 2. Days to recompute: dirty ones, and open ones when the watermark closed another hour.
+            let closedAnotherHour = flush || (effective - delay).floorDiv(3_600_000) > (oldWatermark - delay).floorDiv(3_600_000)
+            let days = try db.query("""
+                SELECT day::text FROM treatment_days WHERE NOT purged AND (dirty OR (NOT closed AND $1)) ORDER BY day
+                """, [closedAnotherHour ? "true" : "false"]).compactMap { $0[0].flatMap(TreatmentStore.day) }
+
+            let generatedAt = max(Int64(now.timeIntervalSince1970 * 1000), lastRun + 1)
+            if !days.isEmpty {
+                let (zones, limits) = try TreatmentStore.zones(on: db)
+                var parameters = self.parameters
+                parameters.zoneTransitLimitSeconds.merge(limits) { own, _ in own }
+                for day in days {
+                    try treat(day: day, zones: zones, parameters: parameters, effectiveWatermark: effective,
+                              generatedAt: generatedAt, summary: &summary, on: db)
+                }
+                try publishDescriptions(zones: zones, on: db)
+                summary.days = days.count
+            }
+
+            // 3. The checkpoint moves with the output.
+            try db.query("""
+                INSERT INTO treatment_checkpoints (name, last_detection_id, max_event_ms, watermark_ms, last_run_at)
+                VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000))
+                ON CONFLICT (name) DO UPDATE SET last_detection_id = excluded.last_detection_id,
+                    max_event_ms = excluded.max_event_ms, watermark_ms = excluded.watermark_ms, last_run_at = excluded.last_run_at
+                """, [Self.checkpointName, String(max(from, to)), String(maxEvent), String(watermark), String(generatedAt)])
+            try db.query("""
+                INSERT INTO treatment_runs (run_at, up_to_detection_id, detections, observations, min_count, late_after_purge)
+                VALUES (to_timestamp($1::double precision / 1000), $5, $2, $3, $4, $6)
+                """, [String(generatedAt), String(summary.detections), String(summary.observations),
+                      String(parameters.minimumCount), String(max(from, to)), String(summary.lateAfterPurge)])
+            logger.info("treatment run", metadata: ["detections": "\(summary.detections)", "days": "\(summary.days)",
+                                                    "observations": "\(summary.observations)",
+                                                    "suppressed": "\(summary.suppressed)"])
+            return summary
+        }
+    }
+
+    /// Recomputes one local day and publishes a new version of every closed observation whose
+    /// published state changed.
+    private func treat(day: Int, zones: ZoneNetwork, parameters: TreatmentParameters, effectiveWatermark: Int64,
+                       generatedAt: Int64, summary: inout TreatmentSummary, on db: Connection) throws {
+        let dayStart = BrusselsTime.dayStart(day), dayEnd = BrusselsTime.dayStart(day + 1)
+        let input = try TreatmentStore.detections(from: dayStart, to: dayEnd + parameters.lookaheadMillis, on: db)
+        var cells = DayMetrics(parameters: parameters, zones: zones).cells(day: day, input: input)
+        Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
+        let stored = try TreatmentStore.states(day: day, on: db)
+        let delay = parameters.closingDelayMillis
+
+        var graphs: [Term: [Triple]] = [:]
+        var members: [(stream: String, member: Term, base: Term)] = []
+        var rows: [(path: String, day: Int, state: String, value: Double, version: Int)] = []
+        var flows: Set<Feature> = []
+        for cell in cells {
+            let path = ObservationMapping.path(cell.key)
+            let state = ObservationMapping.state(cell)
+            let previous = stored[path]
+            guard previous != nil || effectiveWatermark >= cell.key.end + delay else { continue }
+            if previous?.state == state || (previous == nil && state == "-") { continue }
+            let version = (previous?.version ?? 0) + 1
+            let member = Term.iri(mapping.memberIRI(cell.key, version: version))
+            graphs[member] = mapping.triples(cell, version: version, generatedAt: generatedAt)
+            members.append((cell.key.metric.stream, member, .iri(mapping.observationIRI(cell.key))))
+            rows.append((path, day, state, cell.value, version))
+            if !cell.isPublished { summary.suppressed += 1 }
+            switch cell.key.feature {
+            case .flow, .zoneFlow: flows.insert(cell.key.feature)
+            default: break
+            }
+        }
+        for f in flows { graphs[.iri(f.iri(mapping.iris))] = mapping.flowTriples(f) }
+        try QuadStore.replaceGraphs(graphs, on: db)
+        try TreatmentStore.appendMembers(members, generatedAt: generatedAt, on: db)
+        try TreatmentStore.saveStates(rows, on: db)
+        summary.observations += members.count
+        try db.query("UPDATE treatment_days SET dirty = false, closed = $2 WHERE day = $1::date",
+                     [TreatmentStore.date(day), effectiveWatermark >= dayEnd + delay ? "true" : "false"])
+    }
+
+    /// Cameras, zones and the generating activity, each in its own graph.
+    private func publishDescriptions(zones: ZoneNetwork, on db: Connection) throws {
+        let cameras = try db.query("SELECT camera_id, latitude, longitude, name FROM cameras ORDER BY camera_id").flatMap { row -> [Triple] in
+            guard let id = row[0] else { return [] }
+            return mapping.cameraTriples(id: id, name: row[3], latitude: row[1].flatMap(Double.init), longitude: row[2].flatMap(Double.init))
+        }
+        try QuadStore.replaceGraphs([
+            .iri(mapping.iris.camerasGraph): cameras,
+            .iri(mapping.iris.base + "/graph/zones"): zones.zones.flatMap(mapping.zoneTriples),
+            .iri(mapping.activityIRI): mapping.activityTriples(parameters, softwareVersion: Self.softwareVersion),
+        ], on: db)
+    }
+}
+
+extension Int64 {
+    /// Division rounding towards minus infinity.
+    func floorDiv(_ d: Int64) -> Int64 { self >= 0 ? self / d : -((-self + d - 1) / d) }
+}
