@@ -57,27 +57,38 @@ public final class EmbeddedCluster: @unchecked Sendable {
         if !fm.fileExists(atPath: clusterDirectory.appendingPathComponent("PG_VERSION").path) {
             try initialize()
         }
-        if try isRunning() {
-            logger.debug("reusing the running PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
-        } else {
-            let log = dataDirectory.appendingPathComponent("postgresql.log").path
-            if !fm.fileExists(atPath: log) {
-                _ = fm.createFile(atPath: log, contents: nil)
-                if runAsPostgres { try run("/bin/chown", ["postgres:postgres", log], asPostgres: false) }
+        // A cluster another process is stopping still looks running until its pid file goes:
+        // when the connection fails, wait for the stop to finish and start it again.
+        for attempt in 0..<3 {
+            if try isRunning() {
+                logger.debug("reusing the running PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
+            } else {
+                let log = dataDirectory.appendingPathComponent("postgresql.log").path
+                if !fm.fileExists(atPath: log) {
+                    _ = fm.createFile(atPath: log, contents: nil)
+                    if runAsPostgres { try run("/bin/chown", ["postgres:postgres", log], asPostgres: false) }
+                }
+                let options = "-p \(port) -k '\(socketDirectory.replacingOccurrences(of: "'", with: "'\\''"))' -c listen_addresses='' -c unix_socket_permissions=0700"
+                do {
+                    // The server inherits pg_ctl's output: send it to a file, never to a pipe we wait on.
+                    try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-l", log, "-o", options, "-w", "-t", "60", "start"],
+                            outputFile: log)
+                    startedHere.withLock { $0 = true }
+                    logger.info("started the embedded PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
+                } catch {
+                    // Another process may have started it at the same moment.
+                    guard try isRunning() else { throw StoreError("cannot start PostgreSQL (see \(log)): \(error)") }
+                }
             }
-            let options = "-p \(port) -k '\(socketDirectory.replacingOccurrences(of: "'", with: "'\\''"))' -c listen_addresses='' -c unix_socket_permissions=0700"
             do {
-                // The server inherits pg_ctl's output: send it to a file, never to a pipe we wait on.
-                try run(binDirectory + "/pg_ctl", ["-D", clusterDirectory.path, "-l", log, "-o", options, "-w", "-t", "60", "start"],
-                        outputFile: log)
-                startedHere.withLock { $0 = true }
-                logger.info("started the embedded PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
-            } catch {
-                // Another process may have started it at the same moment.
-                guard try isRunning() else { throw StoreError("cannot start PostgreSQL (see \(log)): \(error)") }
+                try createDatabaseIfNeeded()
+                return
+            } catch where attempt < 2 {
+                logger.notice("the embedded PostgreSQL cluster is stopping: waiting to start it again", metadata: ["error": "\(error)"])
+                var waited = 0
+                while waited < 150, try isRunning() { usleep(200_000); waited += 1 }
             }
         }
-        try createDatabaseIfNeeded()
     }
 
     /// Stops the cluster if this process started it (fast shutdown: open transactions roll back).
@@ -113,8 +124,8 @@ public final class EmbeddedCluster: @unchecked Sendable {
         let conf = """
 
             # Kruispunt embedded cluster
-            shared_buffers = 256MB
-            work_mem = 32MB
+            shared_buffers = 1GB
+            work_mem = 128MB
             maintenance_work_mem = 256MB
             max_wal_size = 2GB
             synchronous_commit = off

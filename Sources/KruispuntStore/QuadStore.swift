@@ -60,6 +60,13 @@ public enum QuadStore {
 
     /// Adds quads (duplicates are ignored). Must run in a transaction.
     public static func insert(_ quads: [Quad], on db: Connection) throws {
+        try insert(quads, intoEmptyGraphs: false, on: db)
+    }
+
+    /// Adds quads; with `intoEmptyGraphs` the caller guarantees that no quad of these graphs is
+    /// stored yet, and they are copied straight into the table (deduplicated here, not by the
+    /// database: about a third faster).
+    static func insert(_ quads: [Quad], intoEmptyGraphs: Bool, on db: Connection) throws {
         if quads.isEmpty { return }
         var terms: [Term] = []
         terms.reserveCapacity(quads.count * 4)
@@ -68,21 +75,34 @@ public enum QuadStore {
             if let g = q.graph { terms.append(g) }
         }
         let ids = try intern(terms, on: db)
-        try db.execute("""
-            CREATE TEMP TABLE IF NOT EXISTS quad_load (g bigint, s bigint, p bigint, o bigint) ON COMMIT DELETE ROWS;
-            TRUNCATE quad_load
-            """)
-        try db.copyIn("COPY quad_load FROM STDIN") { send in
+        struct Row: Hashable { let g, s, p, o: Int64 }
+        var rows: [Row] = []
+        rows.reserveCapacity(quads.count)
+        for q in quads {
+            rows.append(Row(g: q.graph.flatMap { ids[$0] } ?? 0, s: ids[q.subject]!, p: ids[q.predicate]!, o: ids[q.object]!))
+        }
+        if intoEmptyGraphs {
+            var seen = Set<Row>(minimumCapacity: rows.count)
+            rows = rows.filter { seen.insert($0).inserted }
+        } else {
+            try db.execute("""
+                CREATE TEMP TABLE IF NOT EXISTS quad_load (g bigint, s bigint, p bigint, o bigint) ON COMMIT DELETE ROWS;
+                TRUNCATE quad_load
+                """)
+        }
+        try db.copyIn(intoEmptyGraphs ? "COPY quads (g, s, p, o) FROM STDIN" : "COPY quad_load FROM STDIN") { send in
             var chunk = ""
             chunk.reserveCapacity(1 << 16)
-            for q in quads {
-                let g = q.graph.flatMap { ids[$0] } ?? 0
-                chunk += "\(g)\t\(ids[q.subject]!)\t\(ids[q.predicate]!)\t\(ids[q.object]!)\n"
+            for r in rows {
+                chunk += String(r.g); chunk += "\t"; chunk += String(r.s); chunk += "\t"
+                chunk += String(r.p); chunk += "\t"; chunk += String(r.o); chunk += "\n"
                 if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
             }
             if !chunk.isEmpty { try send(chunk) }
         }
-        try db.execute("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
+        if !intoEmptyGraphs {
+            try db.execute("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
+        }
     }
 
     /// Replaces the content of named graphs. Must run in a transaction.
@@ -94,7 +114,7 @@ public enum QuadStore {
         }
         var quads: [Quad] = []
         for (g, triples) in graphs { for t in triples { quads.append(Quad(t, graph: g)) } }
-        try insert(quads, on: db)
+        try insert(quads, intoEmptyGraphs: true, on: db)
     }
 
     /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids).

@@ -116,7 +116,10 @@ public struct DayMetrics: Sendable {
         var uniqueZone = [Int](repeating: 0, count: zoneCount)
         var seen = [Int32](repeating: -1, count: cellCount), seenDay = [Int32](repeating: -1, count: cameraCount)
         var seenZone = [Int32](repeating: -1, count: zoneCount)
-        var trips: [Int64: [Int64]] = [:]     // (origin, destination, hour) -> travel times (ms)
+        // Trips as (origin << 40 | destination << 8 | hour, travel time in ms, vehicle), in vehicle order.
+        var tripKey: [Int64] = [], tripTime: [Int64] = [], tripVehicle: [Int32] = []
+        var speedVehicles = [Int](repeating: 0, count: cellCount), speedVehiclesDay = [Int](repeating: 0, count: cameraCount)
+        var seenSpeed = [Int32](repeating: -1, count: cellCount), seenSpeedDay = [Int32](repeating: -1, count: cameraCount)
         var transit = [Int](repeating: 0, count: zoneCount * hours)
         var dwell = [Int](repeating: 0, count: zoneCount * DwellBin.allCases.count)
         let dayLimit: Int64 = 86_400_000
@@ -129,13 +132,21 @@ public struct DayMetrics: Sendable {
                 let c = Int(cam[i]), h = hourOf(t), cell = c * hours + h
                 if seen[cell] != p32 { seen[cell] = p32; unique[cell] += 1 }
                 if seenDay[c] != p32 { seenDay[c] = p32; uniqueDay[c] += 1 }
+                if !input.speed[i].isNaN {
+                    if seenSpeed[cell] != p32 { seenSpeed[cell] = p32; speedVehicles[cell] += 1 }
+                    if seenSpeedDay[c] != p32 { seenSpeedDay[c] = p32; speedVehiclesDay[c] += 1 }
+                }
                 for z in memberOf[c] where seenZone[z] != p32 { seenZone[z] = p32; uniqueZone[z] += 1 }
                 if k + 1 < hi {
                     let j = Int(order[k + 1]), d = Int(cam[j])
                     if d != c {
                         let dt = ms[j] - t
                         let limit = pairLimit.isEmpty ? maxTravel : pairLimit[Int64(c) << 32 | Int64(d)] ?? maxTravel
-                        if dt > 0 && dt <= limit { trips[Int64(c) << 40 | Int64(d) << 8 | Int64(h), default: []].append(dt) }
+                        if dt > 0 && dt <= limit {
+                            tripKey.append(Int64(c) << 40 | Int64(d) << 8 | Int64(h))
+                            tripTime.append(dt)
+                            tripVehicle.append(p32)
+                        }
                     }
                 }
                 for z in entryOf[c] {
@@ -165,22 +176,23 @@ public struct DayMetrics: Sendable {
         func addCount(_ m: Metric, _ f: Feature, _ b: Bucket, _ span: (Int64, Int64), _ v: Int, q: Int = 0) {
             add(m, f, b, span, Double(v), support: v, q: q)
         }
-        func addSpeeds(_ f: Feature, _ b: Bucket, _ span: (Int64, Int64), _ values: ArraySlice<Float>) {
+        // Statistics rest on `vehicles` distinct vehicles (the small-count rule applies to those).
+        func addSpeeds(_ f: Feature, _ b: Bucket, _ span: (Int64, Int64), _ values: ArraySlice<Float>, vehicles: Int) {
             guard !values.isEmpty else { return }
             let sorted = values.sorted()
             let n = sorted.count
             var sum = 0.0
             for v in sorted { sum += Double(v) }
             let mean = sum / Double(n)
-            add(.speed, f, b, span, mean, support: n, q: Statistic.average.rawValue)
-            add(.speed, f, b, span, Double(sorted[0]), support: n, q: Statistic.minimum.rawValue)
-            add(.speed, f, b, span, Double(sorted[n - 1]), support: n, q: Statistic.maximum.rawValue)
+            add(.speed, f, b, span, mean, support: vehicles, q: Statistic.average.rawValue)
+            add(.speed, f, b, span, Double(sorted[0]), support: vehicles, q: Statistic.minimum.rawValue)
+            add(.speed, f, b, span, Double(sorted[n - 1]), support: vehicles, q: Statistic.maximum.rawValue)
             if n >= 2 {
                 var squares = 0.0
                 for v in sorted { squares += (Double(v) - mean) * (Double(v) - mean) }
-                add(.speed, f, b, span, (squares / Double(n - 1)).squareRoot(), support: n, q: Statistic.standardDeviation.rawValue)
+                add(.speed, f, b, span, (squares / Double(n - 1)).squareRoot(), support: vehicles, q: Statistic.standardDeviation.rawValue)
             }
-            add(.speed, f, b, span, Double(sorted[(85 * n + 99) / 100 - 1]), support: n, q: Statistic.percentile85.rawValue)
+            add(.speed, f, b, span, Double(sorted[(85 * n + 99) / 100 - 1]), support: vehicles, q: Statistic.percentile85.rawValue)
         }
         let daySpan = (dayStart, dayEnd)
         for c in 0..<cameraCount {
@@ -196,42 +208,60 @@ public struct DayMetrics: Sendable {
                     dayClasses[k] += classes[cell * classCount + k]
                     addCount(.vehicleType, f, .hour, hourKey(h), classes[cell * classCount + k], q: k)
                 }
-                addSpeeds(f, .hour, hourKey(h), speeds[speedCount[cell]..<speedCount[cell + 1]])
+                addSpeeds(f, .hour, hourKey(h), speeds[speedCount[cell]..<speedCount[cell + 1]], vehicles: speedVehicles[cell])
             }
             guard dayCount > 0 else { continue }
             addCount(.vehicleCount, f, .day, daySpan, dayCount)
             addCount(.uniqueVehicles, f, .day, daySpan, uniqueDay[c])
             for k in 0..<classCount where dayClasses[k] > 0 { addCount(.vehicleType, f, .day, daySpan, dayClasses[k], q: k) }
-            addSpeeds(f, .day, daySpan, speeds[speedCount[c * hours]..<speedCount[c * hours + hours]])
+            addSpeeds(f, .day, daySpan, speeds[speedCount[c * hours]..<speedCount[c * hours + hours]], vehicles: speedVehiclesDay[c])
         }
 
         // Flows per pair and hour, their day totals, travel-time bins and statistics.
-        var pairs: [Int64: [Int64]] = [:]
-        for key in trips.keys { pairs[key >> 8, default: []].append(key) }
+        var byKey = Array(0..<tripKey.count)
+        byKey.sort { (tripKey[$0], $0) < (tripKey[$1], $1) }   // stable: vehicles stay in order within a key
         var zoneFlows: [Int64: Int] = [:]
-        for pair in pairs.keys.sorted(by: { (input.cameras[Int($0 >> 32)], input.cameras[Int($0 & 0xFFFF_FFFF)]) < (input.cameras[Int($1 >> 32)], input.cameras[Int($1 & 0xFFFF_FFFF)]) }) {
-            let a = Int(pair >> 32), b = Int(pair & 0xFFFF_FFFF)
-            let f = Feature.flow(input.cameras[a], input.cameras[b])
-            var dayTimes: [Int64] = []
-            for key in pairs[pair]!.sorted() {
-                let h = Int(key & 0xFF)
-                var times = trips[key]!
+        var pairs: [(a: Int, b: Int, lo: Int, hi: Int)] = []    // runs of byKey with one pair
+        var k = 0
+        while k < byKey.count {
+            let pair = tripKey[byKey[k]] >> 8
+            var e = k
+            while e < byKey.count && tripKey[byKey[e]] >> 8 == pair { e += 1 }
+            pairs.append((Int(pair >> 32), Int(pair & 0xFFFF_FFFF), k, e))
+            k = e
+        }
+        pairs.sort { (input.cameras[$0.a], input.cameras[$0.b]) < (input.cameras[$1.a], input.cameras[$1.b]) }
+        for run in pairs {
+            let f = Feature.flow(input.cameras[run.a], input.cameras[run.b])
+            var bins: [Int: Int] = [:]
+            var h0 = run.lo
+            while h0 < run.hi {
+                let key = tripKey[byKey[h0]]
+                var h1 = h0, vehicles = 0, last: Int32 = -1
+                var times: [Int64] = []
+                while h1 < run.hi && tripKey[byKey[h1]] == key {
+                    let t = byKey[h1]
+                    times.append(tripTime[t])
+                    if tripVehicle[t] != last { last = tripVehicle[t]; vehicles += 1 }
+                    bins[Int(tripTime[t] / 60_000), default: 0] += 1
+                    h1 += 1
+                }
                 times.sort()
-                dayTimes += times
+                let h = Int(key & 0xFF)
                 addCount(.flow, f, .hour, hourKey(h), times.count)
                 var sum = 0.0
                 for t in times { sum += Double(t) }
-                add(.travelTime, f, .hour, hourKey(h), sum / Double(times.count) / 1000, support: times.count, q: Statistic.average.rawValue)
+                add(.travelTime, f, .hour, hourKey(h), sum / Double(times.count) / 1000, support: vehicles, q: Statistic.average.rawValue)
                 let mid = times.count / 2
                 let median = times.count % 2 == 1 ? Double(times[mid]) : (Double(times[mid - 1]) + Double(times[mid])) / 2
-                add(.travelTime, f, .hour, hourKey(h), median / 1000, support: times.count, q: Statistic.median.rawValue)
+                add(.travelTime, f, .hour, hourKey(h), median / 1000, support: vehicles, q: Statistic.median.rawValue)
+                h0 = h1
             }
-            addCount(.flow, f, .day, daySpan, dayTimes.count)
-            var bins: [Int: Int] = [:]
-            for t in dayTimes { bins[Int(t / 60_000), default: 0] += 1 }
+            let total = run.hi - run.lo
+            addCount(.flow, f, .day, daySpan, total)
             for (m, v) in bins.sorted(by: { $0.key < $1.key }) { addCount(.travelTimeBin, f, .day, daySpan, v, q: m) }
-            for x in memberOf[a] {
-                for y in memberOf[b] where x != y { zoneFlows[Int64(x) << 32 | Int64(y), default: 0] += dayTimes.count }
+            for x in memberOf[run.a] {
+                for y in memberOf[run.b] where x != y { zoneFlows[Int64(x) << 32 | Int64(y), default: 0] += total }
             }
         }
 

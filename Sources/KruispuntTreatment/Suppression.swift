@@ -95,16 +95,19 @@ public struct Suppression: Sendable {
         } else {
             for p in published { options.append([p]) }
         }
-        func cost(_ option: [Int]) -> (Int, Double, CellKey) {
+        var best: [Int]?
+        var bestCost: (Int, Double, CellKey)?
+        for option in options {
             let touched = Set(option.flatMap { memberships[$0] })
             let before = touched.filter { violated(relations[$0], cells) }
-            var trial = cells
-            for c in option { trial[c].publication = .complementarySuppressed }
-            let broken = touched.filter { violated(relations[$0], trial) && !before.contains($0) }.count
-            return (option.count + broken, option.reduce(0.0) { $0 + cells[$1].value }, cells[option[0]].key)
+            let saved = option.map { cells[$0].publication }
+            for c in option { cells[c].publication = .complementarySuppressed }
+            let broken = touched.filter { !before.contains($0) && violated(relations[$0], cells) }.count
+            for (c, p) in zip(option, saved) { cells[c].publication = p }
+            let cost = (option.count + broken, option.reduce(0.0) { $0 + cells[$1].value }, cells[option[0]].key)
+            if bestCost == nil || cost < bestCost! { best = option; bestCost = cost }
         }
-        guard let best = options.min(by: { cost($0) < cost($1) }) else { return }
-        for c in best { cells[c].publication = .complementarySuppressed }
+        for c in best ?? [] { cells[c].publication = .complementarySuppressed }
     }
 
     /// Every sum relation among `cells` (sorted by key), in a fixed order.

@@ -18,6 +18,8 @@ public struct TreatmentSummary: Sendable, Codable, Equatable {
     public var lateAfterPurge = 0
     /// The watermark after the run (UTC ms; latest event time minus the allowed lateness).
     public var watermark: Int64 = 0
+    /// Seconds spent reading detections, computing and protecting cells, and writing observations.
+    public var readSeconds = 0.0, computeSeconds = 0.0, writeSeconds = 0.0
     public init() {}
 }
 
@@ -106,6 +108,7 @@ public struct Treatment: Sendable {
                     try treat(day: day, zones: zones, parameters: parameters, effectiveWatermark: effective,
                               generatedAt: generatedAt, summary: &summary, on: db)
                 }
+                try treatProfiles(days: days, effectiveWatermark: effective, generatedAt: generatedAt, summary: &summary, on: db)
                 try publishDescriptions(zones: zones, on: db)
                 summary.days = days.count
             }
@@ -124,7 +127,9 @@ public struct Treatment: Sendable {
                       String(parameters.minimumCount), String(max(from, to)), String(summary.lateAfterPurge)])
             logger.info("treatment run", metadata: ["detections": "\(summary.detections)", "days": "\(summary.days)",
                                                     "observations": "\(summary.observations)",
-                                                    "suppressed": "\(summary.suppressed)"])
+                                                    "suppressed": "\(summary.suppressed)",
+                                                    "seconds": .string(String(format: "read %.2f, compute %.2f, write %.2f",
+                                                                              summary.readSeconds, summary.computeSeconds, summary.writeSeconds))])
             return summary
         }
     }
@@ -134,12 +139,29 @@ public struct Treatment: Sendable {
     private func treat(day: Int, zones: ZoneNetwork, parameters: TreatmentParameters, effectiveWatermark: Int64,
                        generatedAt: Int64, summary: inout TreatmentSummary, on db: Connection) throws {
         let dayStart = BrusselsTime.dayStart(day), dayEnd = BrusselsTime.dayStart(day + 1)
+        var clock = DispatchTime.now().uptimeNanoseconds
+        func lap() -> Double {
+            let now = DispatchTime.now().uptimeNanoseconds
+            defer { clock = now }
+            return Double(now - clock) / 1e9
+        }
         let input = try TreatmentStore.detections(from: dayStart, to: dayEnd + parameters.lookaheadMillis, on: db)
+        summary.readSeconds += lap()
         var cells = DayMetrics(parameters: parameters, zones: zones).cells(day: day, input: input)
         Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
-        let stored = try TreatmentStore.states(day: day, on: db)
+        summary.computeSeconds += lap()
         let delay = parameters.closingDelayMillis
+        try publish(cells, day: day, generatedAt: generatedAt, summary: &summary, on: db) { effectiveWatermark >= $0.key.end + delay }
+        summary.writeSeconds += lap()
+        try db.query("UPDATE treatment_days SET dirty = false, closed = $2 WHERE day = $1::date",
+                     [TreatmentStore.date(day), effectiveWatermark >= dayEnd + delay ? "true" : "false"])
+    }
 
+    /// Publishes a new version of every cell whose published state changed; a cell never
+    /// published before waits until `closed` says its bucket is closed.
+    private func publish(_ cells: [Cell], day: Int, generatedAt: Int64, summary: inout TreatmentSummary, on db: Connection,
+                         closed: (Cell) -> Bool) throws {
+        let stored = try TreatmentStore.states(day: day, on: db)
         var graphs: [Term: [Triple]] = [:]
         var members: [(stream: String, member: Term, base: Term)] = []
         var rows: [(path: String, day: Int, state: String, value: Double, version: Int)] = []
@@ -148,7 +170,7 @@ public struct Treatment: Sendable {
             let path = ObservationMapping.path(cell.key)
             let state = ObservationMapping.state(cell)
             let previous = stored[path]
-            guard previous != nil || effectiveWatermark >= cell.key.end + delay else { continue }
+            guard previous != nil || closed(cell) else { continue }
             if previous?.state == state || (previous == nil && state == "-") { continue }
             let version = (previous?.version ?? 0) + 1
             let member = Term.iri(mapping.memberIRI(cell.key, version: version))
@@ -166,8 +188,40 @@ public struct Treatment: Sendable {
         try TreatmentStore.appendMembers(members, generatedAt: generatedAt, on: db)
         try TreatmentStore.saveStates(rows, on: db)
         summary.observations += members.count
-        try db.query("UPDATE treatment_days SET dirty = false, closed = $2 WHERE day = $1::date",
-                     [TreatmentStore.date(day), effectiveWatermark >= dayEnd + delay ? "true" : "false"])
+    }
+
+    /// Recomputes the time-of-day profiles of the complete four-week windows holding `days`
+    /// (only windows the data covers from their first to their last day).
+    private func treatProfiles(days: [Int], effectiveWatermark: Int64, generatedAt: Int64,
+                               summary: inout TreatmentSummary, on db: Connection) throws {
+        let span = try db.query("SELECT min(day)::text, max(day)::text FROM treatment_days")[0]
+        guard let first = span[0].flatMap(TreatmentStore.day), let last = span[1].flatMap(TreatmentStore.day) else { return }
+        var windows: Set<Int> = []
+        for d in days {
+            let m = TypicalProfile.monday(d)
+            for start in [m - 21, m - 14, m - 7, m] where start >= first && start + 27 <= last
+                && effectiveWatermark >= BrusselsTime.dayStart(start + 28) + parameters.closingDelayMillis {
+                windows.insert(start)
+            }
+        }
+        for start in windows.sorted() {
+            let rows = try db.query("""
+                SELECT key, value, state FROM published_cells WHERE day >= $1::date AND day < $2::date
+                AND (key LIKE 'vehicle-count/camera/%/hour/%' OR key LIKE 'entering-vehicles/zone/%/hour/%')
+                """, [TreatmentStore.date(start), TreatmentStore.date(start + 28)])
+            var hours: [TypicalProfile.Hour] = []
+            for row in rows {
+                guard let key = row[0], let value = row[1].flatMap(Double.init), let state = row[2] else { continue }
+                let parts = key.split(separator: "/").map(String.init)
+                guard parts.count == 5, let id = parts[2].removingPercentEncoding, parts[4].count >= 11,
+                      let y = Int(parts[4].prefix(4)), let mo = Int(parts[4].dropFirst(4).prefix(2)),
+                      let d = Int(parts[4].dropFirst(6).prefix(2)), let h = Int(parts[4].dropFirst(9).prefix(2)) else { continue }
+                hours.append(.init(feature: parts[1] == "camera" ? .camera(id) : .zone(id), day: XSDDateTime.daysFromCivil(y, mo, d),
+                                   hourOfDay: h, value: Int(value), published: state.hasPrefix("=")))
+            }
+            let cells = TypicalProfile.cells(windowStart: start, hours: hours, minimumCount: parameters.minimumCount)
+            try publish(cells, day: start, generatedAt: generatedAt, summary: &summary, on: db) { _ in true }
+        }
     }
 
     /// Cameras, zones and the generating activity, each in its own graph.

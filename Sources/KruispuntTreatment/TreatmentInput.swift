@@ -8,6 +8,8 @@ public struct TreatmentInput: Sendable {
     /// Numeric camera ids (1 to 13 digits, the ANPR contract) by value and length.
     private var numericCameraIndex: [UInt64: Int32] = [:]
     private var pseudonymIndex: [Pseudonym: Int32] = [:]
+    /// The pseudonyms by index.
+    public private(set) var pseudonyms: [Pseudonym] = []
 
     public private(set) var millis: [Int64] = []
     public private(set) var camera: [Int32] = []
@@ -59,7 +61,7 @@ public struct TreatmentInput: Sendable {
     public mutating func append(camera cam: Int32, pseudonym p: Pseudonym, millis ms: Int64, speed s: Double?,
                                 vehicleClass c: VehicleClass) {
         let pid: Int32
-        if let i = pseudonymIndex[p] { pid = i } else { pid = Int32(pseudonymIndex.count); pseudonymIndex[p] = pid }
+        if let i = pseudonymIndex[p] { pid = i } else { pid = Int32(pseudonyms.count); pseudonymIndex[p] = pid; pseudonyms.append(p) }
         millis.append(ms)
         camera.append(cam)
         pseudonym.append(pid)
@@ -76,6 +78,15 @@ public struct TreatmentInput: Sendable {
 
 extension VehicleClass {
     /// A small stable code (the position in `allCases`).
-    public var code: UInt8 { UInt8(Self.allCases.firstIndex(of: self)!) }
+    public var code: UInt8 {
+        switch self {
+        case .car: 0
+        case .lightTruck: 1
+        case .heavyTruck: 2
+        case .bus: 3
+        case .motorcycle: 4
+        case .unknown: 5
+        }
+    }
     public init(code: UInt8) { self = Self.allCases[Int(code)] }
 }

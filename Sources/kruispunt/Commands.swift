@@ -362,7 +362,7 @@ struct Purge: AsyncParsableCommand {
         guard hours.isFinite, hours > 0 else { throw ValidationError("--keep-hours must be a positive number") }
         let plan = try StagingRetention.purge(keepHours: hours, dryRun: dryRun, on: try runtime.connect())
         StandardOutput.write("""
-            \(dryRun ? "would delete" : "deleted"): \(plan.detections) detections (ids up to \(plan.upToDetectionID)), \
+            \(dryRun ? "would delete" : "deleted"): \(plan.detections) detections (\(plan.days.isEmpty ? "no day" : "local days " + plan.days.joined(separator: ", "))), \
             \(plan.quarantinedLines) quarantined lines, \(plan.uploadRecords) upload records (kept: \(hours) h)
 
             """)

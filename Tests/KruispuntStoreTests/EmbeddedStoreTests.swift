@@ -102,14 +102,24 @@ import Testing
             #expect(try StagingRetention.purge(keepHours: 72, dryRun: false, on: db).detections == 0)
             try db.execute("UPDATE treatment_runs SET run_at = run_at - interval '80 hours' WHERE id = 1")
             try db.execute("UPDATE ingest_batches SET received_at = received_at - interval '80 hours' WHERE id <= 2")
-            let plan = try StagingRetention.purge(keepHours: 72, dryRun: true, on: db)
-            #expect(plan.detections == 15 && plan.quarantinedLines == 2)   // the late detection stays
-            #expect(try db.query("SELECT count(*) FROM detections")[0][0] == "16")
+            // The late detection (treated less than 72 h ago) keeps its whole day: a day is recomputed
+            // from all of its detections, so it is never cut in part.
+            var plan = try StagingRetention.purge(keepHours: 72, dryRun: true, on: db)
+            #expect(plan.detections == 0 && plan.quarantinedLines == 2)
+            try db.execute("UPDATE treatment_runs SET run_at = run_at - interval '80 hours'")
+            plan = try StagingRetention.purge(keepHours: 72, dryRun: true, on: db)
+            #expect(plan.detections == 16 && plan.days == ["2026-10-24"])
             #expect(try StagingRetention.purge(keepHours: 72, dryRun: false, on: db) == plan)
-            #expect(try db.query("SELECT count(*) FROM detections")[0][0] == "1")
+            #expect(try db.query("SELECT count(*) FROM detections")[0][0] == "0")
             #expect(try db.query("SELECT count(*) FROM quarantine")[0][0] == "0")
+            // A detection for a purged day cannot be counted: the published values stay, and the run says so.
+            let later = dir.appendingPathComponent("later.csv")
+            try (header + "31001,BO,2026-10-24T08:30:00+02:00,51.02,4.48,later,BE,50,car\n").write(to: later, atomically: true, encoding: .utf8)
+            _ = try ingestor.ingest(path: later.path, on: db) { _, _ in }
+            let r3 = try treatment.run(on: db)
+            #expect(r3.lateAfterPurge == 1 && r3.observations == 0)
             // No plate hash anywhere in the store.
-            let leaked = try db.query("SELECT count(*) FROM terms WHERE lex ~ '(^|[^a-z])(p[0-9]+|late|q[0-9])($|[^a-z0-9])'")
+            let leaked = try db.query("SELECT count(*) FROM terms WHERE lex ~ '(^|[^a-z])(p[0-9]+|late|later|q[0-9])($|[^a-z0-9])'")
             #expect(leaked[0][0] == "0")
         }
     }
@@ -150,6 +160,35 @@ import Testing
             results = try latestResults()
             #expect(results["hour/20261024T1100+0200"] == .some(10))
             #expect(results["day/2026-10-24"] == .some(22))
+        }
+    }
+
+    /// Four complete weeks of data give a time-of-day profile per (weekday, hour); published
+    /// through the same versioned stream as every other observation.
+    @Test func typicalHourlyProfilesOverFourCompleteWeeks() throws {
+        try withCluster { db, dir in
+            let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
+            var rows: [String] = []
+            for (week, day) in ["05+02:00", "12+02:00", "19+02:00", "26+01:00"].enumerated() {   // summer time ends on the 25th
+                let (date, offset) = (day.prefix(2), day.suffix(6))
+                for i in 0..<(10 + 2 * week) { rows.append("31009,BO,2026-10-\(date)T08:\(10 + i):00\(offset),51,4,w\(week)v\(i),BE,50,car") }
+            }
+            rows.append("31009,BO,2026-11-01T12:00:00+01:00,51,4,sunday,BE,50,car")   // the window's last day
+            let file = dir.appendingPathComponent("weeks.csv")
+            try (header + rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            _ = try Ingestor(pseudonymiser: Pseudonymiser(secret: Data(repeating: 5, count: 32), rotation: .day), logger: Self.logger)
+                .ingest(path: file.path, on: db) { _, _ in }
+            try Treatment(parameters: TreatmentParameters(), iris: IRIScheme(base: "https://kp.example"), logger: Self.logger).run(on: db)
+            let ids = try StreamMemberIndex.latestMemberIDs(stream: "profiles", on: db)
+            #expect(ids.count == 7 * 24)
+            let quads = try QuadStore.quads(inGraphIDs: ids, on: db)
+            func result(_ suffix: String) -> String? {
+                guard let member = quads.first(where: { $0.predicate == .iri(DCT.isVersionOf) && $0.object.lexical.hasSuffix(suffix) })?.subject else { return nil }
+                return quads.first { $0.subject == member && $0.predicate == .iri(SOSA.hasSimpleResult) }?.object.lexical
+            }
+            #expect(result("camera/31009/four-weeks/2026-10-05/mon-08") == "13.00")   // (10 + 12 + 14 + 16) / 4
+            #expect(result("camera/31009/four-weeks/2026-10-05/mon-09") == "0.00")
+            #expect(result("camera/31009/four-weeks/2026-10-05/sun-12") == nil)       // 1 vehicle: suppressed
         }
     }
 }
