@@ -102,27 +102,39 @@ final class DetectionQueue: @unchecked Sendable {
     init(path: String, threads: Int = 2, chunkBytes: Int = 4 << 20) {
         let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue ?? 0
         chunks = max(1, (size + chunkBytes - 1) / chunkBytes)
-        let data = (try? Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)) ?? Data()
-        let headerEnd = data.firstIndex(of: 10) ?? data.endIndex
-        let header = String(decoding: data[..<headerEnd], as: UTF8.self)
+        // The header, then each chunk read with pread (not mapped: the peak RSS is the treatment's).
+        let fd = open(path, O_RDONLY)
+        var head = [UInt8](repeating: 0, count: 4096)
+        let headLength = head.withUnsafeMutableBytes { pread(fd, $0.baseAddress, 4096, 0) }
+        let headerEnd = head[0..<max(0, headLength)].firstIndex(of: 10) ?? max(0, headLength)
+        let header = String(decoding: head[0..<headerEnd], as: UTF8.self)
         for t in 0..<threads {
             let thread = Thread { [self] in
                 guard let reader = try? DetectionCSVReader(header: header) else { return }
                 var pseudonymiser = Pseudonymiser(secret: benchSecret, rotation: .day)
-                data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-                    let bytes = raw.bindMemory(to: UInt8.self)
-                    var chunk = t
-                    while chunk < chunks {
-                        // Lines that start in [start, end) belong to this chunk.
-                        var start = max(chunk * chunkBytes, headerEnd + 1)
-                        if start > headerEnd + 1 { while start < bytes.count && bytes[start - 1] != 10 { start += 1 } }
-                        let end = min((chunk + 1) * chunkBytes, bytes.count)
-                        var batch: [Detection] = []
-                        batch.reserveCapacity(chunkBytes / 120)
-                        var lineStart = start
-                        while lineStart < end {
+                var buffer = [UInt8](repeating: 0, count: chunkBytes + (1 << 16))
+                var chunk = t
+                while chunk < chunks {
+                    // Lines that start in [start, end) belong to this chunk; read from start - 1 to see
+                    // whether a line starts exactly at start, and past end to finish the last line.
+                    let from = max(chunk * chunkBytes - 1, headerEnd)
+                    let end = min((chunk + 1) * chunkBytes, size)
+                    var length = 0
+                    while true {
+                        let want = min(end - from + (1 << 16) * (length == 0 ? 1 : 2), size - from)
+                        if buffer.count < want { buffer = [UInt8](repeating: 0, count: want) }
+                        length = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, want, off_t(from)) }
+                        if from + length >= size || buffer[(end - from)..<length].contains(10) { break }
+                    }
+                    var batch: [Detection] = []
+                    batch.reserveCapacity(chunkBytes / 120)
+                    buffer.withUnsafeBufferPointer { bytes in
+                        var lineStart = 0
+                        while lineStart < length && bytes[lineStart] != 10 { lineStart += 1 }
+                        lineStart += 1                       // the first line that starts at or after start
+                        while from + lineStart < end {
                             var lineEnd = lineStart
-                            while lineEnd < bytes.count && bytes[lineEnd] != 10 { lineEnd += 1 }
+                            while lineEnd < length && bytes[lineEnd] != 10 { lineEnd += 1 }
                             if lineEnd > lineStart,
                                case .detection(let d) = reader.read(line: UnsafeBufferPointer(rebasing: bytes[lineStart..<lineEnd]), number: 0,
                                                                     pseudonymiser: &pseudonymiser) {
@@ -130,9 +142,9 @@ final class DetectionQueue: @unchecked Sendable {
                             }
                             lineStart = lineEnd + 1
                         }
-                        put(chunk, batch)
-                        chunk += threads
                     }
+                    put(chunk, batch)
+                    chunk += threads
                 }
             }
             thread.start()

@@ -2,8 +2,8 @@ import Foundation
 import KruispuntStore
 
 /// The camera and zone registry: `cameras.csv` (`camera_id,backoffice_id,name,latitude,longitude,
-/// municipality[,bearing]`) and `zones.csv` (`zone_id,name,camera_id,role`, role entry, exit or
-/// inside). A registry file is curated: one bad line refuses the whole file, with every problem
+/// municipality[,bearing]`) and `zones.csv` (`zone_id,name,camera_id,role[,transit_limit_seconds]`,
+/// role entry, exit or inside; the transit limit overrides the treatment's for that zone). A registry file is curated: one bad line refuses the whole file, with every problem
 /// listed, and nothing of it is applied.
 public enum Registry {
     /// One camera of `cameras.csv`.
@@ -15,6 +15,7 @@ public enum Registry {
     /// One line of `zones.csv`.
     public struct ZoneCamera: Sendable, Hashable {
         public let zoneID: String, zoneName: String, cameraID: String, role: String
+        public var transitLimitSeconds: Int? = nil
     }
 
     /// Parses `cameras.csv`.
@@ -39,12 +40,18 @@ public enum Registry {
 
     /// Parses `zones.csv`.
     public static func zones(csv text: String) throws -> [ZoneCamera] {
-        try rows(text, required: ["zone_id", "name", "camera_id", "role"], optional: []) { f, line in
+        try rows(text, required: ["zone_id", "name", "camera_id", "role"], optional: ["transit_limit_seconds"]) { f, line in
             guard !f["zone_id"]!.isEmpty, !f["name"]!.isEmpty else { throw IngestError("line \(line): zone_id and name are required") }
             guard ["entry", "exit", "inside"].contains(f["role"]!.lowercased()) else {
                 throw IngestError("line \(line): role must be entry, exit or inside, not \"\(f["role"]!)\"")
             }
-            return ZoneCamera(zoneID: f["zone_id"]!, zoneName: f["name"]!, cameraID: f["camera_id"]!, role: f["role"]!.lowercased())
+            var limit: Int?
+            if let text = f["transit_limit_seconds"], !text.isEmpty {
+                guard let s = Int(text), s > 0 else { throw IngestError("line \(line): transit_limit_seconds must be a positive number of seconds") }
+                limit = s
+            }
+            return ZoneCamera(zoneID: f["zone_id"]!, zoneName: f["name"]!, cameraID: f["camera_id"]!, role: f["role"]!.lowercased(),
+                              transitLimitSeconds: limit)
         }
     }
 
@@ -68,11 +75,14 @@ public enum Registry {
     public static func importZones(_ lines: [ZoneCamera], geojson: [String: String] = [:], on db: Connection) throws -> Int {
         try db.transaction {
             let zones = Dictionary(lines.map { ($0.zoneID, $0.zoneName) }, uniquingKeysWith: { a, _ in a })
+            var limits: [String: Int] = [:]
+            for l in lines { if let s = l.transitLimitSeconds { limits[l.zoneID] = s } }
             for (id, name) in zones.sorted(by: { $0.key < $1.key }) {
                 try db.query("""
-                    INSERT INTO zones (zone_id, name, geojson) VALUES ($1, $2, $3)
-                    ON CONFLICT (zone_id) DO UPDATE SET name = excluded.name, geojson = coalesce(excluded.geojson, zones.geojson)
-                    """, [id, name, geojson[id]])
+                    INSERT INTO zones (zone_id, name, geojson, transit_limit_seconds) VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (zone_id) DO UPDATE SET name = excluded.name, geojson = coalesce(excluded.geojson, zones.geojson),
+                        transit_limit_seconds = excluded.transit_limit_seconds
+                    """, [id, name, geojson[id], limits[id].map(String.init)])
                 try db.query("DELETE FROM zone_cameras WHERE zone_id = $1", [id])
             }
             for l in lines {

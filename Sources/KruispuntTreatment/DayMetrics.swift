@@ -218,17 +218,25 @@ public struct DayMetrics: Sendable {
         }
 
         // Flows per pair and hour, their day totals, travel-time bins and statistics.
-        var byKey = Array(0..<tripKey.count)
-        byKey.sort { (tripKey[$0], $0) < (tripKey[$1], $1) }   // stable: vehicles stay in order within a key
+        // Trips grouped by (pair, hour) with a counting sort; within a group they stay in vehicle order.
+        var pairID: [Int64: Int] = [:], pairKeys: [Int64] = []
+        var bucketOf = [Int](repeating: 0, count: tripKey.count)
+        for t in 0..<tripKey.count {
+            let pair = tripKey[t] >> 8
+            let id: Int
+            if let known = pairID[pair] { id = known } else { id = pairKeys.count; pairID[pair] = id; pairKeys.append(pair) }
+            bucketOf[t] = id * hours + Int(tripKey[t] & 0xFF)
+        }
+        var bucketStart = [Int](repeating: 0, count: pairKeys.count * hours + 1)
+        for b in bucketOf { bucketStart[b + 1] += 1 }
+        for b in 0..<(pairKeys.count * hours) { bucketStart[b + 1] += bucketStart[b] }
+        var byKey = [Int](repeating: 0, count: tripKey.count)
+        var fillTrip = bucketStart
+        for t in 0..<tripKey.count { byKey[fillTrip[bucketOf[t]]] = t; fillTrip[bucketOf[t]] += 1 }
         var zoneFlows: [Int64: Int] = [:]
-        var pairs: [(a: Int, b: Int, lo: Int, hi: Int)] = []    // runs of byKey with one pair
-        var k = 0
-        while k < byKey.count {
-            let pair = tripKey[byKey[k]] >> 8
-            var e = k
-            while e < byKey.count && tripKey[byKey[e]] >> 8 == pair { e += 1 }
-            pairs.append((Int(pair >> 32), Int(pair & 0xFFFF_FFFF), k, e))
-            k = e
+        var pairs: [(a: Int, b: Int, lo: Int, hi: Int)] = []    // ranges of byKey with one pair
+        for (id, pair) in pairKeys.enumerated() {
+            pairs.append((Int(pair >> 32), Int(pair & 0xFFFF_FFFF), bucketStart[id * hours], bucketStart[(id + 1) * hours]))
         }
         pairs.sort { (input.cameras[$0.a], input.cameras[$0.b]) < (input.cameras[$1.a], input.cameras[$1.b]) }
         for run in pairs {

@@ -35,7 +35,7 @@ public struct Suppression: Sendable {
 
     /// Decides the publication of every cell (sorted by key on return).
     public func apply(to cells: inout [Cell]) {
-        cells.sort { $0.key < $1.key }
+        if zip(cells, cells.dropFirst()).contains(where: { !($0.key < $1.key) }) { cells.sort { $0.key < $1.key } }
         let k = minimumCount
         for i in cells.indices {
             let c = cells[i]

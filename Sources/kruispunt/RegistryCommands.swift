@@ -54,7 +54,7 @@ struct Zones: AsyncParsableCommand {
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Import zones.csv (zone_id,name,camera_id,role with role entry, exit or inside).",
+            abstract: "Import zones.csv (zone_id,name,camera_id,role[,transit_limit_seconds]; role entry, exit or inside).",
             discussion: "A zone named in the file gets exactly the cameras the file lists. --geojson takes a FeatureCollection whose features carry a zone_id property.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The zones.csv file.") var file: String

@@ -124,6 +124,15 @@ import Testing
         #expect(Self.value(cells, .uniqueVehicles, z, .day) == 4)
     }
 
+    @Test func aZoneMayHaveItsOwnTransitLimit() {
+        var b = Builder()
+        let t = Self.t0 + 8 * 60 * Self.minute
+        b.add("IN1", 1, t); b.add("OUT", 1, t + 900_000)   // 15 minutes
+        #expect(Self.value(Self.cells(b, zones: Self.zone), .transit, .zone("centrum"), .hour, start: t) == 1)
+        let strict = TreatmentParameters(zoneTransitLimitSeconds: ["centrum": 600])
+        #expect(Self.value(Self.cells(b, parameters: strict, zones: Self.zone), .transit, .zone("centrum"), .hour, start: t) == 0)
+    }
+
     @Test func zonePairFlows() {
         let zones = ZoneNetwork([.init(id: "a", name: "A", entry: ["A1"], exit: ["A2"]), .init(id: "b", name: "B", entry: ["B1"])])
         var b = Builder()
