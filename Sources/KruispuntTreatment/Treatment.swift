@@ -61,31 +61,36 @@ public struct Treatment: Sendable {
             let to = try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
             var summary = TreatmentSummary()
 
-            // 1. New detections: their days become dirty; the latest event time moves on.
+            // 1. New detections move the latest event time on. A day must be recomputed now when one
+            //    falls in a bucket already closed (late data) or the day was closed; other new data
+            //    waits for the next hour the watermark closes (open buckets are not published).
+            let delay = parameters.closingDelayMillis
+            let closedBefore = (oldWatermark - delay).floorDiv(3_600_000) * 3_600_000
             if to > from {
                 for row in try db.query("""
                     SELECT (observed_at AT TIME ZONE 'Europe/Brussels')::date::text, count(*),
-                           max((extract(epoch FROM observed_at) * 1000)::bigint)
+                           max((extract(epoch FROM observed_at) * 1000)::bigint), min((extract(epoch FROM observed_at) * 1000)::bigint)
                     FROM detections WHERE id > $1 AND id <= $2 GROUP BY 1
                     """, [String(from), String(to)]) {
                     guard let day = row[0].flatMap(TreatmentStore.day), let n = row[1].flatMap(Int.init),
-                          let latest = row[2].flatMap(Int64.init) else { continue }
+                          let latest = row[2].flatMap(Int64.init), let earliest = row[3].flatMap(Int64.init) else { continue }
                     summary.detections += n
                     maxEvent = max(maxEvent, latest)
+                    let late = earliest < closedBefore
                     var days = [day]
                     if parameters.lookaheadMillis > 0 { days.append(day - 1) }
                     for d in days {
                         let purged = try db.query("""
-                            INSERT INTO treatment_days (day) VALUES ($1::date)
-                            ON CONFLICT (day) DO UPDATE SET dirty = NOT treatment_days.purged,
+                            INSERT INTO treatment_days (day, dirty) VALUES ($1::date, $2)
+                            ON CONFLICT (day) DO UPDATE SET
+                                dirty = NOT treatment_days.purged AND (treatment_days.dirty OR treatment_days.closed OR excluded.dirty),
                                 closed = treatment_days.closed AND treatment_days.purged
                             RETURNING purged
-                            """, [TreatmentStore.date(d)])[0][0] == "t"
+                            """, [TreatmentStore.date(d), late ? "true" : "false"])[0][0] == "t"
                         if purged && d == day { summary.lateAfterPurge += n }
                     }
                 }
             }
-            let delay = parameters.closingDelayMillis
             let watermark = max(oldWatermark, maxEvent - Int64(parameters.latenessSeconds) * 1000)
             let effective = flush ? Int64.max / 2 : watermark
             summary.watermark = watermark
