@@ -58,16 +58,18 @@ public enum QuadStore {
         return out
     }
 
-    /// Adds quads (duplicates are ignored). Must run in a transaction.
-    public static func insert(_ quads: [Quad], on db: Connection) throws {
+    /// Adds quads (duplicates are ignored); returns how many were new. Must run in a transaction.
+    @discardableResult
+    public static func insert(_ quads: [Quad], on db: Connection) throws -> Int {
         try insert(quads, intoEmptyGraphs: false, on: db)
     }
 
     /// Adds quads; with `intoEmptyGraphs` the caller guarantees that no quad of these graphs is
     /// stored yet, and they are copied straight into the table (deduplicated here, not by the
     /// database: about a third faster).
-    static func insert(_ quads: [Quad], intoEmptyGraphs: Bool, on db: Connection) throws {
-        if quads.isEmpty { return }
+    @discardableResult
+    static func insert(_ quads: [Quad], intoEmptyGraphs: Bool, on db: Connection) throws -> Int {
+        if quads.isEmpty { return 0 }
         var terms: [Term] = []
         terms.reserveCapacity(quads.count * 4)
         for q in quads {
@@ -100,9 +102,8 @@ public enum QuadStore {
             }
             if !chunk.isEmpty { try send(chunk) }
         }
-        if !intoEmptyGraphs {
-            try db.execute("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
-        }
+        if intoEmptyGraphs { return rows.count }
+        return try db.update("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
     }
 
     /// Replaces the content of named graphs. Must run in a transaction.

@@ -251,42 +251,61 @@ struct Generate: AsyncParsableCommand {
 
 struct Export: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Write the whole store to standard output.",
+        abstract: "Write the store (or one graph) to standard output.",
         discussion: """
-            N-Quads keeps every member in its named graph. --canonical sorts the lines and drops duplicates, so \
+            N-Quads (default) and TriG keep every member in its named graph; N-Triples, Turtle and JSON-LD \
+            write the union of the graphs. N-Quads and N-Triples stream; Turtle, TriG and JSON-LD are built in \
+            memory (prefer N-Quads for large stores). --canonical sorts the lines and drops duplicates, so \
             equal stores give byte-identical output. --latest writes only the latest state of every observation \
             (its newest version under the stable IRI, without version metadata): the same detections and \
             parameters give the same latest state, however they were batched.
             """)
     @OptionGroup var global: GlobalOptions
-    @Option(help: "nquads (default) or ntriples.") var format: String = "nquads"
-    @Flag(help: "Sorted, duplicate-free N-Quads lines.") var canonical = false
+    @Option(help: "nquads (default), ntriples, turtle, trig or jsonld.") var format: String = "nquads"
+    @Option(help: ArgumentHelp("Only this named graph (\"default\" for the default graph).", valueName: "iri")) var graph: String?
+    @Flag(help: "Sorted, duplicate-free N-Quads or N-Triples lines.") var canonical = false
     @Flag(help: "Only the latest state of every observation.") var latest = false
 
     func validate() throws {
-        guard let s = RDFSyntax(name: format), s == .nquads || s == .ntriples else {
-            throw ValidationError("--format must be nquads or ntriples")
+        guard let s = RDFSyntax(name: format), s != .rdfxml else {
+            throw ValidationError("--format must be nquads, ntriples, turtle, trig or jsonld")
         }
+        if canonical && !(s == .nquads || s == .ntriples) { throw ValidationError("--canonical needs --format nquads or ntriples") }
     }
 
     func run() async throws {
         let runtime = try global.runtime(label: "export")
         defer { runtime.shutdown() }
         let db = try runtime.connect()
-        let withGraphs = RDFSyntax(name: format) == .nquads
+        let syntax = RDFSyntax(name: format)!
+        // nil: every graph; .some(nil): the default graph only.
+        let wanted: Term?? = graph.map { name -> Term? in name == "default" ? nil : Term.iri(name) }
         var lines: [String] = []
+        var kept: [Quad] = []
         var chunk = ""
         try db.transaction {
             try db.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             let each: ((Quad) throws -> Void) throws -> Void = latest
                 ? { try LatestState.forEachQuad(on: db, $0) } : { try QuadStore.forEachQuad(on: db, $0) }
             try each { quad in
+                if let wanted, quad.graph != wanted { return }
+                guard syntax == .nquads || syntax == .ntriples else { kept.append(quad); return }
                 var line = ""
-                NTriples.append(withGraphs ? quad : Quad(quad.triple, graph: nil), to: &line)
+                NTriples.append(syntax == .nquads ? quad : Quad(quad.triple, graph: nil), to: &line)
                 if canonical { lines.append(line); return }
                 chunk += line
                 if chunk.utf8.count > 1 << 16 { StandardOutput.write(chunk); chunk = "" }
             }
+        }
+        switch syntax {
+        case .turtle:
+            chunk = try Raptor.shared.serialize(kept.map { Quad($0.triple, graph: nil) }, syntax: .turtle)
+        case .trig:
+            chunk = TriGWriter.write(kept)
+        case .jsonld:
+            chunk = JSONLDWriter().write(kept)
+        default:
+            break
         }
         if canonical {
             lines.sort()
@@ -298,6 +317,63 @@ struct Export: AsyncParsableCommand {
             }
         }
         StandardOutput.write(chunk)
+    }
+}
+
+struct Import: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Load RDF files into the store: N-Quads, N-Triples, Turtle, TriG or RDF/XML.",
+        discussion: """
+            The syntax comes from the extension (.nq, .nt, .ttl, .trig, .rdf/.owl/.xml) or --format. Each file \
+            is one transaction: a file with a syntax error leaves no trace (the error names the line). Blank \
+            nodes belong to their file; loading the same file again adds nothing. N-Quads and N-Triples are \
+            streamed; raptor2 holds a Turtle, TriG or RDF/XML document in memory.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "RDF files.") var files: [String]
+    @Option(help: "nquads, ntriples, turtle, trig or rdfxml (default: from the extension).") var format: String?
+    @Option(help: ArgumentHelp("Named graph for the triples outside any graph (default: the default graph).", valueName: "iri")) var graph: String?
+    @Option(help: ArgumentHelp("Base IRI for relative IRIs (default: the file's URL).", valueName: "iri")) var base: String?
+    @Flag(help: "Print a JSON summary per file.") var json = false
+
+    static func syntax(of path: String, format: String?) throws -> RDFSyntax {
+        let name = format ?? [("nq", "nquads"), ("nt", "ntriples"), ("ttl", "turtle"), ("trig", "trig"), ("rdf", "rdfxml"),
+                               ("owl", "rdfxml"), ("xml", "rdfxml"), ("jsonld", "jsonld")]
+            .first { path.lowercased().hasSuffix("." + $0.0) }?.1 ?? ""
+        guard let syntax = RDFSyntax(name: name) else {
+            throw ValidationError("\(path): cannot tell the syntax from the extension; give --format")
+        }
+        guard syntax != .jsonld else { throw ValidationError("\(path): JSON-LD import is not supported yet (convert to N-Quads)") }
+        return syntax
+    }
+
+    func validate() throws {
+        for file in files { _ = try Self.syntax(of: file, format: format) }
+    }
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "import")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        for file in files {
+            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
+            let syntax = try Self.syntax(of: file, format: format)
+            let base = base ?? URL(fileURLWithPath: file).absoluteString
+            let started = Date()
+            let summary: QuadImport.Summary
+            do {
+                summary = try QuadImport.load(path: file, syntax: syntax, graph: graph.map { .iri($0) }, baseIRI: base, on: db)
+            } catch let error as RDFSyntaxError {
+                throw ValidationError("\(file): \(error.message) (nothing was loaded from this file)")
+            }
+            let seconds = Date().timeIntervalSince(started)
+            if json {
+                StandardOutput.write("{\"file\":\"\(file.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\",\"quads\":\(summary.quads),\"added\":\(summary.added),\"seconds\":\(String(format: "%.3f", seconds))}\n")
+            } else {
+                StandardOutput.write("\(file): \(summary.quads) quads read, \(summary.added) added (\(String(format: "%.0f", Double(summary.quads) / max(seconds, 0.001))) quads/s)\n")
+            }
+        }
     }
 }
 
