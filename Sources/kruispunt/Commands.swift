@@ -377,6 +377,52 @@ struct Import: AsyncParsableCommand {
     }
 }
 
+struct Validate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate RDF files (or the store) against SHACL shapes and print a sh:ValidationReport.",
+        discussion: """
+            Data: the union of the files' graphs (by extension or --format), or of the whole store with --store. \
+            Shapes: Shapes/observation.ttl unless --shapes names others. The report is Turtle on standard \
+            output; the exit status is 0 when the data conforms, 1 when it does not, 2 on other errors.
+            """)
+    @OptionGroup var global: GlobalOptions
+    @Argument(help: "RDF files to validate.") var files: [String] = []
+    @Flag(help: "Validate every quad of the store.") var store = false
+    @Option(help: ArgumentHelp("A SHACL shapes file (Turtle); repeatable.", valueName: "file")) var shapes: [String] = []
+    @Option(help: "Syntax of the data files (default: from the extension).") var format: String?
+
+    func validate() throws {
+        guard store != !files.isEmpty else { throw ValidationError("give data files or --store (not both)") }
+        for file in files { _ = try Import.syntax(of: file, format: format) }
+    }
+
+    func run() async throws {
+        let configuration = try global.configuration()
+        let shapeFiles = shapes.isEmpty ? [configuration.resourcesDirectory.appendingPathComponent("Shapes/observation.ttl").path] : shapes
+        var shapeTriples: [Triple] = []
+        for file in shapeFiles {
+            guard let text = try? String(contentsOfFile: file, encoding: .utf8) else { throw ValidationError("cannot read \(file)") }
+            shapeTriples += try Raptor.shared.parse(text, syntax: .turtle, baseIRI: URL(fileURLWithPath: file).absoluteString).map(\.triple)
+        }
+        let validator = try SHACLValidator(shapes: shapeTriples)
+        var data: [Triple] = []
+        if store {
+            let runtime = try global.runtime(label: "validate")
+            defer { runtime.shutdown() }
+            try QuadStore.forEachQuad(on: try runtime.connect()) { data.append($0.triple) }
+        } else {
+            for file in files {
+                try Raptor.shared.parse(file: file, syntax: try Import.syntax(of: file, format: format),
+                                        baseIRI: URL(fileURLWithPath: file).absoluteString) { data += $0.map(\.triple) }
+            }
+        }
+        let report = validator.validate(Array(Set(data)))
+        StandardOutput.write(try Raptor.shared.serialize(report.triples().map { Quad($0, graph: nil) }, syntax: .turtle))
+        FileHandle.standardError.write(Data("\(report.conforms ? "conforms" : "does not conform"): \(report.results.count) violation(s)\n".utf8))
+        if !report.conforms { throw ExitCode(1) }
+    }
+}
+
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a synthetic data set, ingest it, treat it and serve it (the README's `make demo`).")
