@@ -29,6 +29,7 @@ public struct SHACLValidator: Sendable {
     public struct Report: Sendable {
         public let results: [Result]
         public var conforms: Bool { results.isEmpty }
+        public init(results: [Result]) { self.results = results }
 
         /// The report as a `sh:ValidationReport` graph.
         public func triples() -> [Triple] {
@@ -56,167 +57,211 @@ public struct SHACLValidator: Sendable {
         public let description: String
     }
 
-    private let shapes: Graph
-    private let nodeShapes: [Term]
-    private let patterns: Patterns
+    /// One shape, compiled: its constraints as a flat list (shapes refer to others by index).
+    struct Shape: @unchecked Sendable {
+        let term: Term
+        let message: String?
+        let path: Term?
+        let minCount: Int?
+        let maxCount: Int?
+        let checks: [Check]
+        let properties: [Int]
+        let targetClasses: [Term], targetNodes: [Term], targetSubjectsOf: [Term], targetObjectsOf: [Term]
+    }
 
-    /// Compiled regular expressions (immutable after init).
-    private final class Patterns: @unchecked Sendable {
-        var byKey: [String: NSRegularExpression] = [:]
-        func get(_ pattern: String, flags: String) -> NSRegularExpression? {
-            byKey[flags + "/" + pattern]
+    /// A value constraint.
+    enum Check: @unchecked Sendable {
+        case datatype(String), nodeKind(String), cls(Term), pattern(NSRegularExpression)
+        case minInclusive(Term), maxInclusive(Term), minExclusive(Term), maxExclusive(Term)
+        case node(Int), inList(Set<Term>), hasValue(Term), and([Int]), or([Int]), xone([Int]), not(Int)
+
+        var component: String {
+            switch self {
+            case .datatype: "DatatypeConstraintComponent"
+            case .nodeKind: "NodeKindConstraintComponent"
+            case .cls: "ClassConstraintComponent"
+            case .pattern: "PatternConstraintComponent"
+            case .minInclusive: "MinInclusiveConstraintComponent"
+            case .maxInclusive: "MaxInclusiveConstraintComponent"
+            case .minExclusive: "MinExclusiveConstraintComponent"
+            case .maxExclusive: "MaxExclusiveConstraintComponent"
+            case .node: "NodeConstraintComponent"
+            case .inList: "InConstraintComponent"
+            case .hasValue: "HasValueConstraintComponent"
+            case .and: "AndConstraintComponent"
+            case .or: "OrConstraintComponent"
+            case .xone: "XoneConstraintComponent"
+            case .not: "NotConstraintComponent"
+            }
         }
     }
 
+    private let compiled: [Shape]
+    private let roots: [Int]
+
     public init(shapes triples: [Triple]) throws {
         let g = Graph(triples)
-        self.shapes = g
-        var roots: Set<Term> = []
-        for t in triples where t.predicate == .iri(RDF.type) && t.object == .iri(Self.ns + "NodeShape") { roots.insert(t.subject) }
-        for p in ["targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"] {
-            for t in triples where t.predicate == .iri(Self.ns + p) { roots.insert(t.subject) }
-        }
-        self.nodeShapes = roots.sorted()
-        let patterns = Patterns()
-        for t in triples where t.predicate == .iri(Self.ns + "pattern") {
-            let flags = g.object(t.subject, .iri(Self.ns + "flags"))?.lexical ?? ""
-            guard let re = try? NSRegularExpression(pattern: t.object.lexical, options: flags.contains("i") ? [.caseInsensitive] : []) else {
-                throw ShapeError(description: "sh:pattern \(t.object.lexical) is not a valid regular expression")
-            }
-            patterns.byKey[flags + "/" + t.object.lexical] = re
-        }
-        self.patterns = patterns
-        for shape in g.subjects(with: .iri(Self.ns + "path")) {
-            guard case .iri = g.object(shape, .iri(Self.ns + "path")) else {
+        let sh = Self.ns
+        for shape in g.subjects(with: .iri(sh + "path")) {
+            guard case .iri = g.object(shape, .iri(sh + "path")) else {
                 throw ShapeError(description: "property shape \(shape.ntriples): only predicate paths are supported")
             }
         }
         for unsupported in ["qualifiedValueShape", "closed", "equals", "disjoint", "lessThan", "lessThanOrEquals",
                             "uniqueLang", "languageIn", "minLength", "maxLength", "sparql"] {
-            if let t = triples.first(where: { $0.predicate == .iri(Self.ns + unsupported) }) {
+            if let t = triples.first(where: { $0.predicate == .iri(sh + unsupported) }) {
                 throw ShapeError(description: "sh:\(unsupported) (on \(t.subject.ntriples)) is not supported by this validator")
             }
         }
+        var rootTerms: Set<Term> = []
+        for t in triples where t.predicate == .iri(RDF.type) && t.object == .iri(sh + "NodeShape") { rootTerms.insert(t.subject) }
+        for p in ["targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf"] {
+            for t in triples where t.predicate == .iri(sh + p) { rootTerms.insert(t.subject) }
+        }
+        // Compile every shape reachable from the roots, giving each an index first (shapes may refer to each other).
+        var index: [Term: Int] = [:], order: [Term] = []
+        var queue = rootTerms.sorted()
+        func refer(_ t: Term) -> Int {
+            if let i = index[t] { return i }
+            index[t] = order.count
+            order.append(t)
+            queue.append(t)
+            return order.count - 1
+        }
+        for t in queue { _ = refer(t) }
+        queue = order
+        var bodies: [Int: Shape] = [:]
+        while let term = queue.popLast() {
+            let i = index[term]!
+            if bodies[i] != nil { continue }
+            var checks: [Check] = []
+            func objects(_ name: String) -> [Term] { g.objects(term, .iri(sh + name)) }
+            for d in objects("datatype") { checks.append(.datatype(d.lexical)) }
+            for k in objects("nodeKind") { checks.append(.nodeKind(k.lexical.replacingOccurrences(of: sh, with: ""))) }
+            for c in objects("class") { checks.append(.cls(c)) }
+            for p in objects("pattern") {
+                let flags = g.object(term, .iri(sh + "flags"))?.lexical ?? ""
+                guard let re = try? NSRegularExpression(pattern: p.lexical, options: flags.contains("i") ? [.caseInsensitive] : []) else {
+                    throw ShapeError(description: "sh:pattern \(p.lexical) is not a valid regular expression")
+                }
+                checks.append(.pattern(re))
+            }
+            for b in objects("minInclusive") { checks.append(.minInclusive(b)) }
+            for b in objects("maxInclusive") { checks.append(.maxInclusive(b)) }
+            for b in objects("minExclusive") { checks.append(.minExclusive(b)) }
+            for b in objects("maxExclusive") { checks.append(.maxExclusive(b)) }
+            for n in objects("node") { checks.append(.node(refer(n))) }
+            for l in objects("in") { checks.append(.inList(Set(g.list(l)))) }
+            for v in objects("hasValue") { checks.append(.hasValue(v)) }
+            for l in objects("and") { checks.append(.and(g.list(l).map(refer))) }
+            for l in objects("or") { checks.append(.or(g.list(l).map(refer))) }
+            for l in objects("xone") { checks.append(.xone(g.list(l).map(refer))) }
+            for n in objects("not") { checks.append(.not(refer(n))) }
+            bodies[i] = Shape(term: term, message: g.object(term, .iri(sh + "message"))?.lexical,
+                              path: g.object(term, .iri(sh + "path")),
+                              minCount: g.object(term, .iri(sh + "minCount")).flatMap { Int($0.lexical) },
+                              maxCount: g.object(term, .iri(sh + "maxCount")).flatMap { Int($0.lexical) },
+                              checks: checks, properties: objects("property").map(refer),
+                              targetClasses: objects("targetClass"), targetNodes: objects("targetNode"),
+                              targetSubjectsOf: objects("targetSubjectsOf"), targetObjectsOf: objects("targetObjectsOf"))
+        }
+        self.compiled = order.indices.map { bodies[$0]! }
+        self.roots = rootTerms.sorted().map { index[$0]! }
     }
 
     /// Validates a data graph.
     public func validate(_ data: [Triple]) -> Report {
         let d = Graph(data)
         var results: [Result] = []
-        for shape in nodeShapes {
-            for focus in targets(of: shape, in: d) { check(shape: shape, focus: focus, data: d, into: &results) }
+        for root in roots {
+            for focus in targets(of: compiled[root], in: d) { check(root, focus: focus, data: d, into: &results) }
         }
         return Report(results: results)
     }
 
     // MARK: - Targets
 
-    private func targets(of shape: Term, in d: Graph) -> [Term] {
+    private func targets(of shape: Shape, in d: Graph) -> [Term] {
         var out: Set<Term> = []
-        for c in shapes.objects(shape, .iri(Self.ns + "targetClass")) {
+        for c in shape.targetClasses {
             for cls in d.subclasses(of: c) { out.formUnion(d.subjects(.iri(RDF.type), cls)) }
         }
-        out.formUnion(shapes.objects(shape, .iri(Self.ns + "targetNode")))
-        for p in shapes.objects(shape, .iri(Self.ns + "targetSubjectsOf")) { out.formUnion(d.subjects(with: p)) }
-        for p in shapes.objects(shape, .iri(Self.ns + "targetObjectsOf")) { out.formUnion(d.objects(with: p)) }
+        out.formUnion(shape.targetNodes)
+        for p in shape.targetSubjectsOf { out.formUnion(d.subjects(with: p)) }
+        for p in shape.targetObjectsOf { out.formUnion(d.objects(with: p)) }
         return out.sorted()
     }
 
     // MARK: - Checking
 
-    /// Records every violation of `shape` at `focus`.
-    private func check(shape: Term, focus: Term, data d: Graph, into results: inout [Result]) {
-        let message = shapes.object(shape, .iri(Self.ns + "message"))?.lexical
-        // The shape's own constraints apply to the focus node itself.
-        for (component, value) in valueViolations(shape: shape, values: [focus], data: d) {
-            results.append(Result(focusNode: focus, path: nil, value: value, component: component, sourceShape: shape, message: message))
+    /// Records every violation of shape `s` at `focus` (for a property shape: of the focus's values on its path).
+    private func check(_ s: Int, focus: Term, data d: Graph, into results: inout [Result]) {
+        let shape = compiled[s]
+        if let path = shape.path {
+            let values = d.objects(focus, path)
+            if let min = shape.minCount, values.count < min {
+                results.append(Result(focusNode: focus, path: path, value: nil, component: "MinCountConstraintComponent", sourceShape: shape.term, message: shape.message))
+            }
+            if let max = shape.maxCount, values.count > max {
+                results.append(Result(focusNode: focus, path: path, value: nil, component: "MaxCountConstraintComponent", sourceShape: shape.term, message: shape.message))
+            }
+            for (component, value) in violations(shape, values: values, data: d) {
+                results.append(Result(focusNode: focus, path: path, value: value, component: component, sourceShape: shape.term, message: shape.message))
+            }
+        } else {
+            for (component, value) in violations(shape, values: [focus], data: d) {
+                results.append(Result(focusNode: focus, path: nil, value: value, component: component, sourceShape: shape.term, message: shape.message))
+            }
         }
-        for property in shapes.objects(shape, .iri(Self.ns + "property")) {
-            checkProperty(property, focus: focus, data: d, into: &results)
-        }
+        for p in shape.properties { check(p, focus: focus, data: d, into: &results) }
     }
 
-    /// Records every violation of the property shape `property` at `focus`.
-    private func checkProperty(_ property: Term, focus: Term, data d: Graph, into results: inout [Result]) {
-        guard let path = shapes.object(property, .iri(Self.ns + "path")) else { return }
-        let values = d.objects(focus, path)
-        let message = shapes.object(property, .iri(Self.ns + "message"))?.lexical
-        if let min = shapes.object(property, .iri(Self.ns + "minCount")).flatMap({ Int($0.lexical) }), values.count < min {
-            results.append(Result(focusNode: focus, path: path, value: nil, component: "MinCountConstraintComponent", sourceShape: property, message: message))
-        }
-        if let max = shapes.object(property, .iri(Self.ns + "maxCount")).flatMap({ Int($0.lexical) }), values.count > max {
-            results.append(Result(focusNode: focus, path: path, value: nil, component: "MaxCountConstraintComponent", sourceShape: property, message: message))
-        }
-        for (component, value) in valueViolations(shape: property, values: values, data: d) {
-            results.append(Result(focusNode: focus, path: path, value: value, component: component, sourceShape: property, message: message))
-        }
-    }
-
-    /// Whether `focus` conforms to `shape` (node and property constraints).
-    private func conforms(_ focus: Term, to shape: Term, data d: Graph) -> Bool {
+    /// Whether `focus` conforms to shape `s`.
+    private func conforms(_ focus: Term, to s: Int, data d: Graph) -> Bool {
         var results: [Result] = []
-        check(shape: shape, focus: focus, data: d, into: &results)
+        check(s, focus: focus, data: d, into: &results)
         return results.isEmpty
     }
 
-    /// The value-type and logical constraints of `shape` over `values`: (component, value) pairs.
-    private func valueViolations(shape: Term, values: [Term], data d: Graph) -> [(String, Term?)] {
+    /// The value constraints of a shape over `values`: (component, value) pairs.
+    private func violations(_ shape: Shape, values: [Term], data d: Graph) -> [(String, Term?)] {
         var out: [(String, Term?)] = []
-        func each(_ name: String, _ ok: (Term, Term) -> Bool) {
-            for c in shapes.objects(shape, .iri(Self.ns + name)) {
-                for v in values where !ok(v, c) { out.append((name.prefix(1).uppercased() + name.dropFirst() + "ConstraintComponent", v)) }
+        for c in shape.checks {
+            if case .hasValue(let required) = c {
+                if !values.contains(required) { out.append((c.component, nil)) }
+                continue
             }
-        }
-        each("datatype") { v, dt in Self.hasDatatype(v, dt) }
-        each("nodeKind") { v, kind in Self.hasKind(v, kind) }
-        each("class") { v, cls in d.isInstance(v, of: cls) }
-        each("pattern") { v, p in
-            if case .blank = v { return false }
-            let flags = shapes.object(shape, .iri(Self.ns + "flags"))?.lexical ?? ""
-            guard let re = patterns.get(p.lexical, flags: flags) else { return false }
-            let text = v.lexical
-            return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
-        }
-        each("minInclusive") { v, b in Self.compare(v, b).map { $0 >= 0 } ?? false }
-        each("maxInclusive") { v, b in Self.compare(v, b).map { $0 <= 0 } ?? false }
-        each("minExclusive") { v, b in Self.compare(v, b).map { $0 > 0 } ?? false }
-        each("maxExclusive") { v, b in Self.compare(v, b).map { $0 < 0 } ?? false }
-        each("node") { v, s in conforms(v, to: s, data: d) }
-        for list in shapes.objects(shape, .iri(Self.ns + "in")) {
-            let allowed = Set(shapes.list(list))
-            for v in values where !allowed.contains(v) { out.append(("InConstraintComponent", v)) }
-        }
-        for required in shapes.objects(shape, .iri(Self.ns + "hasValue")) where !values.contains(required) {
-            out.append(("HasValueConstraintComponent", nil))
-        }
-        for (name, accept) in [("and", { (n: Int, all: Int) in n == all }), ("or", { n, _ in n >= 1 }),
-                               ("xone", { n, _ in n == 1 })] as [(String, (Int, Int) -> Bool)] {
-            for list in shapes.objects(shape, .iri(Self.ns + name)) {
-                let members = shapes.list(list)
-                for v in values where !accept(members.filter { memberConforms(v, $0, data: d) }.count, members.count) {
-                    out.append((name.prefix(1).uppercased() + name.dropFirst() + "ConstraintComponent", v))
-                }
-            }
-        }
-        for s in shapes.objects(shape, .iri(Self.ns + "not")) {
-            for v in values where memberConforms(v, s, data: d) { out.append(("NotConstraintComponent", v)) }
+            for v in values where !holds(c, v, data: d) { out.append((c.component, v)) }
         }
         return out
     }
 
-    /// A member of a logical list: a node shape, or a shape with only value constraints (e.g. `[ sh:datatype xsd:integer ]`).
-    private func memberConforms(_ v: Term, _ shape: Term, data d: Graph) -> Bool {
-        guard shapes.object(shape, .iri(Self.ns + "path")) != nil else { return conforms(v, to: shape, data: d) }
-        // A property shape in a logical list: the value node's values on its path.
-        var results: [Result] = []
-        checkProperty(shape, focus: v, data: d, into: &results)
-        return results.isEmpty
+    private func holds(_ c: Check, _ v: Term, data d: Graph) -> Bool {
+        switch c {
+        case .datatype(let dt): return Self.hasDatatype(v, dt)
+        case .nodeKind(let k): return Self.hasKind(v, k)
+        case .cls(let cls): return d.isInstance(v, of: cls)
+        case .pattern(let re):
+            if case .blank = v { return false }
+            let text = v.lexical
+            return re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil
+        case .minInclusive(let b): return Self.compare(v, b).map { $0 >= 0 } ?? false
+        case .maxInclusive(let b): return Self.compare(v, b).map { $0 <= 0 } ?? false
+        case .minExclusive(let b): return Self.compare(v, b).map { $0 > 0 } ?? false
+        case .maxExclusive(let b): return Self.compare(v, b).map { $0 < 0 } ?? false
+        case .node(let s): return conforms(v, to: s, data: d)
+        case .inList(let allowed): return allowed.contains(v)
+        case .hasValue(let required): return v == required
+        case .and(let shapes): return shapes.allSatisfy { conforms(v, to: $0, data: d) }
+        case .or(let shapes): return shapes.contains { conforms(v, to: $0, data: d) }
+        case .xone(let shapes): return shapes.filter { conforms(v, to: $0, data: d) }.count == 1
+        case .not(let s): return !conforms(v, to: s, data: d)
+        }
     }
 
     // MARK: - Value tests
 
-    static func hasKind(_ v: Term, _ kind: Term) -> Bool {
-        let k = kind.lexical.replacingOccurrences(of: ns, with: "")
+    static func hasKind(_ v: Term, _ k: String) -> Bool {
         switch v {
         case .iri: return ["IRI", "BlankNodeOrIRI", "IRIOrLiteral"].contains(k)
         case .blank: return ["BlankNode", "BlankNodeOrIRI", "BlankNodeOrLiteral"].contains(k)
@@ -224,10 +269,10 @@ public struct SHACLValidator: Sendable {
         }
     }
 
-    static func hasDatatype(_ v: Term, _ dt: Term) -> Bool {
+    static func hasDatatype(_ v: Term, _ dt: String) -> Bool {
         guard case .literal(let lex, let datatype, let language) = v else { return false }
         let actual = language != nil ? RDF.langString : (datatype ?? XSD.string)
-        guard actual == dt.lexical else { return false }
+        guard actual == dt else { return false }
         return wellFormed(lex, datatype: actual)
     }
 

@@ -2,6 +2,7 @@ import Foundation
 import KruispuntANPR
 import KruispuntRDF
 import KruispuntStore
+import KruispuntTreatment
 import Logging
 
 /// The database side of a running `kruispunt` process: the embedded cluster (or an external
@@ -72,6 +73,15 @@ public final class Runtime: Sendable {
         let secret = try Pseudonymiser.loadSecret(environment: ProcessInfo.processInfo.environment,
                                                   dataDirectory: configuration.dataDirectory)
         return Pseudonymiser(secret: secret, rotation: configuration.keyRotation)
+    }
+
+    /// The treatment, with the configured rules and every observation checked against
+    /// `Shapes/observation.ttl` before it is published.
+    public func treatment(iris: IRIScheme) throws -> Treatment {
+        let file = configuration.resourcesDirectory.appendingPathComponent("Shapes/observation.ttl")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let shapes = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: file.absoluteString).map(\.triple)
+        return Treatment(parameters: configuration.treatment, iris: iris, validator: try SHACLValidator(shapes: shapes), logger: logger)
     }
 
     /// Stops the embedded cluster if this process started it.

@@ -36,7 +36,7 @@ public struct Server: Sendable {
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
-        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
+        let treatment = try runtime.treatment(iris: iris)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "Kruispunt"),

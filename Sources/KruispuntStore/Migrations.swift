@@ -179,6 +179,17 @@ public enum Migrations {
             -- A zone's own transit limit (null: the treatment's default).
             ALTER TABLE zones ADD COLUMN transit_limit_seconds integer CHECK (transit_limit_seconds > 0);
             """),
+        Migration(version: 8, name: "member quarantine", sql: """
+            -- Observation versions the treatment did not publish because they failed their SHACL
+            -- shape, with the validation report (N-Triples). Holds no detection data.
+            CREATE TABLE member_quarantine (
+                id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+                key text NOT NULL,                -- the observation path below /id/observation/
+                state text NOT NULL,
+                report text NOT NULL,
+                at timestamptz NOT NULL DEFAULT now()
+            );
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -16,6 +16,8 @@ public struct TreatmentSummary: Sendable, Codable, Equatable {
     public var suppressed = 0
     /// Late detections for days whose raw data was already purged (not counted; see the README).
     public var lateAfterPurge = 0
+    /// Observation versions that failed their SHACL shape: not published, kept in `member_quarantine`.
+    public var rejected = 0
     /// The watermark after the run (UTC ms; latest event time minus the allowed lateness).
     public var watermark: Int64 = 0
     /// Seconds spent reading detections, computing and protecting cells, and writing observations.
@@ -37,10 +39,13 @@ public struct Treatment: Sendable {
     public static let softwareVersion = "0.4.0"
     public let parameters: TreatmentParameters
     public let mapping: ObservationMapping
+    /// Checks every observation version before it is published (nil: no check).
+    public let validator: SHACLValidator?
     private let logger: Logger
 
-    public init(parameters: TreatmentParameters, iris: IRIScheme, logger: Logger) {
+    public init(parameters: TreatmentParameters, iris: IRIScheme, validator: SHACLValidator? = nil, logger: Logger) {
         self.parameters = parameters
+        self.validator = validator
         self.mapping = ObservationMapping(iris: iris, activityIRI: iris.base + "/id/treatment/" + parameters.digest(softwareVersion: Self.softwareVersion))
         self.logger = logger
     }
@@ -188,11 +193,36 @@ public struct Treatment: Sendable {
             default: break
             }
         }
+        if let validator, !graphs.isEmpty {
+            try reject(failing: validator, graphs: &graphs, members: &members, rows: &rows, summary: &summary, on: db)
+        }
         for f in flows { graphs[.iri(f.iri(mapping.iris))] = mapping.flowTriples(f) }
         try QuadStore.replaceGraphs(graphs, on: db)
         try TreatmentStore.appendMembers(members, generatedAt: generatedAt, on: db)
         try TreatmentStore.saveStates(rows, on: db)
         summary.observations += members.count
+    }
+
+    /// Validates the new versions against the shapes; a failing one is not published: its report
+    /// goes to `member_quarantine` and its state stays as it was (the next run tries again).
+    private func reject(failing validator: SHACLValidator, graphs: inout [Term: [Triple]],
+                        members: inout [(stream: String, member: Term, base: Term)],
+                        rows: inout [(path: String, day: Int, state: String, value: Double, version: Int)],
+                        summary: inout TreatmentSummary, on db: Connection) throws {
+        let report = validator.validate(graphs.values.flatMap { $0 })
+        if report.conforms { return }
+        let failing = Set(report.results.map(\.focusNode))
+        for (i, m) in members.enumerated().reversed() where failing.contains(m.member) {
+            let results = report.results.filter { $0.focusNode == m.member }
+            let text = NTriples.serialize(SHACLValidator.Report(results: results).triples())
+            try db.query("INSERT INTO member_quarantine (key, state, report) VALUES ($1, $2, $3)", [rows[i].path, rows[i].state, text])
+            logger.error("observation failed its shape: not published", metadata: ["observation": "\(rows[i].path)",
+                                                                                      "violations": "\(results.count)"])
+            graphs[m.member] = nil
+            members.remove(at: i)
+            rows.remove(at: i)
+            summary.rejected += 1
+        }
     }
 
     /// Recomputes the time-of-day profiles of the complete four-week windows holding `days`

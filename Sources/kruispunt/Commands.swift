@@ -135,7 +135,7 @@ struct Treat: AsyncParsableCommand {
         defer { runtime.shutdown() }
         let db = try runtime.connect()
         let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
-        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
+        let treatment = try runtime.treatment(iris: iris)
         let summary = try treatment.run(on: db, flush: !watermark)
         TreatmentReport.print(summary, json: json)
     }
@@ -158,7 +158,7 @@ struct Worker: AsyncParsableCommand {
         defer { runtime.shutdown() }
         let db = try runtime.connect()
         let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
-        let treatment = Treatment(parameters: runtime.configuration.treatment, iris: iris, logger: runtime.logger)
+        let treatment = try runtime.treatment(iris: iris)
         var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
         while true {
             let summary = try treatment.run(on: db, flush: idle.shouldClose)
@@ -173,7 +173,7 @@ struct Worker: AsyncParsableCommand {
 enum TreatmentReport {
     static func print(_ summary: TreatmentSummary, json: Bool) {
         if json {
-            StandardOutput.write("{\"detections\":\(summary.detections),\"days\":\(summary.days),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed),\"late_after_purge\":\(summary.lateAfterPurge)}\n")
+            StandardOutput.write("{\"detections\":\(summary.detections),\"days\":\(summary.days),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed),\"rejected\":\(summary.rejected),\"late_after_purge\":\(summary.lateAfterPurge)}\n")
         } else {
             StandardOutput.write("\(summary.detections) detections treated, \(summary.days) days recomputed, \(summary.observations) observations published (\(summary.suppressed) suppressed)\n")
         }
@@ -450,7 +450,7 @@ struct Demo: AsyncParsableCommand {
         let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
             .ingest(path: file.path, on: db) { _, _ in }
         let server = try Server(runtime: runtime, host: host, port: port)
-        let treated = try Treatment(parameters: runtime.configuration.treatment, iris: server.iris, logger: runtime.logger).run(on: db)
+        let treated = try runtime.treatment(iris: server.iris).run(on: db)
         let base = server.iris.base
         StandardOutput.write("""
 

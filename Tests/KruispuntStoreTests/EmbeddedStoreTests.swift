@@ -191,4 +191,36 @@ import Testing
             #expect(result("camera/31009/four-weeks/2026-10-05/sun-12") == nil)       // 1 vehicle: suppressed
         }
     }
+
+    /// An observation that fails its shape is not published: its report is kept in
+    /// member_quarantine, and it is tried again on the next run.
+    @Test func membersThatFailTheirShapeAreQuarantined() throws {
+        try withCluster { db, dir in
+            let header = "camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
+            let rows = (0..<12).map { "31007,BO,2026-10-24T08:\(10 + $0):00+02:00,51,4,v\($0),BE,50,car" }
+            let file = dir.appendingPathComponent("d.csv")
+            try (header + rows.joined(separator: "\n") + "\n").write(to: file, atomically: true, encoding: .utf8)
+            _ = try Ingestor(pseudonymiser: Pseudonymiser(secret: Data(repeating: 9, count: 32), rotation: .day), logger: Self.logger)
+                .ingest(path: file.path, on: db) { _, _ in }
+            // A shape only speed observations can pass: every other one needs a result above 1000.
+            let shape = try Raptor.shared.parse("""
+                @prefix sh: <http://www.w3.org/ns/shacl#> . @prefix sosa: <http://www.w3.org/ns/sosa/> .
+                <urn:s> a sh:NodeShape ; sh:targetClass sosa:Observation ;
+                    sh:or ( [ sh:path sosa:hasSimpleResult ; sh:minInclusive 1000 ]
+                            [ sh:path sosa:observedProperty ; sh:hasValue <https://w3id.org/kruispunt#vehicleSpeed> ] ) .
+                """, syntax: .turtle, baseIRI: "urn:x").map(\.triple)
+            let treatment = Treatment(parameters: TreatmentParameters(), iris: IRIScheme(base: "https://kp.example"),
+                                      validator: try SHACLValidator(shapes: shape), logger: Self.logger)
+            let run = try treatment.run(on: db)
+            #expect(run.rejected > 0 && run.observations > 0)
+            #expect(try StreamMemberIndex.count(stream: "vehicle-counts", on: db) == 0)
+            #expect(try StreamMemberIndex.count(stream: "speeds", on: db) > 0)
+            let quarantined = try db.query("SELECT count(*), min(report) FROM member_quarantine")[0]
+            #expect(quarantined[0] == String(run.rejected))
+            #expect(quarantined[1]?.contains("OrConstraintComponent") == true)
+            // Nothing was recorded as published for the rejected ones: the next run tries again.
+            try db.execute("UPDATE treatment_days SET dirty = true")
+            #expect(try treatment.run(on: db).rejected == run.rejected)
+        }
+    }
 }
