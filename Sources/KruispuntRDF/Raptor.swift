@@ -25,43 +25,17 @@ public final class Raptor: @unchecked Sendable {
 
     /// Parses a document. Errors carry raptor's message with the line number.
     public func parse(_ text: String, syntax: RDFSyntax, baseIRI: String) throws -> [Quad] {
-        guard let name = syntax.raptorName else { throw RDFSyntaxError("raptor2 does not read \(syntax.rawValue)") }
-        return try lock.withLock { _ in
-            guard let parser = raptor_new_parser(world, name) else { throw RDFSyntaxError("no raptor parser \(name)") }
-            defer { raptor_free_parser(parser) }
-            let sink = ParseSink()
-            let box = Unmanaged.passRetained(sink)
-            defer { box.release() }
-            raptor_parser_set_statement_handler(parser, box.toOpaque()) { data, statement in
-                guard let data, let statement else { return }
-                let sink = Unmanaged<ParseSink>.fromOpaque(data).takeUnretainedValue()
-                let s = statement.pointee
-                guard let subject = Raptor.term(s.subject), let predicate = Raptor.term(s.predicate),
-                      let object = Raptor.term(s.object) else { return }
-                sink.quads.append(Quad(subject, predicate, object, s.graph.flatMap(Raptor.term)))
-            }
-            raptor_world_set_log_handler(world, box.toOpaque()) { data, message in
-                guard let data, let message else { return }
-                let sink = Unmanaged<ParseSink>.fromOpaque(data).takeUnretainedValue()
-                let m = message.pointee
-                guard m.level.rawValue >= RAPTOR_LOG_LEVEL_ERROR.rawValue, sink.error == nil else { return }
-                let text = m.text.map { String(cString: $0) } ?? "syntax error"
-                let line = m.locator.map { Int($0.pointee.line) } ?? -1
-                sink.error = line > 0 ? "line \(line): \(text)" : text
-            }
-            defer { raptor_world_set_log_handler(world, nil, nil) }
-            guard let base = raptor_new_uri(world, baseIRI) else { throw RDFSyntaxError("bad base IRI \(baseIRI)") }
-            defer { raptor_free_uri(base) }
-            var bytes = Array(text.utf8)
+        var bytes = Array(text.utf8)
+        var quads: [Quad] = []
+        try parsing(syntax: syntax, baseIRI: baseIRI) { parser, sink in
             let status: Int32 = bytes.withUnsafeMutableBufferPointer { buf in
-                if raptor_parser_parse_start(parser, base) != 0 { return -1 }
                 if raptor_parser_parse_chunk(parser, buf.baseAddress, buf.count, 0) != 0 { return -1 }
                 return raptor_parser_parse_chunk(parser, nil, 0, 1)
             }
-            if let error = sink.error { throw RDFSyntaxError("\(syntax.rawValue): \(error)") }
-            if status != 0 { throw RDFSyntaxError("\(syntax.rawValue): parse failed") }
-            return sink.quads
+            try sink.check(status, syntax)
+            quads = sink.quads
         }
+        return quads
     }
 
     /// Parses a file as a stream: raptor reads it in chunks of 1 MiB and `handle` receives the
@@ -70,9 +44,27 @@ public final class Raptor: @unchecked Sendable {
     /// a file that fails to parse may already have delivered batches (run the load in a transaction).
     public func parse(file path: String, syntax: RDFSyntax, baseIRI: String, batch: Int = 100_000,
                       _ handle: ([Quad]) throws -> Void) throws {
-        guard let name = syntax.raptorName else { throw RDFSyntaxError("raptor2 does not read \(syntax.rawValue)") }
         guard let file = fopen(path, "rb") else { throw RDFSyntaxError("cannot open \(path)") }
         defer { fclose(file) }
+        try parsing(syntax: syntax, baseIRI: baseIRI) { parser, sink in
+            var buffer = [UInt8](repeating: 0, count: 1 << 20)
+            while true {
+                let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, file) }
+                let status = buffer.withUnsafeMutableBufferPointer { raptor_parser_parse_chunk(parser, $0.baseAddress, n, n == 0 ? 1 : 0) }
+                try sink.check(status, syntax)
+                if sink.quads.count >= batch || (n == 0 && !sink.quads.isEmpty) {
+                    let quads = sink.quads
+                    sink.quads.removeAll(keepingCapacity: true)
+                    try handle(quads)
+                }
+                if n == 0 { break }
+            }
+        }
+    }
+
+    /// Runs `feed` with a started parser whose statements and first error go to a sink.
+    private func parsing(syntax: RDFSyntax, baseIRI: String, _ feed: (OpaquePointer, ParseSink) throws -> Void) throws {
+        guard let name = syntax.raptorName else { throw RDFSyntaxError("raptor2 does not read \(syntax.rawValue)") }
         try lock.withLock { _ in
             guard let parser = raptor_new_parser(world, name) else { throw RDFSyntaxError("no raptor parser \(name)") }
             defer { raptor_free_parser(parser) }
@@ -100,19 +92,7 @@ public final class Raptor: @unchecked Sendable {
             guard let base = raptor_new_uri(world, baseIRI) else { throw RDFSyntaxError("bad base IRI \(baseIRI)") }
             defer { raptor_free_uri(base) }
             guard raptor_parser_parse_start(parser, base) == 0 else { throw RDFSyntaxError("cannot start the \(name) parser") }
-            var buffer = [UInt8](repeating: 0, count: 1 << 20)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, 1 << 20, file) }
-                let status = buffer.withUnsafeMutableBufferPointer { raptor_parser_parse_chunk(parser, $0.baseAddress, n, n == 0 ? 1 : 0) }
-                if let error = sink.error { throw RDFSyntaxError("\(syntax.rawValue): \(error)") }
-                if status != 0 { throw RDFSyntaxError("\(syntax.rawValue): parse failed") }
-                if sink.quads.count >= batch || (n == 0 && !sink.quads.isEmpty) {
-                    let quads = sink.quads
-                    sink.quads.removeAll(keepingCapacity: true)
-                    try handle(quads)
-                }
-                if n == 0 { break }
-            }
+            try feed(parser, sink)
         }
     }
 
@@ -205,4 +185,10 @@ public final class Raptor: @unchecked Sendable {
 private final class ParseSink {
     var quads: [Quad] = []
     var error: String?
+
+    /// Throws the first error raptor reported, or a generic one for a failed status.
+    func check(_ status: Int32, _ syntax: RDFSyntax) throws {
+        if let error { throw RDFSyntaxError("\(syntax.rawValue): \(error)") }
+        if status != 0 { throw RDFSyntaxError("\(syntax.rawValue): parse failed") }
+    }
 }
