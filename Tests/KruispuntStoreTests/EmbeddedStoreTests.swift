@@ -223,4 +223,45 @@ import Testing
             #expect(try treatment.run(on: db).rejected == run.rejected)
         }
     }
+
+    /// Quad patterns: one index range each, keyset pages that cover every match exactly once,
+    /// exact counts under the threshold and estimates above, unknown terms match nothing.
+    @Test func quadPatternsPageThroughEveryMatchOnce() throws {
+        try withCluster { db, _ in
+            let ex = "http://example.org/"
+            var quads: [Quad] = []
+            for i in 0..<25 {
+                quads.append(Quad(.iri(ex + "s\(i % 5)"), .iri(ex + "p\(i % 3)"), .integer(i), i % 2 == 0 ? .iri(ex + "g") : nil))
+            }
+            _ = try db.transaction { try QuadStore.insert(quads, on: db) }
+            func all(_ pattern: QuadPattern, limit: Int, exactUpTo: Int = 10_000) throws -> ([Quad], [QuadPage]) {
+                var pages: [QuadPage] = []
+                var cursor: String?
+                repeat {
+                    let page = try QuadPatterns.match(pattern, after: cursor, limit: limit, exactUpTo: exactUpTo, on: db)
+                    pages.append(page)
+                    cursor = page.next
+                } while cursor != nil
+                return (pages.flatMap(\.quads), pages)
+            }
+            for pattern in [QuadPattern(), QuadPattern(subject: .iri(ex + "s1")), QuadPattern(predicate: .iri(ex + "p2")),
+                            QuadPattern(object: .integer(7)), QuadPattern(graph: .named(.iri(ex + "g"))),
+                            QuadPattern(graph: .defaultGraph, predicate: .iri(ex + "p0"))] {
+                let expected = quads.filter { q in
+                    (pattern.subject.map { $0 == q.subject } ?? true) && (pattern.predicate.map { $0 == q.predicate } ?? true)
+                        && (pattern.object.map { $0 == q.object } ?? true)
+                        && { switch pattern.graph { case .any: true; case .defaultGraph: q.graph == nil; case .named(let g): q.graph == g } }()
+                }
+                let (found, pages) = try all(pattern, limit: 4)
+                #expect(found.count == expected.count && Set(found) == Set(expected), "\(pattern)")
+                #expect(pages.allSatisfy { $0.exact && $0.count == expected.count })
+            }
+            let estimated = try QuadPatterns.match(QuadPattern(), limit: 10, exactUpTo: 5, on: db)
+            #expect(!estimated.exact && estimated.count >= 6)
+            #expect(try QuadPatterns.match(QuadPattern(subject: .iri(ex + "unknown")), on: db).quads.isEmpty)
+            #expect(throws: StoreError.self) { try QuadPatterns.match(QuadPattern(), after: "1.2", on: db) }
+            let stats = try QuadStore.statistics(on: db)
+            #expect(stats.quads == 25 && stats.graphs == 2 && stats.quadsBytes > 0)
+        }
+    }
 }

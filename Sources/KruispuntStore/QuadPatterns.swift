@@ -1,0 +1,135 @@
+import Foundation
+import KruispuntRDF
+
+/// A quad pattern: each position bound to a term or free. For the graph, `.any` matches every
+/// graph, `.defaultGraph` only the default graph.
+public struct QuadPattern: Sendable, Hashable {
+    public enum GraphSelector: Sendable, Hashable {
+        case any, defaultGraph, named(Term)
+    }
+
+    public var graph: GraphSelector
+    public var subject: Term?
+    public var predicate: Term?
+    public var object: Term?
+
+    public init(graph: GraphSelector = .any, subject: Term? = nil, predicate: Term? = nil, object: Term? = nil) {
+        self.graph = graph
+        self.subject = subject
+        self.predicate = predicate
+        self.object = object
+    }
+}
+
+/// One page of the quads matching a pattern.
+public struct QuadPage: Sendable {
+    public let quads: [Quad]
+    /// Where the next page starts (opaque); nil on the last page.
+    public let next: String?
+    /// The number of matching quads: exact when `exact`, else the planner's estimate.
+    public let count: Int
+    public let exact: Bool
+}
+
+/// Quad-pattern access (for Triple Pattern Fragments and the SPARQL-lite engine): one index
+/// range per pattern, keyset paging in that index's order (stable under concurrent appends),
+/// and a cardinality that is exact up to `exactUpTo` and PostgreSQL's estimate above.
+public enum QuadPatterns {
+    /// Columns of the index that serves a pattern, most selective bound position first.
+    static func order(_ p: QuadPattern) -> [String] {
+        if p.subject != nil { return ["s", "p", "o", "g"] }
+        if p.predicate != nil { return ["p", "o", "s", "g"] }
+        if p.object != nil { return ["o", "s", "p", "g"] }
+        return ["g", "s", "p", "o"]
+    }
+
+    /// The page of at most `limit` quads after `cursor` (nil: the first page).
+    public static func match(_ pattern: QuadPattern, after cursor: String? = nil, limit: Int = 100, exactUpTo: Int = 10_000,
+                             on db: Connection) throws -> QuadPage {
+        guard limit > 0 else { throw StoreError("the page size must be positive") }
+        // Bound terms to ids: a term the store does not know matches nothing.
+        var bound: [(String, Term)] = []
+        if let s = pattern.subject { bound.append(("s", s)) }
+        if let p = pattern.predicate { bound.append(("p", p)) }
+        if let o = pattern.object { bound.append(("o", o)) }
+        if case .named(let g) = pattern.graph { bound.append(("g", g)) }
+        let ids = try QuadStore.lookup(bound.map(\.1), on: db)
+        var conditions: [String] = []
+        for (column, term) in bound {
+            guard let id = ids[term] else { return QuadPage(quads: [], next: nil, count: 0, exact: true) }
+            conditions.append("q.\(column) = \(id)")
+        }
+        if case .defaultGraph = pattern.graph { conditions.append("q.g = 0") }
+        let where_ = conditions.isEmpty ? "true" : conditions.joined(separator: " AND ")
+        let columns = order(pattern)
+        var pageCondition = where_
+        if let cursor {
+            let parts = cursor.split(separator: ".").compactMap { Int64($0) }
+            guard parts.count == 4 else { throw StoreError("invalid page cursor \"\(cursor.prefix(40))\"") }
+            pageCondition += " AND (" + columns.map { "q." + $0 }.joined(separator: ", ") + ") > ("
+                + parts.map(String.init).joined(separator: ", ") + ")"
+        }
+        let rows = try db.query("""
+            SELECT q.g, q.s, q.p, q.o FROM quads q WHERE \(pageCondition)
+            ORDER BY \(columns.map { "q." + $0 }.joined(separator: ", ")) LIMIT \(limit + 1)
+            """)
+        let idRows = rows.map { $0.map { Int64($0 ?? "0") ?? 0 } }
+        let page = Array(idRows.prefix(limit))
+        let terms = try QuadStore.terms(ids: Array(Set(page.flatMap { $0 })), on: db)
+        let quads = try page.map { r -> Quad in
+            guard let s = terms[r[1]], let p = terms[r[2]], let o = terms[r[3]] else { throw StoreError("corrupt quad row") }
+            return Quad(s, p, o, r[0] == 0 ? nil : terms[r[0]])
+        }
+        var next: String?
+        if idRows.count > limit, let last = page.last {
+            let byName = ["g": last[0], "s": last[1], "p": last[2], "o": last[3]]
+            next = columns.map { String(byName[$0]!) }.joined(separator: ".")
+        }
+        // Cardinality: exact up to the threshold, the planner's estimate above.
+        let counted = Int(try db.query("SELECT count(*) FROM (SELECT 1 FROM quads q WHERE \(where_) LIMIT \(exactUpTo + 1)) x")[0][0] ?? "0") ?? 0
+        if counted <= exactUpTo { return QuadPage(quads: quads, next: next, count: counted, exact: true) }
+        let plan = try db.query("EXPLAIN SELECT 1 FROM quads q WHERE \(where_)").compactMap { $0[0] }.first ?? ""
+        let estimate = plan.range(of: #"rows=(\d+)"#, options: .regularExpression)
+            .flatMap { Int(plan[$0].dropFirst(5)) } ?? counted
+        return QuadPage(quads: quads, next: next, count: max(estimate, counted), exact: false)
+    }
+}
+
+extension QuadStore {
+    /// Terms by id.
+    public static func terms(ids: [Int64], on db: Connection) throws -> [Int64: Term] {
+        if ids.isEmpty { return [:] }
+        var out: [Int64: Term] = [:]
+        for row in try db.query("SELECT id, kind, lex, datatype, lang FROM terms WHERE id = ANY($1::bigint[])",
+                                ["{" + ids.map(String.init).joined(separator: ",") + "}"]) {
+            guard let id = row[0].flatMap(Int64.init), let term = decodeTerm(Array(row.dropFirst()), at: 0) else { continue }
+            out[id] = term
+        }
+        return out
+    }
+
+    /// Figures for the management pages.
+    public struct Statistics: Sendable, Codable, Equatable {
+        public var quads = 0
+        public var terms = 0
+        public var graphs = 0
+        public var membersPerStream: [String: Int] = [:]
+        /// Bytes on disk, tables with their indexes.
+        public var quadsBytes = 0
+        public var termsBytes = 0
+    }
+
+    /// Counts and sizes of the store.
+    public static func statistics(on db: Connection) throws -> Statistics {
+        var s = Statistics()
+        let row = try db.query("""
+            SELECT (SELECT count(*) FROM quads), (SELECT count(*) FROM terms), (SELECT count(DISTINCT g) FROM quads),
+                   pg_total_relation_size('quads'), pg_total_relation_size('terms')
+            """)[0].map { Int($0 ?? "0") ?? 0 }
+        (s.quads, s.terms, s.graphs, s.quadsBytes, s.termsBytes) = (row[0], row[1], row[2], row[3], row[4])
+        for r in try db.query("SELECT stream, count(*) FROM stream_members GROUP BY stream") {
+            if let name = r[0], let n = r[1].flatMap(Int.init) { s.membersPerStream[name] = n }
+        }
+        return s
+    }
+}
