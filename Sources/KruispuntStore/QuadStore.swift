@@ -11,19 +11,23 @@ import KruispuntRDF
 public enum QuadStore {
     /// Term ids for the given terms, adding the terms that are new. Must run in a transaction.
     public static func intern(_ terms: some Sequence<Term>, on db: Connection) throws -> [Term: Int64] {
-        var unique: [Term: TermKey] = [:]
-        for t in terms where unique[t] == nil { unique[t] = TermKey(t) }
+        // Each distinct term once, numbered; the ids come back in that order (no key strings to match).
+        var position: [Term: Int] = [:]
+        var unique: [Term] = []
+        for t in terms where position[t] == nil { position[t] = unique.count; unique.append(t) }
         if unique.isEmpty { return [:] }
         try db.execute("""
             CREATE TEMP TABLE IF NOT EXISTS term_load (key uuid, kind smallint, lex text, datatype text,
-                lang text, num numeric, ts timestamptz) ON COMMIT DELETE ROWS;
+                lang text, num numeric, ts timestamptz, n integer) ON COMMIT DELETE ROWS;
             TRUNCATE term_load
             """)
         try db.copyIn("COPY term_load FROM STDIN") { send in
             var chunk = ""
             chunk.reserveCapacity(1 << 16)
-            for (term, key) in unique {
-                appendRow(term, key: key, to: &chunk)
+            for (n, term) in unique.enumerated() {
+                appendRow(term, key: TermKey(term), to: &chunk)
+                chunk.removeLast()                              // the row's newline: one more column
+                chunk += "\t" + String(n) + "\n"
                 if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
             }
             if !chunk.isEmpty { try send(chunk) }
@@ -33,16 +37,21 @@ public enum QuadStore {
             SELECT DISTINCT ON (key) key, kind, lex, datatype, lang, num, ts FROM term_load
             ON CONFLICT (key) DO NOTHING
             """)
-        var idByKey: [String: Int64] = [:]
-        for row in try db.query("SELECT t.key::text, t.id FROM term_load l JOIN terms t USING (key)") {
-            if let k = row[0], let id = row[1].flatMap(Int64.init) { idByKey[k] = id }
+        var ids = [Int64](repeating: -1, count: unique.count)
+        try db.copyOut("COPY (SELECT l.n, t.id FROM term_load l JOIN terms t USING (key)) TO STDOUT") { line in
+            var n = 0, id: Int64 = 0, second = false
+            for b in line {
+                if b == 9 { second = true } else if second { id = id * 10 + Int64(b - 48) } else { n = n * 10 + Int(b - 48) }
+            }
+            if n < ids.count { ids[n] = id }
         }
-        var ids: [Term: Int64] = [:]
-        for (term, key) in unique {
-            guard let id = idByKey[key.uuid] else { throw StoreError("term not stored: \(term.ntriples)") }
-            ids[term] = id
+        var out: [Term: Int64] = [:]
+        out.reserveCapacity(unique.count)
+        for (n, term) in unique.enumerated() {
+            guard ids[n] >= 0 else { throw StoreError("term not stored: \(term.ntriples)") }
+            out[term] = ids[n]
         }
-        return ids
+        return out
     }
 
     /// Ids of terms already in the store (terms that are not there are left out).
