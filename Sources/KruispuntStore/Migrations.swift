@@ -190,6 +190,11 @@ public enum Migrations {
                 at timestamptz NOT NULL DEFAULT now()
             );
             """),
+        Migration(version: 9, name: "load tables", sql: """
+            -- Large loads become tables of their own that inherit from quads (quads_1, quads_2, ...),
+            -- indexed once after COPY; queries on quads see them all.
+            CREATE SEQUENCE quad_tables;
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -23,13 +23,15 @@ public enum QuadImport {
         }
         return try db.transaction {
             var summary = Summary()
+            let load = try BulkLoad(on: db)
             try Raptor.shared.parse(file: path, syntax: syntax, baseIRI: baseIRI) { batch in
                 let quads = batch.map { q in
                     Quad(scoped(q.subject), q.predicate, scoped(q.object), q.graph.map(scoped) ?? graph)
                 }
                 summary.quads += quads.count
-                summary.added += try QuadStore.insert(quads, on: db)
+                try load.add(quads)
             }
+            summary.added = try load.finish()
             return summary
         }
     }

@@ -124,7 +124,9 @@ extension QuadStore {
         var s = Statistics()
         let row = try db.query("""
             SELECT (SELECT count(*) FROM quads), (SELECT count(*) FROM terms), (SELECT count(DISTINCT g) FROM quads),
-                   pg_total_relation_size('quads'), pg_total_relation_size('terms')
+                   (SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c
+                    WHERE c.oid = 'quads'::regclass OR c.oid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'quads'::regclass)),
+                   pg_total_relation_size('terms')
             """)[0].map { Int($0 ?? "0") ?? 0 }
         (s.quads, s.terms, s.graphs, s.quadsBytes, s.termsBytes) = (row[0], row[1], row[2], row[3], row[4])
         for r in try db.query("SELECT stream, count(*) FROM stream_members GROUP BY stream") {

@@ -70,49 +70,9 @@ public enum QuadStore {
     /// Adds quads (duplicates are ignored); returns how many were new. Must run in a transaction.
     @discardableResult
     public static func insert(_ quads: [Quad], on db: Connection) throws -> Int {
-        try insert(quads, intoEmptyGraphs: false, on: db)
-    }
-
-    /// Adds quads; with `intoEmptyGraphs` the caller guarantees that no quad of these graphs is
-    /// stored yet, and they are copied straight into the table (deduplicated here, not by the
-    /// database: about a third faster).
-    @discardableResult
-    static func insert(_ quads: [Quad], intoEmptyGraphs: Bool, on db: Connection) throws -> Int {
-        if quads.isEmpty { return 0 }
-        var terms: [Term] = []
-        terms.reserveCapacity(quads.count * 4)
-        for q in quads {
-            terms.append(q.subject); terms.append(q.predicate); terms.append(q.object)
-            if let g = q.graph { terms.append(g) }
-        }
-        let ids = try intern(terms, on: db)
-        struct Row: Hashable { let g, s, p, o: Int64 }
-        var rows: [Row] = []
-        rows.reserveCapacity(quads.count)
-        for q in quads {
-            rows.append(Row(g: q.graph.flatMap { ids[$0] } ?? 0, s: ids[q.subject]!, p: ids[q.predicate]!, o: ids[q.object]!))
-        }
-        if intoEmptyGraphs {
-            var seen = Set<Row>(minimumCapacity: rows.count)
-            rows = rows.filter { seen.insert($0).inserted }
-        } else {
-            try db.execute("""
-                CREATE TEMP TABLE IF NOT EXISTS quad_load (g bigint, s bigint, p bigint, o bigint) ON COMMIT DELETE ROWS;
-                TRUNCATE quad_load
-                """)
-        }
-        try db.copyIn(intoEmptyGraphs ? "COPY quads (g, s, p, o) FROM STDIN" : "COPY quad_load FROM STDIN") { send in
-            var chunk = ""
-            chunk.reserveCapacity(1 << 16)
-            for r in rows {
-                chunk += String(r.g); chunk += "\t"; chunk += String(r.s); chunk += "\t"
-                chunk += String(r.p); chunk += "\t"; chunk += String(r.o); chunk += "\n"
-                if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
-            }
-            if !chunk.isEmpty { try send(chunk) }
-        }
-        if intoEmptyGraphs { return rows.count }
-        return try db.update("INSERT INTO quads SELECT DISTINCT * FROM quad_load ON CONFLICT DO NOTHING")
+        let load = try BulkLoad(on: db)
+        try load.add(quads)
+        return try load.finish()
     }
 
     /// Replaces the content of named graphs. Must run in a transaction.
@@ -124,7 +84,9 @@ public enum QuadStore {
         }
         var quads: [Quad] = []
         for (g, triples) in graphs { for t in triples { quads.append(Quad(t, graph: g)) } }
-        try insert(quads, intoEmptyGraphs: true, on: db)
+        let load = try BulkLoad(intoEmptyGraphs: true, on: db)
+        try load.add(quads)
+        _ = try load.finish()
     }
 
     /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids).

@@ -264,4 +264,29 @@ import Testing
             #expect(stats.quads == 25 && stats.graphs == 2 && stats.quadsBytes > 0)
         }
     }
+
+    /// A large load becomes a table of its own under `quads` (indexed after COPY): reads,
+    /// duplicates, graph replacement and patterns see it like any other quad.
+    @Test func largeLoadsBecomeIndexedTablesUnderQuads() throws {
+        try withCluster { db, _ in
+            let ex = "http://example.org/"
+            let quads = (0..<(BulkLoad.childThreshold + 5_000)).map { i in
+                Quad(.iri(ex + "s\(i / 10)"), .iri(ex + "p\(i % 10)"), .integer(i), .iri(ex + "g\(i / 1000)"))
+            }
+            #expect(try db.transaction { try QuadStore.insert(quads, on: db) } == quads.count)
+            let tables = try db.query("SELECT count(*) FROM pg_inherits WHERE inhparent = 'quads'::regclass")[0][0]
+            #expect(tables == "1")
+            #expect(try db.query("SELECT count(*) FROM ONLY quads")[0][0] == "0")
+            #expect(try QuadStore.count(on: db) == quads.count)
+            // The same quads again (large or small): nothing new.
+            #expect(try db.transaction { try QuadStore.insert(quads, on: db) } == 0)
+            #expect(try db.transaction { try QuadStore.insert(Array(quads.prefix(10)), on: db) } == 0)
+            // Replacing a graph reaches into the load table.
+            try db.transaction { try QuadStore.replaceGraphs([.iri(ex + "g3"): [Triple(.iri(ex + "x"), .iri(ex + "y"), .integer(1))]], on: db) }
+            #expect(try QuadStore.count(on: db) == quads.count - 1000 + 1)
+            let page = try QuadPatterns.match(QuadPattern(subject: .iri(ex + "s5")), limit: 100, on: db)
+            #expect(page.quads.count == 10 && page.exact && page.count == 10)
+            #expect(try QuadStore.statistics(on: db).quadsBytes > 8_000_000)
+        }
+    }
 }
