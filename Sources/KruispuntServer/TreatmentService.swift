@@ -28,7 +28,8 @@ struct TreatmentService: Service {
     }
 }
 
-/// Runs the staging retention every hour inside `kruispunt serve`.
+/// Runs the staging retention every hour inside `kruispunt serve`, and merges the quad store's
+/// load tables when there are more than 32.
 struct RetentionService: Service {
     let runtime: Runtime
 
@@ -39,6 +40,8 @@ struct RetentionService: Service {
                 let plan = try await runtime.pool.withConnection { db in
                     try StagingRetention.purge(keepHours: hours, dryRun: false, on: db)
                 }
+                let merged = try await runtime.pool.withConnection { db in try QuadStore.compact(maxTables: 32, on: db) }
+                if merged > 0 { runtime.logger.info("merged the quad store's load tables", metadata: ["tables": "\(merged)"]) }
                 if plan.detections + plan.quarantinedLines + plan.uploadRecords > 0 {
                     runtime.logger.info("retention", metadata: ["detections": "\(plan.detections)",
                                                                 "quarantined": "\(plan.quarantinedLines)",

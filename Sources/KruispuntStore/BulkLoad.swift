@@ -61,6 +61,11 @@ public final class BulkLoad {
         let table = "quads_\(n)"
         try db.execute("CREATE TABLE \(table) (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
         let added = try db.update("INSERT INTO \(table) \(fresh)")
+        if added < Self.childThreshold / 2 {
+            // Mostly quads the store had already: what is new goes into quads itself.
+            try db.execute("INSERT INTO quads SELECT g, s, p, o FROM \(table) ON CONFLICT DO NOTHING; DROP TABLE \(table)")
+            return added
+        }
         try db.execute("""
             ALTER TABLE \(table) ADD PRIMARY KEY (g, s, p, o);
             CREATE INDEX \(table)_spog ON \(table) (s, p, o, g);
@@ -70,5 +75,40 @@ public final class BulkLoad {
             ANALYZE \(table)
             """)
         return added
+    }
+}
+
+extension QuadStore {
+    /// The load tables under `quads` (see `BulkLoad`), oldest first.
+    public static func loadTables(on db: Connection) throws -> [String] {
+        try db.query("""
+            SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'quads'::regclass ORDER BY c.oid
+            """).compactMap { $0[0] }
+    }
+
+    /// Merges the load tables into one when there are more than `maxTables` (each query plans
+    /// one index scan per table). One transaction; returns how many tables were merged.
+    @discardableResult
+    public static func compact(maxTables: Int, on db: Connection) throws -> Int {
+        try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(7212003)")
+            let tables = try loadTables(on: db)
+            guard tables.count > maxTables, tables.count >= 2 else { return 0 }
+            let n = try db.query("SELECT nextval('quad_tables')")[0][0] ?? "0"
+            let merged = "quads_\(n)"
+            try db.execute("CREATE TABLE \(merged) (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
+            try db.execute("INSERT INTO \(merged) " + tables.map { "SELECT g, s, p, o FROM \($0)" }.joined(separator: " UNION ALL "))
+            try db.execute("""
+                ALTER TABLE \(merged) ADD PRIMARY KEY (g, s, p, o);
+                CREATE INDEX \(merged)_spog ON \(merged) (s, p, o, g);
+                CREATE INDEX \(merged)_posg ON \(merged) (p, o, s, g);
+                CREATE INDEX \(merged)_ospg ON \(merged) (o, s, p, g);
+                """ + tables.map { "DROP TABLE \($0);" }.joined() + """
+                ALTER TABLE \(merged) INHERIT quads;
+                ANALYZE \(merged)
+                """)
+            return tables.count
+        }
     }
 }

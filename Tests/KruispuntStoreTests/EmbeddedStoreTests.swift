@@ -287,6 +287,16 @@ import Testing
             let page = try QuadPatterns.match(QuadPattern(subject: .iri(ex + "s5")), limit: 100, on: db)
             #expect(page.quads.count == 10 && page.exact && page.count == 10)
             #expect(try QuadStore.statistics(on: db).quadsBytes > 8_000_000)
+            // A second large load, then compaction merges the two tables into one.
+            let more = quads.map { Quad($0.subject, $0.predicate, $0.object, .iri(ex + "h")) }
+            #expect(try db.transaction { try QuadStore.insert(more, on: db) } == more.count)
+            let before = try QuadStore.count(on: db)
+            #expect(try QuadStore.loadTables(on: db).count == 2)
+            #expect(try QuadStore.compact(maxTables: 4, on: db) == 0)
+            #expect(try QuadStore.compact(maxTables: 1, on: db) == 2)
+            #expect(try QuadStore.loadTables(on: db).count == 1)
+            #expect(try QuadStore.count(on: db) == before)
+            #expect(try QuadPatterns.match(QuadPattern(subject: .iri(ex + "s5")), limit: 100, on: db).count == 20)
         }
     }
 }
