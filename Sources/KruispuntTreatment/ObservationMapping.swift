@@ -71,12 +71,39 @@ public struct ObservationMapping: Sendable {
 
     /// The triples of one version of a cell's observation.
     public func triples(_ cell: Cell, version: Int, generatedAt: Int64) -> [Triple] {
+        var times = TimeTerms()
+        return triples(cell, version: version, generatedAt: generatedAt, times: &times)
+    }
+
+    /// Literals of instants, formatted once per run (many observations share a bucket's bounds).
+    struct TimeTerms {
+        var local: [Int64: Term] = [:]
+        var generated: (Int64, Term, Term)?
+
+        mutating func stamp(_ ms: Int64) -> Term {
+            if let t = local[ms] { return t }
+            let t = Term.typed(BrusselsTime.format(ms), XSD.dateTimeStamp)
+            local[ms] = t
+            return t
+        }
+
+        /// `prov:generatedAtTime` (UTC) and `sosa:resultTime` (local) of a run.
+        mutating func generatedAt(_ ms: Int64) -> (Term, Term) {
+            if let g = generated, g.0 == ms { return (g.1, g.2) }
+            let g = (Term.typed(XSDDateTime.format(epochMillis: ms, offsetMinutes: 0, zulu: true, alwaysMillis: true), XSD.dateTime),
+                     Term.typed(BrusselsTime.format(ms, alwaysMillis: true), XSD.dateTimeStamp))
+            generated = (ms, g.0, g.1)
+            return g
+        }
+    }
+
+    func triples(_ cell: Cell, version: Int, generatedAt: Int64, times: inout TimeTerms) -> [Triple] {
         let key = cell.key
         let member = Term.iri(memberIRI(key, version: version))
         let feature = Term.iri(key.feature.iri(iris))
         let tag = String(TermKey(member).uuid.replacingOccurrences(of: "-", with: "").prefix(20))
         let interval = Term.blank("i" + tag), begin = Term.blank("b" + tag), end = Term.blank("e" + tag)
-        let generated = Term.typed(XSDDateTime.format(epochMillis: generatedAt, offsetMinutes: 0, zulu: true, alwaysMillis: true), XSD.dateTime)
+        let (generated, resultTime) = times.generatedAt(generatedAt)
         let function: String
         switch key.metric {
         case .speed, .travelTime: function = Statistic(rawValue: key.qualifier)?.function ?? COT.Average
@@ -97,10 +124,10 @@ public struct ObservationMapping: Sendable {
             Triple(interval, .iri(OWLTime.hasBeginning), begin),
             Triple(interval, .iri(OWLTime.hasEnd), end),
             Triple(begin, .iri(RDF.type), .iri(OWLTime.Instant)),
-            Triple(begin, .iri(OWLTime.inXSDDateTimeStamp), .typed(BrusselsTime.format(key.start), XSD.dateTimeStamp)),
+            Triple(begin, .iri(OWLTime.inXSDDateTimeStamp), times.stamp(key.start)),
             Triple(end, .iri(RDF.type), .iri(OWLTime.Instant)),
-            Triple(end, .iri(OWLTime.inXSDDateTimeStamp), .typed(BrusselsTime.format(key.end), XSD.dateTimeStamp)),
-            Triple(member, .iri(SOSA.resultTime), .typed(BrusselsTime.format(generatedAt, alwaysMillis: true), XSD.dateTimeStamp)),
+            Triple(end, .iri(OWLTime.inXSDDateTimeStamp), times.stamp(key.end)),
+            Triple(member, .iri(SOSA.resultTime), resultTime),
         ]
         if case .camera = key.feature { t.append(Triple(member, .iri(SOSA.madeBySensor), feature)) }
         switch key.metric {

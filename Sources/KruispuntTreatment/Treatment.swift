@@ -176,6 +176,7 @@ public struct Treatment: Sendable {
         var members: [(stream: String, member: Term, base: Term)] = []
         var rows: [(path: String, day: Int, state: String, value: Double, version: Int)] = []
         var flows: Set<Feature> = []
+        var times = ObservationMapping.TimeTerms()
         for cell in cells {
             let path = ObservationMapping.path(cell.key)
             let state = ObservationMapping.state(cell)
@@ -184,7 +185,7 @@ public struct Treatment: Sendable {
             if previous?.state == state || (previous == nil && state == "-") { continue }
             let version = (previous?.version ?? 0) + 1
             let member = Term.iri(mapping.memberIRI(cell.key, version: version))
-            graphs[member] = mapping.triples(cell, version: version, generatedAt: generatedAt)
+            graphs[member] = mapping.triples(cell, version: version, generatedAt: generatedAt, times: &times)
             members.append((cell.key.metric.stream, member, .iri(mapping.observationIRI(cell.key))))
             rows.append((path, day, state, cell.value, version))
             if !cell.isPublished { summary.suppressed += 1 }

@@ -423,6 +423,31 @@ struct Validate: AsyncParsableCommand {
     }
 }
 
+struct Stats: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Counts and sizes of the store: quads, terms, graphs, members per event stream, bytes on disk.")
+    @OptionGroup var global: GlobalOptions
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() async throws {
+        let runtime = try global.runtime(label: "stats")
+        defer { runtime.shutdown() }
+        let db = try runtime.connect()
+        let s = try QuadStore.statistics(on: db)
+        let tables = try QuadStore.loadTables(on: db).count
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            StandardOutput.write(String(decoding: try encoder.encode(s), as: UTF8.self) + "\n")
+        } else {
+            var out = "\(s.quads) quads in \(s.graphs) graphs (\(s.quadsBytes / 1_048_576) MB, \(tables) load tables), "
+            out += "\(s.terms) terms (\(s.termsBytes / 1_048_576) MB)\n"
+            for (stream, n) in s.membersPerStream.sorted(by: { $0.key < $1.key }) { out += "  \(stream): \(n) members\n" }
+            StandardOutput.write(out)
+        }
+    }
+}
+
 struct Demo: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Generate a synthetic data set, ingest it, treat it and serve it (the README's `make demo`).")

@@ -13,7 +13,7 @@ struct Kruispunt: AsyncParsableCommand {
             --database-url every command starts a private PostgreSQL cluster in --data-dir and stops it \
             on exit (a cluster already running for the same folder is reused).
             """,
-        subcommands: [Serve.self, Ingest.self, Treat.self, Worker.self, Import.self, Validate.self, Generate.self, Export.self, Demo.self, Cameras.self, Zones.self,
+        subcommands: [Serve.self, Ingest.self, Treat.self, Worker.self, Import.self, Validate.self, Stats.self, Generate.self, Export.self, Demo.self, Cameras.self, Zones.self,
                       Quarantine.self, Purge.self])
 
     /// Lets global options stand before the command name: `kruispunt --data-dir D ingest f.csv`.

@@ -127,3 +127,10 @@ def test_a_syntax_error_leaves_no_trace(cli, tmp_path):
     assert done.returncode != 0
     assert "line 4" in done.stderr and "nothing was loaded" in done.stderr
     assert cli.run("export", "--format", "nquads", "--canonical").stdout == before
+
+
+def test_stats_count_what_export_writes(cli):
+    stats = json.loads(cli.run("stats", "--json").stdout)
+    lines = cli.run("export", "--format", "nquads", "--canonical").stdout.splitlines()
+    assert stats["quads"] == len(lines) > 0
+    assert stats["graphs"] >= 2 and stats["terms"] > 0 and stats["quadsBytes"] > 0
