@@ -42,13 +42,7 @@ func network(target: Int) -> SyntheticNetwork {
 func zoneNetwork(_ network: SyntheticNetwork) throws -> ZoneNetwork {
     var zones: [String: ZoneNetwork.Zone] = [:]
     for z in try Registry.zones(csv: network.zonesCSV()) {
-        var zone = zones[z.zoneID] ?? ZoneNetwork.Zone(id: z.zoneID, name: z.zoneName)
-        switch z.role {
-        case "entry": zone.entry.insert(z.cameraID)
-        case "exit": zone.exit.insert(z.cameraID)
-        default: zone.inside.insert(z.cameraID)
-        }
-        zones[z.zoneID] = zone
+        zones[z.zoneID, default: ZoneNetwork.Zone(id: z.zoneID, name: z.zoneName)].add(camera: z.cameraID, role: z.role)
     }
     return ZoneNetwork(Array(zones.values))
 }

@@ -57,15 +57,28 @@ public final class BulkLoad {
         guard staged >= Self.childThreshold else {
             return try db.update("INSERT INTO quads \(fresh) ON CONFLICT DO NOTHING")
         }
-        let n = try db.query("SELECT nextval('quad_tables')")[0][0] ?? "0"
-        let table = "quads_\(n)"
-        try db.execute("CREATE TABLE \(table) (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
+        let table = try QuadStore.newLoadTable(on: db)
         let added = try db.update("INSERT INTO \(table) \(fresh)")
         if added < Self.childThreshold / 2 {
             // Mostly quads the store had already: what is new goes into quads itself.
             try db.execute("INSERT INTO quads SELECT g, s, p, o FROM \(table) ON CONFLICT DO NOTHING; DROP TABLE \(table)")
             return added
         }
+        try QuadStore.indexAndAttach(table, on: db)
+        return added
+    }
+}
+
+extension QuadStore {
+    /// Creates an empty, unindexed load table and returns its name (`quads_N`).
+    static func newLoadTable(on db: Connection) throws -> String {
+        let table = "quads_" + (try db.query("SELECT nextval('quad_tables')")[0][0] ?? "0")
+        try db.execute("CREATE TABLE \(table) (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
+        return table
+    }
+
+    /// Builds a load table's four indexes at once and puts it under `quads`.
+    static func indexAndAttach(_ table: String, on db: Connection) throws {
         try db.execute("""
             ALTER TABLE \(table) ADD PRIMARY KEY (g, s, p, o);
             CREATE INDEX \(table)_spog ON \(table) (s, p, o, g);
@@ -74,11 +87,8 @@ public final class BulkLoad {
             ALTER TABLE \(table) INHERIT quads;
             ANALYZE \(table)
             """)
-        return added
     }
-}
 
-extension QuadStore {
     /// The load tables under `quads` (see `BulkLoad`), oldest first.
     public static func loadTables(on db: Connection) throws -> [String] {
         try db.query("""
@@ -95,19 +105,10 @@ extension QuadStore {
             try db.execute("SELECT pg_advisory_xact_lock(7212003)")
             let tables = try loadTables(on: db)
             guard tables.count > maxTables, tables.count >= 2 else { return 0 }
-            let n = try db.query("SELECT nextval('quad_tables')")[0][0] ?? "0"
-            let merged = "quads_\(n)"
-            try db.execute("CREATE TABLE \(merged) (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
+            let merged = try newLoadTable(on: db)
             try db.execute("INSERT INTO \(merged) " + tables.map { "SELECT g, s, p, o FROM \($0)" }.joined(separator: " UNION ALL "))
-            try db.execute("""
-                ALTER TABLE \(merged) ADD PRIMARY KEY (g, s, p, o);
-                CREATE INDEX \(merged)_spog ON \(merged) (s, p, o, g);
-                CREATE INDEX \(merged)_posg ON \(merged) (p, o, s, g);
-                CREATE INDEX \(merged)_ospg ON \(merged) (o, s, p, g);
-                """ + tables.map { "DROP TABLE \($0);" }.joined() + """
-                ALTER TABLE \(merged) INHERIT quads;
-                ANALYZE \(merged)
-                """)
+            try db.execute(tables.map { "DROP TABLE \($0)" }.joined(separator: "; "))
+            try indexAndAttach(merged, on: db)
             return tables.count
         }
     }

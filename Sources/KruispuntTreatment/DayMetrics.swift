@@ -22,6 +22,13 @@ public struct DayMetrics: Sendable {
         self.zones = zones
     }
 
+    /// The cells of local day `day`, with small-count protection applied (what gets published).
+    public func protectedCells(day: Int, input: TreatmentInput) -> [Cell] {
+        var cells = cells(day: day, input: input)
+        Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
+        return cells
+    }
+
     /// The cells of local day `day` (days since 1970-01-01). Detections outside
     /// [day start, day end + look-ahead) are ignored; those after the day end only close trips.
     public func cells(day: Int, input: TreatmentInput) -> [Cell] {

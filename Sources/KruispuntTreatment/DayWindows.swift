@@ -49,9 +49,7 @@ public struct DayWindows: Sendable {
             if parameters.lookaheadMillis > 0, let next = open[day + 1] {
                 input = Self.merge(input, next)
             }
-            var cells = DayMetrics(parameters: parameters, zones: zones).cells(day: day, input: input)
-            Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
-            out += cells
+            out += DayMetrics(parameters: parameters, zones: zones).protectedCells(day: day, input: input)
             held -= open[day]!.count
             open[day] = nil
             closedThrough = max(closedThrough, day)

@@ -157,8 +157,7 @@ public struct Treatment: Sendable {
         }
         let input = try TreatmentStore.detections(from: dayStart, to: dayEnd + parameters.lookaheadMillis, on: db)
         summary.readSeconds += lap()
-        var cells = DayMetrics(parameters: parameters, zones: zones).cells(day: day, input: input)
-        Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
+        let cells = DayMetrics(parameters: parameters, zones: zones).protectedCells(day: day, input: input)
         summary.computeSeconds += lap()
         let delay = parameters.closingDelayMillis
         try publish(cells, day: day, generatedAt: generatedAt, summary: &summary, on: db) { effectiveWatermark >= $0.key.end + delay }

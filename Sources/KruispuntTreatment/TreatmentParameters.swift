@@ -76,6 +76,15 @@ public struct ZoneNetwork: Sendable, Hashable {
             self.exit = exit
             self.inside = inside
         }
+        /// Adds a camera in a role (`entry`, `exit`, anything else: inside).
+        public mutating func add(camera: String, role: String) {
+            switch role {
+            case "entry": entry.insert(camera)
+            case "exit": exit.insert(camera)
+            default: inside.insert(camera)
+            }
+        }
+
         /// Every camera of the zone, whatever its role.
         public var cameras: Set<String> { entry.union(exit).union(inside) }
     }

@@ -71,11 +71,7 @@ enum TreatmentStore {
         }
         for row in try db.query("SELECT zone_id, camera_id, role FROM zone_cameras") {
             guard let z = row[0], let c = row[1], zones[z] != nil else { continue }
-            switch row[2] {
-            case "entry": zones[z]!.entry.insert(c)
-            case "exit": zones[z]!.exit.insert(c)
-            default: zones[z]!.inside.insert(c)
-            }
+            zones[z]!.add(camera: c, role: row[2] ?? "inside")
         }
         return (ZoneNetwork(Array(zones.values)), limits)
     }

@@ -222,8 +222,26 @@ def day_interval(day: dt.date) -> tuple[str, str]:
 # The truth
 # --------------------------------------------------------------------------------------------
 
+class _Bucketed:
+    """What computed cells and published observations share: a feature path, a period, a stamp."""
+    feature: str
+    period: str
+    stamp: str
+
+    @property
+    def feature_ids(self) -> list[str]:
+        return [unquote(p) for p in self.feature.split("/")[1:]]
+
+    @property
+    def local_day(self) -> str:
+        """The local calendar day of the bucket (YYYY-MM-DD)."""
+        if self.period == "day":
+            return self.stamp
+        return f"{self.stamp[0:4]}-{self.stamp[4:6]}-{self.stamp[6:8]}"
+
+
 @dataclasses.dataclass
-class Cell:
+class Cell(_Bucketed):
     """One observation the treatment should publish (threshold 1)."""
     path: str
     metric: str
@@ -241,16 +259,6 @@ class Cell:
     @property
     def dense(self) -> bool:
         return self.metric in DENSE_METRICS
-
-    @property
-    def feature_ids(self) -> list[str]:
-        return [unquote(p) for p in self.feature.split("/")[1:]]
-
-    @property
-    def local_day(self) -> str:
-        if self.period == "day":
-            return self.stamp
-        return f"{self.stamp[0:4]}-{self.stamp[4:6]}-{self.stamp[6:8]}"
 
     @property
     def is_count(self) -> bool:
@@ -425,7 +433,7 @@ def compute_truth(dets: list[Det], zones: dict[str, dict[str, str]]) -> dict[str
 # --------------------------------------------------------------------------------------------
 
 @dataclasses.dataclass
-class Pub:
+class Pub(_Bucketed):
     """One observation of `export --latest`, as read with pyoxigraph."""
     iri: str
     path: str
@@ -451,17 +459,6 @@ class Pub:
         values = self.props.get(predicate, [])
         assert len(values) == 1, f"{self.iri}: expected one {predicate}, got {values}"
         return values[0]
-
-    @property
-    def feature_ids(self) -> list[str]:
-        return [unquote(p) for p in self.feature.split("/")[1:]]
-
-    @property
-    def local_day(self) -> str:
-        """The local calendar day of the bucket (YYYY-MM-DD)."""
-        if self.period == "day":
-            return self.stamp
-        return f"{self.stamp[0:4]}-{self.stamp[4:6]}-{self.stamp[6:8]}"
 
 
 def split_path(path: str) -> tuple[str, str, str, str, str | None]:
