@@ -5,6 +5,8 @@
 //     computing hourly counts per camera and hourly OD flows.
 // Sizes: KRUISPUNT_BENCH_DETECTIONS (default 1,000,000); KRUISPUNT_BENCH_LARGE (default
 // 10,000,000; 0 skips) for the in-memory treatment's peak RSS and the DuckDB reference at scale.
+// The quad store's figures are in StoreBench.swift (KRUISPUNT_BENCH_ONLY=store runs only those;
+// KRUISPUNT_BENCH_SCALE_QUADS=50000000 adds the scale run).
 import Foundation
 import KruispuntANPR
 import KruispuntRDF
@@ -218,6 +220,15 @@ let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 
+// KRUISPUNT_BENCH_ONLY=store: only the quad store's figures (StoreBench.swift).
+if environment["KRUISPUNT_BENCH_ONLY"] == "store" {
+    let ratios = try StoreBench.run(work: work, logger: logger)
+    print("\nRatios:")
+    ratios.forEach { print($0) }
+    try? FileManager.default.removeItem(at: work)
+    exit(0)
+}
+
 // 1. Data: a synthetic network sized to about `target` detections (about 4.5 per vehicle and day).
 let csv = work.appendingPathComponent("detections.csv")
 let net = network(target: target)
@@ -254,51 +265,6 @@ line("treat: all metrics -> quads", treated.detections, treatSeconds, "  (\(trea
 let endToEnd = ingestSeconds + treatSeconds
 line("end to end: CSV -> published observations", summary.accepted, endToEnd)
 
-// 4b. The quad store on its own: export the observations as N-Quads, load them back with
-//     `import`'s code path (raptor2 + dictionary + COPY, one transaction, indexes maintained),
-//     and the same file with pyoxigraph's bulk loader (issue 5's reference).
-let nquads = work.appendingPathComponent("observations.nq")
-_ = FileManager.default.createFile(atPath: nquads.path, contents: nil)
-let nqOut = try FileHandle(forWritingTo: nquads)
-var nqCount = 0
-var nqChunk = ""
-try QuadStore.forEachQuad(on: db) { quad in
-    NTriples.append(quad, to: &nqChunk)
-    nqCount += 1
-    if nqChunk.utf8.count > 1 << 20 { nqOut.write(Data(nqChunk.utf8)); nqChunk = "" }
-}
-nqOut.write(Data(nqChunk.utf8))
-try nqOut.close()
-try db.execute("TRUNCATE quads, stream_members, terms")
-var loaded = QuadImport.Summary()
-let importSeconds = try seconds { loaded = try QuadImport.load(path: nquads.path, syntax: .nquads, baseIRI: "http://localhost:8080/", on: db) }
-line("import N-Quads into the quad store", loaded.quads, importSeconds, "  (\(loaded.added) quads added)")
-var oxigraphSeconds: Double?
-let python = FileManager.default.currentDirectoryPath + "/.venv/bin/python"
-if FileManager.default.isExecutableFile(atPath: python) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: python)
-    p.arguments = ["-c", """
-        import sys, time, tempfile
-        try:
-            import pyoxigraph
-        except ImportError:
-            print("missing"); sys.exit(0)
-        store = pyoxigraph.Store(tempfile.mkdtemp())
-        t = time.perf_counter()
-        store.bulk_load(path=sys.argv[1], format=pyoxigraph.RdfFormat.N_QUADS)
-        store.flush()
-        print(time.perf_counter() - t)
-        """, nquads.path]
-    let pipe = Pipe()
-    p.standardOutput = pipe
-    try p.run()
-    let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-    p.waitUntilExit()
-    oxigraphSeconds = Double(text)
-    if let o = oxigraphSeconds { line("reference: pyoxigraph bulk_load of the same file", nqCount, o) }
-}
-
 // 5. Reference: PostgreSQL COPY of the same file into a plain table (no parsing in Swift).
 try db.execute("CREATE UNLOGGED TABLE copy_reference (c1 text, c2 text, c3 text, c4 text, c5 text, c6 text, c7 text, c8 text, c9 text)")
 let copySeconds = try seconds {
@@ -315,9 +281,6 @@ let duck = duckDB(csv.path)
 if let duck { line("reference: DuckDB load + counts + OD flows (2 thr)", parsed, duck.total) }
 
 print("\nRatios (higher is better for Kruispunt):")
-if let o = oxigraphSeconds {
-    print(String(format: "  import vs pyoxigraph bulk_load (target >= 3):  %.2f", o / importSeconds))
-}
 print(String(format: "  ingest vs PostgreSQL COPY of the raw file:        %.2f", copySeconds / ingestSeconds))
 if let duck {
     print(String(format: "  treatment in memory vs DuckDB (target >= 2):     %.2f", duck.total / memory.seconds))
@@ -352,3 +315,8 @@ for (size, path) in sizes {
     }
     line("  in memory, \(n) detections", n, s, extra)
 }
+
+// 8. The quad store (issue 5).
+let storeRatios = try StoreBench.run(work: work, logger: logger)
+print("\nQuad store ratios:")
+storeRatios.forEach { print($0) }

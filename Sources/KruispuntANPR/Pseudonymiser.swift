@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KruispuntRDF
 import KruispuntStore
 
 /// How long a pseudonym links detections of one vehicle: a Europe/Brussels calendar day

@@ -3,10 +3,11 @@ import KruispuntRDF
 /// A Linked Data response body: triples serialised in the negotiated syntax.
 public enum RDFDocument {
     /// Serialises triples; JSON-LD is written by Kruispunt, the other syntaxes by raptor2.
-    public static func render(_ triples: [Triple], as syntax: RDFSyntax) throws -> String {
+    public static func render(_ triples: [Triple], as syntax: RDFSyntax,
+                              jsonldContext: JSONLDWriter.ContextReference = .inline) throws -> String {
         switch syntax {
         case .jsonld:
-            return JSONLDWriter().write(triples.map { Quad($0, graph: nil) })
+            return JSONLDWriter(context: jsonldContext).write(triples.map { Quad($0, graph: nil) })
         case .ntriples, .nquads:
             return NTriples.serialize(triples)
         default:

@@ -8,13 +8,14 @@ import KruispuntStore
 /// with `If-None-Match` (304), CORS open for GET, and cache headers.
 enum LinkedDataResponse {
     /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
-    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int) throws -> Response {
+    /// JSON-LD refers to the published context at `contextURL`.
+    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, contextURL: String) throws -> Response {
         guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
                                                      format: request.uri.queryParameters.get("format")) else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
             return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)
         }
-        let body = try RDFDocument.render(triples, as: syntax)
+        let body = try RDFDocument.render(triples, as: syntax, jsonldContext: .url(contextURL))
         let contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
         return conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true)
     }

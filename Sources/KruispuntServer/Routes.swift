@@ -34,7 +34,7 @@ struct Routes: Sendable {
         router.get("/streams/:name") { request, context in
             let stream = try stream(context)
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
-            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10)
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, contextURL: contextURL)
         }
         router.get("/streams/:name/pages/:page") { request, context in
             let stream = try stream(context)
@@ -44,14 +44,21 @@ struct Routes: Sendable {
             guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {
                 throw HTTPError(.notFound, message: "Pagina \(number) bestaat niet / page \(number) does not exist")
             }
-            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 86_400 : 10)
+            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 86_400 : 10, contextURL: contextURL)
         }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
         }
         router.get("/id/**") { request, _ in try await resource(request) }
+        router.get(RouterPath(JSONLDContext.path)) { request, _ in
+            // The context changes only with a release: clients may keep it a week, then revalidate (ETag).
+            LinkedDataResponse.conditional(JSONLDContext.document, contentType: "application/ld+json",
+                                           request: request, cacheSeconds: 604_800, vary: false)
+        }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
     }
+
+    private var contextURL: String { iris.base + JSONLDContext.path }
 
     private func stream(_ context: BasicRequestContext) throws -> EventStream {
         let name = context.parameters.get("name") ?? ""
@@ -76,7 +83,7 @@ struct Routes: Sendable {
         guard !triples.isEmpty else {
             throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
         }
-        return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60)
+        return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60, contextURL: contextURL)
     }
 
     private func overview(_ request: Request) async throws -> Response {
@@ -101,6 +108,6 @@ struct Routes: Sendable {
         }
         let base = folder == "Shapes" ? iris.shape(name) : iris.base + "/ontology"
         let quads = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: base)
-        return try LinkedDataResponse.make(quads.map(\.triple), request: request, cacheSeconds: 3600)
+        return try LinkedDataResponse.make(quads.map(\.triple), request: request, cacheSeconds: 3600, contextURL: contextURL)
     }
 }

@@ -64,6 +64,12 @@ public final class Runtime: Sendable {
         return IRIScheme(base: stored)
     }
 
+    /// The JSON-LD contexts documents may refer to when they are imported: Kruispunt's own, at
+    /// the store's base URL.
+    public func jsonldContexts() throws -> [String: String] {
+        [try iriScheme(fallback: "http://127.0.0.1:8080").base + JSONLDContext.path: JSONLDContext.document]
+    }
+
     /// A new connection of the caller's own (for long transactions such as ingest and treat).
     public func connect() throws -> Connection { try Connection(conninfo: conninfo) }
 

@@ -14,8 +14,9 @@ public enum QuadImport {
     }
 
     /// Loads one file. Triples outside a named graph go to `graph` (nil: the default graph).
+    /// `jsonldContexts`: the remote JSON-LD contexts a document may use (URL: document text).
     public static func load(path: String, syntax: RDFSyntax, graph: Term? = nil, baseIRI: String,
-                            on db: Connection) throws -> Summary {
+                            jsonldContexts: [String: String] = [:], on db: Connection) throws -> Summary {
         let scope = try digest(path: path)
         func scoped(_ t: Term) -> Term {
             if case .blank(let label) = t { return .blank("f" + scope + "x" + label) }
@@ -24,7 +25,7 @@ public enum QuadImport {
         return try db.transaction {
             var summary = Summary()
             let load = try BulkLoad(on: db)
-            try Raptor.shared.parse(file: path, syntax: syntax, baseIRI: baseIRI) { batch in
+            try RDFFile.parse(path: path, syntax: syntax, baseIRI: baseIRI, jsonldContexts: jsonldContexts) { batch in
                 let quads = batch.map { q in
                     Quad(scoped(q.subject), q.predicate, scoped(q.object), q.graph.map(scoped) ?? graph)
                 }

@@ -33,7 +33,8 @@ public struct QuadPage: Sendable {
 
 /// Quad-pattern access (for Triple Pattern Fragments and the SPARQL-lite engine): one index
 /// range per pattern, keyset paging in that index's order (stable under concurrent appends),
-/// and a cardinality that is exact up to `exactUpTo` and PostgreSQL's estimate above.
+/// and a cardinality that is exact up to `exactUpTo` (default: the page size) and PostgreSQL's
+/// estimate above.
 public enum QuadPatterns {
     /// Columns of the index that serves a pattern, most selective bound position first.
     static func order(_ p: QuadPattern) -> [String] {
@@ -44,9 +45,10 @@ public enum QuadPatterns {
     }
 
     /// The page of at most `limit` quads after `cursor` (nil: the first page).
-    public static func match(_ pattern: QuadPattern, after cursor: String? = nil, limit: Int = 100, exactUpTo: Int = 10_000,
+    public static func match(_ pattern: QuadPattern, after cursor: String? = nil, limit: Int = 100, exactUpTo: Int? = nil,
                              on db: Connection) throws -> QuadPage {
         guard limit > 0 else { throw StoreError("the page size must be positive") }
+        let exactUpTo = exactUpTo ?? limit
         // Bound terms to ids: a term the store does not know matches nothing.
         var bound: [(String, Term)] = []
         if let s = pattern.subject { bound.append(("s", s)) }
@@ -85,7 +87,11 @@ public enum QuadPatterns {
             let byName = ["g": last[0], "s": last[1], "p": last[2], "o": last[3]]
             next = columns.map { String(byName[$0]!) }.joined(separator: ".")
         }
-        // Cardinality: exact up to the threshold, the planner's estimate above.
+        // Cardinality: exact up to the threshold, the planner's estimate above. A first page that
+        // is not full is the whole answer.
+        if cursor == nil, idRows.count <= limit, idRows.count <= exactUpTo {
+            return QuadPage(quads: quads, next: nil, count: idRows.count, exact: true)
+        }
         let counted = Int(try db.query("SELECT count(*) FROM (SELECT 1 FROM quads q WHERE \(where_) LIMIT \(exactUpTo + 1)) x")[0][0] ?? "0") ?? 0
         if counted <= exactUpTo { return QuadPage(quads: quads, next: next, count: counted, exact: true) }
         let plan = try db.query("EXPLAIN SELECT 1 FROM quads q WHERE \(where_)").compactMap { $0[0] }.first ?? ""

@@ -255,15 +255,16 @@ struct Export: AsyncParsableCommand {
         discussion: """
             N-Quads (default) and TriG keep every member in its named graph; N-Triples, Turtle and JSON-LD \
             write the union of the graphs. N-Quads and N-Triples stream; Turtle, TriG and JSON-LD are built in \
-            memory (prefer N-Quads for large stores). --canonical sorts the lines and drops duplicates, so \
-            equal stores give byte-identical output. --latest writes only the latest state of every observation \
+            memory (prefer N-Quads for large stores). --canonical names blank nodes after their \
+            surroundings, sorts the lines and drops duplicates, so isomorphic stores give byte-identical output \
+            (it holds the store in memory). --latest writes only the latest state of every observation \
             (its newest version under the stable IRI, without version metadata): the same detections and \
             parameters give the same latest state, however they were batched.
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "nquads (default), ntriples, turtle, trig or jsonld.") var format: String = "nquads"
     @Option(help: ArgumentHelp("Only this named graph (\"default\" for the default graph).", valueName: "iri")) var graph: String?
-    @Flag(help: "Sorted, duplicate-free N-Quads or N-Triples lines.") var canonical = false
+    @Flag(help: "Sorted, duplicate-free N-Quads or N-Triples with stable blank-node labels.") var canonical = false
     @Flag(help: "Only the latest state of every observation.") var latest = false
 
     func validate() throws {
@@ -280,7 +281,6 @@ struct Export: AsyncParsableCommand {
         let syntax = RDFSyntax(name: format)!
         // nil: every graph; .some(nil): the default graph only.
         let wanted: Term?? = graph.map { name -> Term? in name == "default" ? nil : Term.iri(name) }
-        var lines: [String] = []
         var kept: [Quad] = []
         var chunk = ""
         try db.transaction {
@@ -289,11 +289,8 @@ struct Export: AsyncParsableCommand {
                 ? { try LatestState.forEachQuad(on: db, $0) } : { try QuadStore.forEachQuad(on: db, $0) }
             try each { quad in
                 if let wanted, quad.graph != wanted { return }
-                guard syntax == .nquads || syntax == .ntriples else { kept.append(quad); return }
-                var line = ""
-                NTriples.append(syntax == .nquads ? quad : Quad(quad.triple, graph: nil), to: &line)
-                if canonical { lines.append(line); return }
-                chunk += line
+                guard !canonical, syntax == .nquads || syntax == .ntriples else { kept.append(quad); return }
+                NTriples.append(syntax == .nquads ? quad : Quad(quad.triple, graph: nil), to: &chunk)
                 if chunk.utf8.count > 1 << 16 { StandardOutput.write(chunk); chunk = "" }
             }
         }
@@ -308,6 +305,12 @@ struct Export: AsyncParsableCommand {
             break
         }
         if canonical {
+            var lines = CanonicalLabels.relabel(kept).map { quad in
+                var line = ""
+                NTriples.append(syntax == .nquads ? quad : Quad(quad.triple, graph: nil), to: &line)
+                return line
+            }
+            kept = []
             lines.sort()
             var previous: String?
             for line in lines where line != previous {
@@ -323,28 +326,29 @@ struct Export: AsyncParsableCommand {
 struct Import: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Load RDF files into the store: N-Quads, N-Triples, Turtle, TriG or RDF/XML.",
+        abstract: "Load RDF files into the store: N-Quads, N-Triples, Turtle, TriG, RDF/XML or JSON-LD.",
         discussion: """
-            The syntax comes from the extension (.nq, .nt, .ttl, .trig, .rdf/.owl/.xml) or --format. Each file \
-            is one transaction: a file with a syntax error leaves no trace (the error names the line). Blank \
-            nodes belong to their file; loading the same file again adds nothing. N-Quads and N-Triples are \
-            streamed; raptor2 holds a Turtle, TriG or RDF/XML document in memory.
+            The syntax comes from the extension (.nq, .nt, .ttl, .trig, .rdf/.owl/.xml, .jsonld/.json) or \
+            --format. Each file is one transaction: a file with a syntax error leaves no trace (the error names \
+            the line). Blank nodes belong to their file; loading the same file again adds nothing. N-Quads and \
+            N-Triples are streamed; raptor2 holds a Turtle, TriG or RDF/XML document in memory, and a JSON-LD \
+            document is read whole (prefer N-Quads for bulk). JSON-LD may be expanded, compacted or flattened; \
+            its only remote context can be Kruispunt's own (BASE/context.jsonld).
             """)
     @OptionGroup var global: GlobalOptions
     @Argument(help: "RDF files.") var files: [String]
-    @Option(help: "nquads, ntriples, turtle, trig or rdfxml (default: from the extension).") var format: String?
+    @Option(help: "nquads, ntriples, turtle, trig, rdfxml or jsonld (default: from the extension).") var format: String?
     @Option(help: ArgumentHelp("Named graph for the triples outside any graph (default: the default graph).", valueName: "iri")) var graph: String?
     @Option(help: ArgumentHelp("Base IRI for relative IRIs (default: the file's URL).", valueName: "iri")) var base: String?
     @Flag(help: "Print a JSON summary per file.") var json = false
 
     static func syntax(of path: String, format: String?) throws -> RDFSyntax {
         let name = format ?? [("nq", "nquads"), ("nt", "ntriples"), ("ttl", "turtle"), ("trig", "trig"), ("rdf", "rdfxml"),
-                               ("owl", "rdfxml"), ("xml", "rdfxml"), ("jsonld", "jsonld")]
+                               ("owl", "rdfxml"), ("xml", "rdfxml"), ("jsonld", "jsonld"), ("json", "jsonld")]
             .first { path.lowercased().hasSuffix("." + $0.0) }?.1 ?? ""
         guard let syntax = RDFSyntax(name: name) else {
             throw ValidationError("\(path): cannot tell the syntax from the extension; give --format")
         }
-        guard syntax != .jsonld else { throw ValidationError("\(path): JSON-LD import is not supported yet (convert to N-Quads)") }
         return syntax
     }
 
@@ -356,6 +360,7 @@ struct Import: AsyncParsableCommand {
         let runtime = try global.runtime(label: "import")
         defer { runtime.shutdown() }
         let db = try runtime.connect()
+        let contexts = try runtime.jsonldContexts()
         for file in files {
             guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("cannot read \(file)") }
             let syntax = try Self.syntax(of: file, format: format)
@@ -363,7 +368,8 @@ struct Import: AsyncParsableCommand {
             let started = Date()
             let summary: QuadImport.Summary
             do {
-                summary = try QuadImport.load(path: file, syntax: syntax, graph: graph.map { .iri($0) }, baseIRI: base, on: db)
+                summary = try QuadImport.load(path: file, syntax: syntax, graph: graph.map { .iri($0) }, baseIRI: base,
+                                              jsonldContexts: contexts, on: db)
             } catch let error as RDFSyntaxError {
                 throw ValidationError("\(file): \(error.message) (nothing was loaded from this file)")
             }
@@ -412,8 +418,9 @@ struct Validate: AsyncParsableCommand {
             try QuadStore.forEachQuad(on: try runtime.connect()) { data.append($0.triple) }
         } else {
             for file in files {
-                try Raptor.shared.parse(file: file, syntax: try Import.syntax(of: file, format: format),
-                                        baseIRI: URL(fileURLWithPath: file).absoluteString) { data += $0.map(\.triple) }
+                try RDFFile.parse(path: file, syntax: try Import.syntax(of: file, format: format),
+                                  baseIRI: URL(fileURLWithPath: file).absoluteString,
+                                  jsonldContexts: [:]) { data += $0.map(\.triple) }
             }
         }
         let report = validator.validate(Array(Set(data)))
