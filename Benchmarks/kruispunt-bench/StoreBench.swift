@@ -156,9 +156,11 @@ enum StoreBench {
     /// 1,000 lookups (after 200 warm-up ones): subject, predicate, object or graph bound.
     static func lookups(members: Int, on db: Connection) throws -> (p50: Double, p99: Double, n: Int) {
         var random = SystemRandomNumberGenerator()
+        var kind = 0
         func pattern() -> QuadPattern {
             let m = Int.random(in: 0..<members, using: &random)
-            switch Int.random(in: 0..<4, using: &random) {
+            kind = Int.random(in: 0..<4, using: &random)
+            switch kind {
             case 0: return QuadPattern(subject: GeneratedObservations.member(m))
             case 1: return QuadPattern(predicate: .iri(GeneratedObservations.predicates.randomElement(using: &random)!))
             case 2: return QuadPattern(object: GeneratedObservations.camera(m))
@@ -166,15 +168,30 @@ enum StoreBench {
             }
         }
         try db.execute("ANALYZE")
+        if environment["KRUISPUNT_BENCH_EXPLAIN"] != nil {
+            let id = try QuadStore.lookup([.iri(SOSA.hasSimpleResult)], on: db).values.first ?? 0
+            for sql in ["SELECT q.g, q.s, q.p, q.o FROM quads q WHERE q.p = \(id) ORDER BY q.p, q.o, q.s, q.g LIMIT 101",
+                        "SELECT count(*) FROM (SELECT 1 FROM quads q WHERE q.p = \(id) LIMIT 101) x"] {
+                for row in try db.query("EXPLAIN (ANALYZE, BUFFERS) " + sql) { print("    " + (row[0] ?? "")) }
+            }
+        }
         for _ in 0..<200 { _ = try QuadPatterns.match(pattern(), limit: 100, on: db) }
         var times: [Double] = []
+        var byKind: [[Double]] = [[], [], [], []]
         for _ in 0..<1_000 {
             let p = pattern()
             var page: QuadPage?
-            times.append(try seconds { page = try QuadPatterns.match(p, limit: 100, on: db) } * 1000)
+            let ms = try seconds { page = try QuadPatterns.match(p, limit: 100, on: db) } * 1000
+            times.append(ms)
+            byKind[kind].append(ms)
             precondition(page?.quads.isEmpty == false, "a lookup found nothing")
         }
         times.sort()
+        let names = ["subject", "predicate", "object", "graph"]
+        print("  p99 by bound position: " + (0..<4).map { k -> String in
+            let t = byKind[k].sorted()
+            return names[k] + String(format: " %.2f ms", t.isEmpty ? 0 : t[t.count * 99 / 100])
+        }.joined(separator: ", "))
         return (times[times.count / 2], times[times.count * 99 / 100], times.count)
     }
 

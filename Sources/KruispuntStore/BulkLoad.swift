@@ -1,15 +1,21 @@
 import KruispuntRDF
 
-/// One load of quads, in the caller's transaction: terms are interned batch by batch and the
-/// quads staged; `finish` adds the ones not stored yet. A large load (at least
-/// `childThreshold` quads) becomes a table of its own that inherits from `quads`, filled by
-/// COPY and indexed afterwards: building its four B-trees at once is about five times cheaper
-/// than inserting into them row by row. Readers see it through `quads` once the load commits,
-/// and never half of it. Smaller loads go into `quads` itself.
+/// One load of quads, in the caller's transaction: terms are interned batch by batch, and a quad
+/// that has a term new to the store (or any quad, for graphs the caller emptied) cannot be
+/// stored yet, so it is copied straight into a load table of its own; only quads made of known
+/// terms are staged and checked against the store. At `finish` a large load table (at least
+/// `childThreshold` quads) is indexed (four B-trees built at once, about five times cheaper than
+/// inserting into them row by row; a duplicate inside the load is found by the primary key and
+/// removed) and put under `quads`; a small one is poured into `quads` itself. Readers see the
+/// load once it commits, and never half of it. Loads run one at a time (an advisory lock).
 public final class BulkLoad {
     public static let childThreshold = 100_000
     private let db: Connection
     private let intoEmptyGraphs: Bool
+    /// Term ids above this were created by this load.
+    private let watermark: Int64
+    private var table: String?
+    private var direct = 0
     private var staged = 0
 
     /// With `intoEmptyGraphs` the caller guarantees that no quad of these graphs is stored yet
@@ -18,12 +24,14 @@ public final class BulkLoad {
         self.db = db
         self.intoEmptyGraphs = intoEmptyGraphs
         try db.execute("""
+            SELECT pg_advisory_xact_lock(\(QuadStore.writerLock));
             CREATE TEMP TABLE IF NOT EXISTS quad_load (g bigint, s bigint, p bigint, o bigint) ON COMMIT DELETE ROWS;
             TRUNCATE quad_load
             """)
+        watermark = Int64(try db.query("SELECT coalesce(max(id), 0) FROM terms")[0][0] ?? "0") ?? 0
     }
 
-    /// Interns the terms of `quads` and stages them.
+    /// Interns the terms of `quads` and copies them into the load table or the staging table.
     public func add(_ quads: [Quad]) throws {
         if quads.isEmpty { return }
         var terms: [Term] = []
@@ -33,43 +41,85 @@ public final class BulkLoad {
             if let g = q.graph { terms.append(g) }
         }
         let ids = try QuadStore.intern(terms, on: db)
-        try db.copyIn("COPY quad_load FROM STDIN") { send in
+        var rows: [(Int64, Int64, Int64, Int64)] = []
+        rows.reserveCapacity(quads.count)
+        var known: [Int] = []
+        for (n, q) in quads.enumerated() {
+            let row = (q.graph.flatMap { ids[$0] } ?? 0, ids[q.subject]!, ids[q.predicate]!, ids[q.object]!)
+            rows.append(row)
+            if !intoEmptyGraphs, max(row.0, row.1, row.2, row.3) <= watermark { known.append(n) }
+        }
+        if known.count < rows.count {
+            if table == nil { table = try QuadStore.newLoadTable(on: db) }
+            var next = 0
+            try copy(into: table!, count: rows.count) { n in
+                if next < known.count, known[next] == n { next += 1; return nil }
+                return rows[n]
+            }
+            direct += rows.count - known.count
+        }
+        if !known.isEmpty {
+            try copy(into: "quad_load", count: known.count) { rows[known[$0]] }
+            staged += known.count
+        }
+    }
+
+    /// COPY of `count` rows (nil: skip) as text.
+    private func copy(into table: String, count: Int, _ row: (Int) -> (Int64, Int64, Int64, Int64)?) throws {
+        try db.copyIn("COPY \(table) FROM STDIN") { send in
             var chunk = ""
             chunk.reserveCapacity(1 << 16)
-            for q in quads {
-                chunk += String(q.graph.flatMap { ids[$0] } ?? 0); chunk += "\t"; chunk += String(ids[q.subject]!); chunk += "\t"
-                chunk += String(ids[q.predicate]!); chunk += "\t"; chunk += String(ids[q.object]!); chunk += "\n"
+            for n in 0..<count {
+                guard let r = row(n) else { continue }
+                chunk += String(r.0); chunk += "\t"; chunk += String(r.1); chunk += "\t"
+                chunk += String(r.2); chunk += "\t"; chunk += String(r.3); chunk += "\n"
                 if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
             }
             if !chunk.isEmpty { try send(chunk) }
         }
-        staged += quads.count
     }
 
-    /// Adds the staged quads the store does not have yet; returns how many.
+    /// Adds what the load holds that the store does not have yet; returns how many quads.
     public func finish() throws -> Int {
-        if staged == 0 { return 0 }
-        // Quads already stored (in `quads` or any load table under it) are left out.
-        let fresh = intoEmptyGraphs ? "SELECT DISTINCT g, s, p, o FROM quad_load" : """
+        // Staged quads (only known terms): those not stored yet, in any table under quads.
+        let unseen = """
             SELECT DISTINCT l.g, l.s, l.p, l.o FROM quad_load l
             WHERE NOT EXISTS (SELECT 1 FROM quads q WHERE q.g = l.g AND q.s = l.s AND q.p = l.p AND q.o = l.o)
             """
-        guard staged >= Self.childThreshold else {
-            return try db.update("INSERT INTO quads \(fresh) ON CONFLICT DO NOTHING")
+        guard let table else {
+            return staged == 0 ? 0 : try db.update("INSERT INTO quads \(unseen) ON CONFLICT DO NOTHING")
         }
-        let table = try QuadStore.newLoadTable(on: db)
-        let added = try db.update("INSERT INTO \(table) \(fresh)")
-        if added < Self.childThreshold / 2 {
-            // Mostly quads the store had already: what is new goes into quads itself.
-            try db.execute("INSERT INTO quads SELECT g, s, p, o FROM \(table) ON CONFLICT DO NOTHING; DROP TABLE \(table)")
+        let total = direct + (staged == 0 ? 0 : try db.update("INSERT INTO \(table) \(unseen)"))
+        if total < Self.childThreshold {
+            // Small: into quads itself (a quad with a new term is not there yet).
+            let added = try db.update("INSERT INTO quads SELECT DISTINCT g, s, p, o FROM \(table) ON CONFLICT DO NOTHING")
+            try db.execute("DROP TABLE \(table)")
             return added
         }
-        try QuadStore.indexAndAttach(table, on: db)
-        return added
+        try db.execute("SAVEPOINT bulk_load_index")
+        do {
+            try QuadStore.indexAndAttach(table, on: db)
+            try db.execute("RELEASE SAVEPOINT bulk_load_index")
+            return total
+        } catch let error as StoreError where error.isUniqueViolation {
+            // The load repeats a quad: keep one of each, then index.
+            try db.execute("ROLLBACK TO SAVEPOINT bulk_load_index")
+            let removed = try db.update("""
+                DELETE FROM \(table) t USING (
+                    SELECT ctid FROM (SELECT ctid, row_number() OVER (PARTITION BY g, s, p, o) AS n FROM \(table)) x WHERE n > 1
+                ) d WHERE t.ctid = d.ctid
+                """)
+            try QuadStore.indexAndAttach(table, on: db)
+            try db.execute("RELEASE SAVEPOINT bulk_load_index")
+            return total - removed
+        }
     }
 }
 
 extension QuadStore {
+    /// The advisory lock that writers of quads (loads, merges) hold for their transaction.
+    static let writerLock = 7_212_003
+
     /// Creates an empty, unindexed load table and returns its name (`quads_N`).
     static func newLoadTable(on db: Connection) throws -> String {
         let table = "quads_" + (try db.query("SELECT nextval('quad_tables')")[0][0] ?? "0")
@@ -77,13 +127,14 @@ extension QuadStore {
         return table
     }
 
-    /// Builds a load table's four indexes at once and puts it under `quads`.
+    /// Builds a load table's four indexes at once and puts it under `quads`. A load table is
+    /// never written again (only deleted from, or merged whole), so its B-trees are packed full.
     static func indexAndAttach(_ table: String, on db: Connection) throws {
         try db.execute("""
-            ALTER TABLE \(table) ADD PRIMARY KEY (g, s, p, o);
-            CREATE INDEX \(table)_spog ON \(table) (s, p, o, g);
-            CREATE INDEX \(table)_posg ON \(table) (p, o, s, g);
-            CREATE INDEX \(table)_ospg ON \(table) (o, s, p, g);
+            ALTER TABLE \(table) ADD PRIMARY KEY (g, s, p, o) WITH (fillfactor = 100);
+            CREATE INDEX \(table)_spog ON \(table) (s, p, o, g) WITH (fillfactor = 100);
+            CREATE INDEX \(table)_posg ON \(table) (p, o, s, g) WITH (fillfactor = 100);
+            CREATE INDEX \(table)_ospg ON \(table) (o, s, p, g) WITH (fillfactor = 100);
             ALTER TABLE \(table) INHERIT quads;
             ANALYZE \(table)
             """)
@@ -102,7 +153,7 @@ extension QuadStore {
     @discardableResult
     public static func compact(maxTables: Int, on db: Connection) throws -> Int {
         try db.transaction {
-            try db.execute("SELECT pg_advisory_xact_lock(7212003)")
+            try db.execute("SELECT pg_advisory_xact_lock(\(writerLock))")
             let tables = try loadTables(on: db)
             guard tables.count > maxTables, tables.count >= 2 else { return 0 }
             let merged = try newLoadTable(on: db)

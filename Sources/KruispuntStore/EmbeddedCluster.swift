@@ -126,8 +126,12 @@ public final class EmbeddedCluster: @unchecked Sendable {
             # Kruispunt embedded cluster
             shared_buffers = 1GB
             work_mem = 128MB
-            maintenance_work_mem = 256MB
+            maintenance_work_mem = 1GB
             max_wal_size = 2GB
+            # A load table created, filled and indexed in one transaction skips the WAL (its files
+            # are synced at commit): bulk loads write their data once. No replication from here.
+            wal_level = minimal
+            max_wal_senders = 0
             synchronous_commit = off
             timezone = 'UTC'
             log_timezone = 'UTC'

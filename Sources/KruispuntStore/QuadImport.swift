@@ -18,17 +18,31 @@ public enum QuadImport {
     public static func load(path: String, syntax: RDFSyntax, graph: Term? = nil, baseIRI: String,
                             jsonldContexts: [String: String] = [:], on db: Connection) throws -> Summary {
         let scope = try digest(path: path)
-        func scoped(_ t: Term) -> Term {
-            if case .blank(let label) = t { return .blank("f" + scope + "x" + label) }
-            return t
+        // Parsing runs on a thread of its own, a few batches ahead of the database work.
+        let queue = BatchQueue<[Quad]>(capacity: 2)
+        let parser = Thread {
+            do {
+                try RDFFile.parse(path: path, syntax: syntax, baseIRI: baseIRI, jsonldContexts: jsonldContexts) { batch in
+                    func scoped(_ t: Term) -> Term {
+                        if case .blank(let label) = t { return .blank("f" + scope + "x" + label) }
+                        return t
+                    }
+                    try queue.put(batch.map { q in
+                        Quad(scoped(q.subject), q.predicate, scoped(q.object), q.graph.map(scoped) ?? graph)
+                    })
+                }
+                queue.finish()
+            } catch {
+                queue.finish(error: error)
+            }
         }
+        parser.stackSize = 8 << 20
+        parser.start()
+        defer { queue.cancel() }
         return try db.transaction {
             var summary = Summary()
             let load = try BulkLoad(on: db)
-            try RDFFile.parse(path: path, syntax: syntax, baseIRI: baseIRI, jsonldContexts: jsonldContexts) { batch in
-                let quads = batch.map { q in
-                    Quad(scoped(q.subject), q.predicate, scoped(q.object), q.graph.map(scoped) ?? graph)
-                }
+            while let quads = try queue.take() {
                 summary.quads += quads.count
                 try load.add(quads)
             }

@@ -92,7 +92,12 @@ public enum QuadPatterns {
         if cursor == nil, idRows.count <= limit, idRows.count <= exactUpTo {
             return QuadPage(quads: quads, next: nil, count: idRows.count, exact: true)
         }
-        let counted = Int(try db.query("SELECT count(*) FROM (SELECT 1 FROM quads q WHERE \(where_) LIMIT \(exactUpTo + 1)) x")[0][0] ?? "0") ?? 0
+        // In index order, so that the planner walks the index instead of building a bitmap of
+        // every match.
+        let ordered = columns.map { "q." + $0 }.joined(separator: ", ")
+        let counted = Int(try db.query("""
+            SELECT count(*) FROM (SELECT 1 FROM quads q WHERE \(where_) ORDER BY \(ordered) LIMIT \(exactUpTo + 1)) x
+            """)[0][0] ?? "0") ?? 0
         if counted <= exactUpTo { return QuadPage(quads: quads, next: next, count: counted, exact: true) }
         let plan = try db.query("EXPLAIN SELECT 1 FROM quads q WHERE \(where_)").compactMap { $0[0] }.first ?? ""
         let estimate = plan.range(of: #"rows=(\d+)"#, options: .regularExpression)

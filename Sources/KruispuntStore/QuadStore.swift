@@ -32,18 +32,33 @@ public enum QuadStore {
             }
             if !chunk.isEmpty { try send(chunk) }
         }
-        try db.execute("""
-            INSERT INTO terms (key, kind, lex, datatype, lang, num, ts)
-            SELECT DISTINCT ON (key) key, kind, lex, datatype, lang, num, ts FROM term_load
-            ON CONFLICT (key) DO NOTHING
-            """)
+        // New terms: inserted, their ids returned at once (joined with the batch only, never
+        // with the whole dictionary).
         var ids = [Int64](repeating: -1, count: unique.count)
-        try db.copyOut("COPY (SELECT l.n, t.id FROM term_load l JOIN terms t USING (key)) TO STDOUT") { line in
+        func read(_ line: UnsafeBufferPointer<UInt8>) {
             var n = 0, id: Int64 = 0, second = false
             for b in line {
                 if b == 9 { second = true } else if second { id = id * 10 + Int64(b - 48) } else { n = n * 10 + Int(b - 48) }
             }
             if n < ids.count { ids[n] = id }
+        }
+        try db.copyOut("""
+            COPY (WITH added AS (
+                    INSERT INTO terms (key, kind, lex, datatype, lang, num, ts)
+                    SELECT key, kind, lex, datatype, lang, num, ts FROM term_load
+                    ON CONFLICT (key) DO NOTHING RETURNING id, key)
+                  SELECT l.n, a.id FROM added a JOIN term_load l USING (key)) TO STDOUT
+            """, read)
+        // Terms the store had: looked up one by one in the key index (a hash join would read
+        // the whole dictionary for every batch).
+        let known = ids.indices.filter { ids[$0] < 0 }
+        if !known.isEmpty {
+            try db.execute("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+            try db.copyOut("""
+                COPY (SELECT l.n, t.id FROM term_load l JOIN terms t ON t.key = l.key
+                      WHERE l.n = ANY('{\(known.map(String.init).joined(separator: ","))}'::int[])) TO STDOUT
+                """, read)
+            try db.execute("RESET enable_hashjoin; RESET enable_mergejoin")
         }
         var out: [Term: Int64] = [:]
         out.reserveCapacity(unique.count)

@@ -297,6 +297,15 @@ import Testing
             #expect(try QuadStore.loadTables(on: db).count == 1)
             #expect(try QuadStore.count(on: db) == before)
             #expect(try QuadPatterns.match(QuadPattern(subject: .iri(ex + "s5")), limit: 100, on: db).count == 20)
+            // A large load that repeats its quads (all with new terms): the primary key finds the
+            // repeats and one of each is kept.
+            let twice = (0..<60_000).map { i in Quad(.iri(ex + "t\(i)"), .iri(ex + "p"), .integer(i % 7), .iri(ex + "k")) }
+            #expect(try db.transaction { try QuadStore.insert(twice + twice, on: db) } == twice.count)
+            // Stored quads mixed with new ones: only the new ones are added.
+            let fresh = (0..<60_000).map { i in Quad(.iri(ex + "u\(i)"), .iri(ex + "p"), .integer(1), .iri(ex + "k")) }
+            let total = try QuadStore.count(on: db)
+            #expect(try db.transaction { try QuadStore.insert(Array(quads.suffix(50_000)) + fresh, on: db) } == fresh.count)
+            #expect(try QuadStore.count(on: db) == total + fresh.count)
         }
     }
 }
