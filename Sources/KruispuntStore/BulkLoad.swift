@@ -1,3 +1,4 @@
+import Dispatch
 import KruispuntRDF
 
 /// One load of quads, in the caller's transaction: terms are interned batch by batch, and a quad
@@ -17,6 +18,13 @@ public final class BulkLoad {
     private var table: String?
     private var direct = 0
     private var staged = 0
+    /// The batch prepared last, not written yet.
+    private var pending: QuadBatch?
+
+    /// Where the preparing thread leaves its batch.
+    private final class Prepared: @unchecked Sendable {
+        var batch: QuadBatch?
+    }
 
     /// With `intoEmptyGraphs` the caller guarantees that no quad of these graphs is stored yet
     /// (new graphs, or graphs it just emptied), so nothing needs to be checked against the store.
@@ -31,23 +39,44 @@ public final class BulkLoad {
         watermark = Int64(try db.query("SELECT coalesce(max(id), 0) FROM terms")[0][0] ?? "0") ?? 0
     }
 
-    /// Interns the terms of `quads` and copies them into the load table or the staging table.
+    /// Adds quads: their terms are numbered and written out on another thread while the previous
+    /// batch goes to the database.
     public func add(_ quads: [Quad]) throws {
         if quads.isEmpty { return }
-        var terms: [Term] = []
-        terms.reserveCapacity(quads.count * 4)
-        for q in quads {
-            terms.append(q.subject); terms.append(q.predicate); terms.append(q.object)
-            if let g = q.graph { terms.append(g) }
+        let next = Prepared()
+        let done = DispatchGroup()
+        DispatchQueue.global().async(group: done) { next.batch = QuadBatch(quads) }
+        defer { done.wait() }
+        if let previous = pending {
+            pending = nil
+            try write(previous)
         }
-        let ids = try QuadStore.intern(terms, on: db)
+        done.wait()
+        pending = next.batch
+    }
+
+    /// Adds a batch prepared by the caller (on a thread of its own).
+    func add(_ batch: QuadBatch) throws {
+        if let previous = pending {
+            pending = nil
+            try write(previous)
+        }
+        try write(batch)
+    }
+
+    /// Interns a batch's terms and copies its quads into the load table or the staging table.
+    private func write(_ batch: QuadBatch) throws {
+        let ids = try QuadStore.intern(batch.terms, on: db)
         var rows: [(Int64, Int64, Int64, Int64)] = []
-        rows.reserveCapacity(quads.count)
+        rows.reserveCapacity(batch.count)
         var known: [Int] = []
-        for (n, q) in quads.enumerated() {
-            let row = (q.graph.flatMap { ids[$0] } ?? 0, ids[q.subject]!, ids[q.predicate]!, ids[q.object]!)
-            rows.append(row)
-            if !intoEmptyGraphs, max(row.0, row.1, row.2, row.3) <= watermark { known.append(n) }
+        batch.numbers.withUnsafeBufferPointer { n in
+            for i in 0..<batch.count {
+                let g = n[4 * i] < 0 ? 0 : ids[Int(n[4 * i])]
+                let row = (g, ids[Int(n[4 * i + 1])], ids[Int(n[4 * i + 2])], ids[Int(n[4 * i + 3])])
+                rows.append(row)
+                if !intoEmptyGraphs, max(row.0, row.1, row.2, row.3) <= watermark { known.append(i) }
+            }
         }
         if known.count < rows.count {
             if table == nil { table = try QuadStore.newLoadTable(on: db) }
@@ -81,6 +110,10 @@ public final class BulkLoad {
 
     /// Adds what the load holds that the store does not have yet; returns how many quads.
     public func finish() throws -> Int {
+        if let last = pending {
+            pending = nil
+            try write(last)
+        }
         // Staged quads (only known terms): those not stored yet, in any table under quads.
         let unseen = """
             SELECT DISTINCT l.g, l.s, l.p, l.o FROM quad_load l

@@ -11,30 +11,28 @@ import KruispuntRDF
 public enum QuadStore {
     /// Term ids for the given terms, adding the terms that are new. Must run in a transaction.
     public static func intern(_ terms: some Sequence<Term>, on db: Connection) throws -> [Term: Int64] {
-        // Each distinct term once, numbered; the ids come back in that order (no key strings to match).
-        var position: [Term: Int] = [:]
-        var unique: [Term] = []
-        for t in terms where position[t] == nil { position[t] = unique.count; unique.append(t) }
-        if unique.isEmpty { return [:] }
+        let batch = TermBatch(terms)
+        let ids = try intern(batch, on: db)
+        var out: [Term: Int64] = [:]
+        out.reserveCapacity(batch.terms.count)
+        for (n, term) in batch.terms.enumerated() { out[term] = ids[n] }
+        return out
+    }
+
+    /// Ids of a batch's terms, by number, adding the terms that are new. Must run in a transaction.
+    static func intern(_ batch: TermBatch, on db: Connection) throws -> [Int64] {
+        if batch.terms.isEmpty { return [] }
         try db.execute("""
             CREATE TEMP TABLE IF NOT EXISTS term_load (key uuid, kind smallint, lex text, datatype text,
                 lang text, num numeric, ts timestamptz, n integer) ON COMMIT DELETE ROWS;
             TRUNCATE term_load
             """)
         try db.copyIn("COPY term_load FROM STDIN") { send in
-            var chunk = ""
-            chunk.reserveCapacity(1 << 16)
-            for (n, term) in unique.enumerated() {
-                appendRow(term, key: TermKey(term), to: &chunk)
-                chunk.removeLast()                              // the row's newline: one more column
-                chunk += "\t" + String(n) + "\n"
-                if chunk.utf8.count > 60_000 { try send(chunk); chunk.removeAll(keepingCapacity: true) }
-            }
-            if !chunk.isEmpty { try send(chunk) }
+            for chunk in batch.chunks { try send(chunk) }
         }
         // New terms: inserted, their ids returned at once (joined with the batch only, never
         // with the whole dictionary).
-        var ids = [Int64](repeating: -1, count: unique.count)
+        var ids = [Int64](repeating: -1, count: batch.terms.count)
         func read(_ line: UnsafeBufferPointer<UInt8>) {
             var n = 0, id: Int64 = 0, second = false
             for b in line {
@@ -60,13 +58,8 @@ public enum QuadStore {
                 """, read)
             try db.execute("RESET enable_hashjoin; RESET enable_mergejoin")
         }
-        var out: [Term: Int64] = [:]
-        out.reserveCapacity(unique.count)
-        for (n, term) in unique.enumerated() {
-            guard ids[n] >= 0 else { throw StoreError("term not stored: \(term.ntriples)") }
-            out[term] = ids[n]
-        }
-        return out
+        if let n = ids.firstIndex(where: { $0 < 0 }) { throw StoreError("term not stored: \(batch.terms[n].ntriples)") }
+        return ids
     }
 
     /// Ids of terms already in the store (terms that are not there are left out).
@@ -178,20 +171,6 @@ public enum QuadStore {
         default:
             if let lang = row[i + 3] { return .lang(lex, lang) }
             return .typed(lex, row[i + 2] ?? XSD.string)
-        }
-    }
-
-    private static func appendRow(_ term: Term, key: TermKey, to out: inout String) {
-        out += key.uuid
-        switch term {
-        case .iri(let v): out += "\t0\t"; CopyText.append(v, to: &out); out += "\t\\N\t\\N\t\\N\t\\N\n"
-        case .blank(let v): out += "\t1\t"; CopyText.append(v, to: &out); out += "\t\\N\t\\N\t\\N\t\\N\n"
-        case .literal(let v, let dt, let lang):
-            out += "\t2\t"; CopyText.append(v, to: &out); out += "\t"
-            CopyText.append(dt, to: &out); out += "\t"
-            CopyText.append(lang, to: &out); out += "\t"
-            CopyText.append(TypedValue.number(v, datatype: dt), to: &out); out += "\t"
-            CopyText.append(TypedValue.instant(v, datatype: dt), to: &out); out += "\n"
         }
     }
 }
