@@ -605,6 +605,17 @@ def parse_rdf(body: bytes, fmt: str, url: str, document_loader=None) -> Graph:
     raise ValueError(fmt)
 
 
+
+def lower_tags(graph: Graph) -> Graph:
+    """Language tags compare case-insensitively (RDF 1.1); raptor2 writes them in lower case."""
+    out = Graph()
+    for s, p, o in graph:
+        if isinstance(o, Literal) and o.language:
+            o = Literal(str(o), lang=o.language.lower())
+        out.add((s, p, o))
+    return out
+
+
 def default_graph_of(nquads: str, where: str) -> Graph:
     dataset = Dataset()
     dataset.parse(data=nquads, format="nquads")

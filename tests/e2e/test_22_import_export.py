@@ -11,7 +11,7 @@ from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
-from conftest import Kruispunt, _stop_leftover_cluster, free_port, private_dir
+from conftest import Kruispunt, _stop_leftover_cluster, free_port, lower_tags, private_dir
 
 EX = Namespace("http://example.org/")
 
@@ -44,16 +44,6 @@ def cli(tmp_path_factory, kruispunt_binary):
     kp = Kruispunt(kruispunt_binary, work / "data", free_port())
     yield kp
     _stop_leftover_cluster(kp.data_dir)
-
-
-def lower_tags(graph: Graph) -> Graph:
-    """Language tags compare case-insensitively (RDF 1.1); raptor2 writes them in lower case."""
-    out = Graph()
-    for s, p, o in graph:
-        if isinstance(o, Literal) and o.language:
-            o = Literal(str(o), lang=o.language.lower())
-        out.add((s, p, o))
-    return out
 
 
 def same(a: Graph, b: Graph) -> bool:
