@@ -5,7 +5,7 @@ import KruispuntRDF
 /// Turtle is the default for `*/*` and for a missing header; nil means nothing acceptable (406).
 public enum ContentNegotiation {
     /// The syntaxes Linked Data responses are offered in, preferred first.
-    public static let offered: [RDFSyntax] = [.turtle, .ntriples, .jsonld, .nquads]
+    public static let offered: [RDFSyntax] = [.turtle, .ntriples, .jsonld, .nquads, .trig]
 
     public static func syntax(accept: String?, format: String? = nil) -> RDFSyntax? {
         if let format, let s = RDFSyntax(name: format), offered.contains(s) { return s }
@@ -20,7 +20,7 @@ public enum ContentNegotiation {
             let candidates: [RDFSyntax]
             switch type {
             case "*/*", "text/*": candidates = [.turtle]
-            case "application/*": candidates = [.ntriples, .jsonld, .nquads]
+            case "application/*": candidates = [.ntriples, .jsonld, .nquads, .trig]
             case "application/json": candidates = [.jsonld]
             case "text/plain": candidates = [.ntriples]
             default: candidates = RDFSyntax(name: type).map { offered.contains($0) ? [$0] : [] } ?? []

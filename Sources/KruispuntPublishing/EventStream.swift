@@ -5,7 +5,9 @@ import KruispuntStore
 ///
 /// Pages hold `pageSize` members in publication order; page n links to page n+1 with a
 /// `tree:GreaterThanOrEqualToRelation` on `prov:generatedAtTime`, whose value is the timestamp of
-/// the first member of page n+1 (members are appended in timestamp order).
+/// the first member of page n+1 (members are appended in timestamp order), and which says how many
+/// members the pages from n+1 on hold (`tree:remainingItems`). A full page never changes again:
+/// it says so (`ldes:immutable true`) and may be cached for good.
 public struct EventStream: Sendable {
     public let name: String
     public let title: (nl: String, en: String)
@@ -77,20 +79,27 @@ public struct EventStream: Sendable {
         ]
         if number == 1 { triples.append(Triple(streamTerm, .iri(TREE.view), pageTerm)) }
         for e in onPage { triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri))) }
-        if entries.count > pageSize {
+        let isFull = entries.count > pageSize
+        if isFull { triples.append(Triple(pageTerm, .iri(LDES.immutable), .boolean(true))) }
+        if isFull {
             let next = entries[pageSize]
+            let remaining = try StreamMemberIndex.count(stream: name, on: db) - number * pageSize
             let relation = Term.blank("relation\(number)")
             triples += [
                 Triple(pageTerm, .iri(TREE.relation), relation),
                 Triple(relation, .iri(RDF.type), .iri(TREE.GreaterThanOrEqualToRelation)),
                 Triple(relation, .iri(TREE.node), .iri(iris.streamPage(name, page: number + 1))),
                 Triple(relation, .iri(TREE.path), .iri(PROV.generatedAtTime)),
+                Triple(relation, .iri(TREE.ns + "remainingItems"), .integer(remaining)),
                 Triple(relation, .iri(TREE.value), .typed(
                     XSDDateTime.format(epochMillis: next.generatedAtMillis, offsetMinutes: 0, zulu: true, alwaysMillis: true),
                     XSD.dateTime)),
             ]
         }
-        triples += try QuadStore.quads(inGraphIDs: onPage.map(\.id), on: db).map(\.triple)
-        return (triples, entries.count > pageSize)
+        // Each member's quads together, members in publication order.
+        var byMember: [Term: [Triple]] = [:]
+        for q in try QuadStore.quads(inGraphIDs: onPage.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q.triple) }
+        for e in onPage { triples += byMember[.iri(e.iri)] ?? [] }
+        return (triples, isFull)
     }
 }

@@ -132,9 +132,47 @@ public enum TREE {
     public static let LessThanRelation = ns + "LessThanRelation"
 }
 
+/// Hydra Core (Triple Pattern Fragments controls).
+public enum Hydra {
+    public static let ns = "http://www.w3.org/ns/hydra/core#"
+    public static let Collection = ns + "Collection"
+    public static let PartialCollectionView = ns + "PartialCollectionView"
+    public static let IriTemplate = ns + "IriTemplate"
+    public static let ExplicitRepresentation = ns + "ExplicitRepresentation"
+    public static let search = ns + "search"
+    public static let template = ns + "template"
+    public static let variableRepresentation = ns + "variableRepresentation"
+    public static let mapping = ns + "mapping"
+    public static let variable = ns + "variable"
+    public static let property = ns + "property"
+    public static let totalItems = ns + "totalItems"
+    public static let itemsPerPage = ns + "itemsPerPage"
+    public static let view = ns + "view"
+    public static let first = ns + "first"
+    public static let next = ns + "next"
+    public static let previous = ns + "previous"
+}
+/// VoID (dataset descriptions).
+public enum VOID {
+    public static let ns = "http://rdfs.org/ns/void#"
+    public static let Dataset = ns + "Dataset"
+    public static let subset = ns + "subset"
+    public static let triples = ns + "triples"
+}
+/// SPARQL 1.1 Service Description.
+public enum SD {
+    public static let ns = "http://www.w3.org/ns/sparql-service-description#"
+    public static let graph = ns + "graph"
+}
+public enum FOAF {
+    public static let ns = "http://xmlns.com/foaf/0.1/"
+    public static let primaryTopic = ns + "primaryTopic"
+}
+
 /// The prefixes Kruispunt writes in Turtle and JSON-LD, in a stable order.
 public let standardPrefixes: [(prefix: String, namespace: String)] = [
     ("rdf", RDF.ns), ("rdfs", RDFS.ns), ("xsd", XSD.ns), ("sosa", SOSA.ns), ("cot", COT.ns), ("kp", KP.ns),
     ("time", OWLTime.ns), ("geo", GeoSPARQL.ns), ("dct", DCT.ns), ("prov", PROV.ns),
-    ("ldes", LDES.ns), ("tree", TREE.ns), ("sh", "http://www.w3.org/ns/shacl#"),
+    ("ldes", LDES.ns), ("tree", TREE.ns), ("sh", "http://www.w3.org/ns/shacl#"), ("hydra", Hydra.ns),
+    ("void", VOID.ns), ("sd", SD.ns), ("foaf", FOAF.ns),
 ]

@@ -9,25 +9,37 @@ import KruispuntStore
 enum LinkedDataResponse {
     /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
     /// JSON-LD refers to the published context at `contextURL`.
-    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, contextURL: String) throws -> Response {
+    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, contextURL: String,
+                     immutable: Bool = false) throws -> Response {
+        try make(quads: triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: cacheSeconds, contextURL: contextURL,
+                 immutable: immutable)
+    }
+
+    /// Quads in the negotiated syntax: with their graphs in N-Quads, TriG and JSON-LD.
+    static func make(quads: [Quad], request: Request, cacheSeconds: Int, contextURL: String,
+                     immutable: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
         guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
                                                      format: request.uri.queryParameters.get("format")) else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
             return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)
         }
-        let body = try RDFDocument.render(triples, as: syntax, jsonldContext: .url(contextURL))
+        let body = try RDFDocument.render(quads: quads, as: syntax, jsonldContext: .url(contextURL))
         let contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
-        return conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true)
+        var response = conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true,
+                                   immutable: immutable)
+        for field in extra { response.headers.append(field) }
+        return response
     }
 
     /// A body with ETag handling: 304 when the client's copy is current.
-    static func conditional(_ body: String, contentType: String, request: Request, cacheSeconds: Int, vary: Bool) -> Response {
+    static func conditional(_ body: String, contentType: String, request: Request, cacheSeconds: Int, vary: Bool,
+                            immutable: Bool = false) -> Response {
         let key = TermKey(bytes: Array(body.utf8))
         let etag = "\"" + key.uuid.replacingOccurrences(of: "-", with: "").prefix(24) + "\""
         var headers: HTTPFields = [
             .contentType: contentType,
             .eTag: etag,
-            .cacheControl: "public, max-age=\(cacheSeconds)",
+            .cacheControl: "public, max-age=\(cacheSeconds)" + (immutable ? ", immutable" : ""),
             .accessControlAllowOrigin: "*",
         ]
         if vary { headers[.vary] = "Accept" }

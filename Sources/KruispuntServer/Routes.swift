@@ -44,7 +44,9 @@ struct Routes: Sendable {
             guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {
                 throw HTTPError(.notFound, message: "Pagina \(number) bestaat niet / page \(number) does not exist")
             }
-            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 86_400 : 10, contextURL: contextURL)
+            // A full page never changes: cached for a year; the open page for a few seconds.
+            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 31_536_000 : 10,
+                                               contextURL: contextURL, immutable: page.isFull)
         }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
@@ -54,6 +56,19 @@ struct Routes: Sendable {
             // The context changes only with a release: clients may keep it a week, then revalidate (ETag).
             LinkedDataResponse.conditional(JSONLDContext.document, contentType: "application/ld+json",
                                            request: request, cacheSeconds: 604_800, vary: false)
+        }
+        router.get("/fragments") { request, _ in
+            var query: [String: String] = [:]
+            for name in ["subject", "predicate", "object", "graph", "after", "before"] {
+                if let value = request.uri.queryParameters.get(name) { query[name] = value }
+            }
+            let fragment: TriplePatternFragment
+            do { fragment = try TriplePatternFragment(query: query, iris: iris) } catch let error as TPFError {
+                throw HTTPError(.badRequest, message: error.message)
+            }
+            let quads = try await runtime.pool.withConnection { try fragment.page(on: $0) }
+            return try LinkedDataResponse.make(quads: quads, request: request, cacheSeconds: 60, contextURL: contextURL,
+                                               headers: [.contentLocation: fragment.pageIRI])
         }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
     }

@@ -26,6 +26,8 @@ public struct QuadPage: Sendable {
     public let quads: [Quad]
     /// Where the next page starts (opaque); nil on the last page.
     public let next: String?
+    /// Where the previous page ends (opaque, for `before:`); nil on the first page.
+    public let previous: String?
     /// The number of matching quads: exact when `exact`, else the planner's estimate.
     public let count: Int
     public let exact: Bool
@@ -44,9 +46,10 @@ public enum QuadPatterns {
         return ["g", "s", "p", "o"]
     }
 
-    /// The page of at most `limit` quads after `cursor` (nil: the first page).
-    public static func match(_ pattern: QuadPattern, after cursor: String? = nil, limit: Int = 100, exactUpTo: Int? = nil,
-                             on db: Connection) throws -> QuadPage {
+    /// The page of at most `limit` quads after `cursor` (nil: the first page), or the one just
+    /// before `before` (walking back through `previous`).
+    public static func match(_ pattern: QuadPattern, after cursor: String? = nil, before: String? = nil, limit: Int = 100,
+                             exactUpTo: Int? = nil, on db: Connection) throws -> QuadPage {
         guard limit > 0 else { throw StoreError("the page size must be positive") }
         let exactUpTo = exactUpTo ?? limit
         // Bound terms to ids: a term the store does not know matches nothing.
@@ -58,39 +61,44 @@ public enum QuadPatterns {
         let ids = try QuadStore.lookup(bound.map(\.1), on: db)
         var conditions: [String] = []
         for (column, term) in bound {
-            guard let id = ids[term] else { return QuadPage(quads: [], next: nil, count: 0, exact: true) }
+            guard let id = ids[term] else { return QuadPage(quads: [], next: nil, previous: nil, count: 0, exact: true) }
             conditions.append("q.\(column) = \(id)")
         }
         if case .defaultGraph = pattern.graph { conditions.append("q.g = 0") }
         let where_ = conditions.isEmpty ? "true" : conditions.joined(separator: " AND ")
         let columns = order(pattern)
         var pageCondition = where_
-        if let cursor {
+        let key = "(" + columns.map { "q." + $0 }.joined(separator: ", ") + ")"
+        for (cursor, comparison) in [(cursor, ">"), (before, "<")] {
+            guard let cursor else { continue }
             let parts = cursor.split(separator: ".").compactMap { Int64($0) }
             guard parts.count == 4 else { throw StoreError("invalid page cursor \"\(cursor.prefix(40))\"") }
-            pageCondition += " AND (" + columns.map { "q." + $0 }.joined(separator: ", ") + ") > ("
-                + parts.map(String.init).joined(separator: ", ") + ")"
+            pageCondition += " AND \(key) \(comparison) (" + parts.map(String.init).joined(separator: ", ") + ")"
         }
+        let backwards = before != nil && cursor == nil
         let rows = try db.query("""
             SELECT q.g, q.s, q.p, q.o FROM quads q WHERE \(pageCondition)
-            ORDER BY \(columns.map { "q." + $0 }.joined(separator: ", ")) LIMIT \(limit + 1)
+            ORDER BY \(columns.map { "q." + $0 + (backwards ? " DESC" : "") }.joined(separator: ", ")) LIMIT \(limit + 1)
             """)
         let idRows = rows.map { $0.map { Int64($0 ?? "0") ?? 0 } }
-        let page = Array(idRows.prefix(limit))
+        let more = idRows.count > limit
+        let page = backwards ? Array(idRows.prefix(limit).reversed()) : Array(idRows.prefix(limit))
         let terms = try QuadStore.terms(ids: Array(Set(page.flatMap { $0 })), on: db)
         let quads = try page.map { r -> Quad in
             guard let s = terms[r[1]], let p = terms[r[2]], let o = terms[r[3]] else { throw StoreError("corrupt quad row") }
             return Quad(s, p, o, r[0] == 0 ? nil : terms[r[0]])
         }
-        var next: String?
-        if idRows.count > limit, let last = page.last {
-            let byName = ["g": last[0], "s": last[1], "p": last[2], "o": last[3]]
-            next = columns.map { String(byName[$0]!) }.joined(separator: ".")
+        func cursorOf(_ row: [Int64]) -> String {
+            let byName = ["g": row[0], "s": row[1], "p": row[2], "o": row[3]]
+            return columns.map { String(byName[$0]!) }.joined(separator: ".")
         }
+        // Forwards, a next page exists when the query found more; backwards, when it came from one.
+        let next = (backwards ? true : more) ? page.last.map(cursorOf) : nil
+        let previous = (backwards ? more : cursor != nil) ? page.first.map(cursorOf) : nil
         // Cardinality: exact up to the threshold, the planner's estimate above. A first page that
         // is not full is the whole answer.
-        if cursor == nil, idRows.count <= limit, idRows.count <= exactUpTo {
-            return QuadPage(quads: quads, next: nil, count: idRows.count, exact: true)
+        if cursor == nil, before == nil, idRows.count <= limit, idRows.count <= exactUpTo {
+            return QuadPage(quads: quads, next: nil, previous: nil, count: idRows.count, exact: true)
         }
         // In index order, so that the planner walks the index instead of building a bitmap of
         // every match.
@@ -98,11 +106,11 @@ public enum QuadPatterns {
         let counted = Int(try db.query("""
             SELECT count(*) FROM (SELECT 1 FROM quads q WHERE \(where_) ORDER BY \(ordered) LIMIT \(exactUpTo + 1)) x
             """)[0][0] ?? "0") ?? 0
-        if counted <= exactUpTo { return QuadPage(quads: quads, next: next, count: counted, exact: true) }
+        if counted <= exactUpTo { return QuadPage(quads: quads, next: next, previous: previous, count: counted, exact: true) }
         let plan = try db.query("EXPLAIN SELECT 1 FROM quads q WHERE \(where_)").compactMap { $0[0] }.first ?? ""
         let estimate = plan.range(of: #"rows=(\d+)"#, options: .regularExpression)
             .flatMap { Int(plan[$0].dropFirst(5)) } ?? counted
-        return QuadPage(quads: quads, next: next, count: max(estimate, counted), exact: false)
+        return QuadPage(quads: quads, next: next, previous: previous, count: max(estimate, counted), exact: false)
     }
 }
 

@@ -88,6 +88,8 @@ MEDIA_TYPES = {
     "turtle": "text/turtle",
     "ntriples": "application/n-triples",
     "jsonld": "application/ld+json",
+    "nquads": "application/n-quads",
+    "trig": "application/trig",
 }
 
 #: Predicates every member has (besides exactly one of hasSimpleResult / kp:suppressed).
