@@ -7,6 +7,23 @@ public enum ContentNegotiation {
     /// The syntaxes Linked Data responses are offered in, preferred first.
     public static let offered: [RDFSyntax] = [.turtle, .ntriples, .jsonld, .nquads, .trig]
 
+    /// Whether a person's browser asked: `text/html` (or XHTML) named explicitly, at least as
+    /// wanted as every RDF media type named (wildcards do not count), and no `?format=`.
+    public static func prefersHTML(accept: String?, format: String? = nil) -> Bool {
+        if let format { return format.lowercased() == "html" }
+        guard let accept else { return false }
+        var html = 0.0, rdf = 0.0
+        for part in accept.split(separator: ",") {
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            guard let type = pieces.first?.lowercased() else { continue }
+            var q = 1.0
+            for p in pieces.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
+            if type == "text/html" || type == "application/xhtml+xml" { html = max(html, q) }
+            else if let s = RDFSyntax(name: type), offered.contains(s) { rdf = max(rdf, q) }
+        }
+        return html > 0 && html >= rdf
+    }
+
     public static func syntax(accept: String?, format: String? = nil) -> RDFSyntax? {
         if let format, let s = RDFSyntax(name: format), offered.contains(s) { return s }
         guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return .turtle }

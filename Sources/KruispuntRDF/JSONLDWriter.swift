@@ -178,7 +178,7 @@ public struct JSONLDWriter: Sendable {
     }
 
     /// `prefix:local` when a prefix matches and the result cannot be misread, else the full IRI.
-    func compactIRI(_ iri: String) -> String {
+    public func compactIRI(_ iri: String) -> String {
         for (prefix, ns) in standardPrefixes where iri.hasPrefix(ns) {
             let local = iri.dropFirst(ns.count)
             if local.isEmpty || local.hasPrefix("//") { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KruispuntDashboard
 import KruispuntPublishing
 import KruispuntRDF
 import KruispuntStore
@@ -18,6 +19,15 @@ enum LinkedDataResponse {
     /// Quads in the negotiated syntax: with their graphs in N-Quads, TriG and JSON-LD.
     static func make(quads: [Quad], request: Request, cacheSeconds: Int, contextURL: String,
                      immutable: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
+        if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: request.uri.queryParameters.get("format")) {
+            // The page's own URL: the base (the context's URL without its path) and the request's.
+            let url = contextURL.dropLast(JSONLDContext.path.count) + request.uri.description
+            let page = LinkedDataPage(url: String(url), quads: quads).render()
+            var response = conditional(page, contentType: "text/html; charset=utf-8", request: request,
+                                       cacheSeconds: min(cacheSeconds, 60), vary: true)
+            for field in extra { response.headers.append(field) }
+            return response
+        }
         guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
                                                      format: request.uri.queryParameters.get("format")) else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
