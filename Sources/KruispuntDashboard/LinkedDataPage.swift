@@ -38,17 +38,7 @@ public struct LinkedDataPage: Sendable {
         let alternates = formats.map { name, format in
             "<a href=\"\(e(url + separator + "format=" + format))\">\(name)</a>"
         }.joined(separator: " · ")
-        return """
-            <!DOCTYPE html>
-            <html lang="nl">
-            <head>
-              <meta charset="utf-8">
-              <meta name="viewport" content="width=device-width, initial-scale=1">
-              <title>Kruispunt: \(e(url))</title>
-              <link rel="stylesheet" href="/public/kruispunt.css">
-              <link rel="alternate" type="text/turtle" href="\(e(url + separator + "format=turtle"))">
-            </head>
-            <body>
+        return HTML.head(title: "Kruispunt: " + url, turtle: url + separator + "format=turtle") + """
             <header>
               <h1>\(e(url))</h1>
               <p>Linked Data van Kruispunt: \(quads.count) triples. Dezelfde gegevens voor machines / the same data for machines: \(alternates)</p>

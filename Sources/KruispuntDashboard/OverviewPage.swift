@@ -29,17 +29,7 @@ public struct OverviewPage: Sendable {
         }
         let total = counts.rows.compactMap(\.count).reduce(0, +)
         let dayText = counts.day.map(Self.dutchDate) ?? "nog geen gegevens"
-        return """
-            <!DOCTYPE html>
-            <html lang="nl">
-            <head>
-              <meta charset="utf-8">
-              <meta name="viewport" content="width=device-width, initial-scale=1">
-              <title>Kruispunt: overzicht</title>
-              <link rel="stylesheet" href="/public/kruispunt.css">
-              <link rel="alternate" type="text/turtle" href="\(e(streamURL))" title="Linked Data Event Stream">
-            </head>
-            <body>
+        return HTML.head(title: "Kruispunt: overzicht", turtle: streamURL, turtleTitle: "Linked Data Event Stream") + """
               <header>
                 <p class="brand">Kruispunt</p>
                 <nav aria-label="Hoofdmenu"><a href="/" aria-current="page">Overzicht</a> · <a href="\(e(streamURL))">Event stream</a></nav>
