@@ -50,7 +50,7 @@ public struct TriplePatternFragment: Sendable {
         before = after == nil ? query["before"].flatMap { $0.isEmpty ? nil : $0 } : nil
         self.bound = bound
         let base = iris.base + "/fragments"
-        fragmentIRI = bound.isEmpty ? base : base + "?" + bound.map { $0.0 + "=" + Self.encode($0.1) }.joined(separator: "&")
+        fragmentIRI = bound.isEmpty ? base : base + "?" + bound.map { $0.0 + "=" + IRIScheme.segment($0.1) }.joined(separator: "&")
     }
 
     /// The IRI of the page this request names.
@@ -140,9 +140,6 @@ public struct TriplePatternFragment: Sendable {
             return "\"" + value + "\""
         }
     }
-
-    /// Percent-encodes a query value (everything outside the unreserved set).
-    static func encode(_ s: String) -> String { IRIScheme.segment(s) }
 }
 
 /// A malformed fragment request (400).

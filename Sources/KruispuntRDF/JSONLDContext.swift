@@ -90,16 +90,16 @@ public enum JSONLDContext {
     public static var document: String { "{\n  \"@context\": " + object(indent: "  ") + "\n}\n" }
 }
 
-/// JSON text helpers shared by the JSON-LD writer and the context.
-enum JSONText {
+/// JSON string literals (the JSON-LD writer, the context, JSON summaries of commands).
+public enum JSONText {
     /// A JSON string literal.
-    static func quoted(_ s: String) -> String {
+    public static func quoted(_ s: String) -> String {
         var out = ""
         append(s, to: &out)
         return out
     }
 
-    static func append(_ s: String, to out: inout String) {
+    public static func append(_ s: String, to out: inout String) {
         out += "\""
         for u in s.unicodeScalars {
             switch u {

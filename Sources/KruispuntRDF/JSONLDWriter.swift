@@ -33,8 +33,9 @@ public struct JSONLDWriter: Sendable {
         case .inline: out += JSONLDContext.object(indent: "  ")
         case .url(let url): JSONText.append(url, to: &out)
         }
-        // Blank nodes are shared by the whole dataset: one used more than once anywhere, or
-        // described in several graphs, or naming a graph, keeps its label and is not embedded.
+        // Blank nodes are shared by the whole dataset: one used more than once anywhere (an
+        // object of rdf:type counts twice: an @type string cannot embed it), or described in
+        // several graphs, or naming a graph, keeps its label and is not embedded.
         var uses: [Term: Int] = [:]
         var homes: [Term: Term?] = [:]
         var shared: Set<Term> = []
@@ -197,7 +198,7 @@ private struct NodeTree {
 
     init(_ triples: [Triple], shared: Set<Term>) {
         var subjects: [Term] = []
-        var uses: [Term: Int] = [:]
+        var usedHere: Set<Term> = []
         for t in triples {
             if properties[t.subject] == nil { subjects.append(t.subject); properties[t.subject] = [] }
             if let i = properties[t.subject]!.firstIndex(where: { $0.0 == t.predicate }) {
@@ -205,11 +206,10 @@ private struct NodeTree {
             } else {
                 properties[t.subject]!.append((t.predicate, [t.object]))
             }
-            // An object of rdf:type is written as an @type string, where nothing can be embedded.
-            if case .blank = t.object { uses[t.object, default: 0] += t.predicate == .iri(RDF.type) ? 2 : 1 }
+            if case .blank = t.object { usedHere.insert(t.object) }
         }
         var candidates = Set(subjects.filter { s in
-            if case .blank = s { return uses[s] == 1 && !shared.contains(s) } else { return false }
+            if case .blank = s { return usedHere.contains(s) && !shared.contains(s) } else { return false }
         })
         roots = subjects.filter { !candidates.contains($0) }
         // A blank node reached from no root (a cycle of blank nodes) becomes a root itself.

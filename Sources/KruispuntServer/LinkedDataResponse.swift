@@ -9,34 +9,34 @@ import KruispuntStore
 /// with `If-None-Match` (304), CORS open for GET, and cache headers.
 enum LinkedDataResponse {
     /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
-    /// JSON-LD refers to the published context at `contextURL`.
-    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, contextURL: String,
+    /// `base` is the base URL: JSON-LD refers to the context published under it.
+    static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, base: String,
                      immutable: Bool = false) throws -> Response {
-        try make(quads: triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: cacheSeconds, contextURL: contextURL,
+        try make(quads: triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: cacheSeconds, base: base,
                  immutable: immutable)
     }
 
-    /// Quads in the negotiated syntax: with their graphs in N-Quads, TriG and JSON-LD.
-    static func make(quads: [Quad], request: Request, cacheSeconds: Int, contextURL: String,
+    /// Quads in the negotiated syntax (with their graphs in N-Quads, TriG and JSON-LD), or as an
+    /// HTML page when a browser asks.
+    static func make(quads: [Quad], request: Request, cacheSeconds: Int, base: String,
                      immutable: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
-        if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: request.uri.queryParameters.get("format")) {
-            // The page's own URL: the base (the context's URL without its path) and the request's.
-            let url = contextURL.dropLast(JSONLDContext.path.count) + request.uri.description
-            let page = LinkedDataPage(url: String(url), quads: quads).render()
-            var response = conditional(page, contentType: "text/html; charset=utf-8", request: request,
-                                       cacheSeconds: min(cacheSeconds, 60), vary: true)
-            for field in extra { response.headers.append(field) }
-            return response
-        }
-        guard let syntax = ContentNegotiation.syntax(accept: request.headers[.accept],
-                                                     format: request.uri.queryParameters.get("format")) else {
+        let format = request.uri.queryParameters.get("format")
+        let body: String, contentType: String
+        if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: format) {
+            body = LinkedDataPage(url: base + request.uri.description, quads: quads).render()
+            contentType = "text/html; charset=utf-8"
+        } else if let syntax = ContentNegotiation.syntax(accept: request.headers[.accept], format: format) {
+            body = try RDFDocument.render(quads: quads, as: syntax, jsonldContext: .url(base + JSONLDContext.path))
+            contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
+        } else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
             return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)
         }
-        let body = try RDFDocument.render(quads: quads, as: syntax, jsonldContext: .url(contextURL))
-        let contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
-        var response = conditional(body, contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: true,
-                                   immutable: immutable)
+        // The HTML page is a view for people: never cached for long.
+        let html = contentType.hasPrefix("text/html")
+        var response = conditional(body, contentType: contentType, request: request,
+                                   cacheSeconds: html ? min(cacheSeconds, 60) : cacheSeconds, vary: true,
+                                   immutable: immutable && !html)
         for field in extra { response.headers.append(field) }
         return response
     }

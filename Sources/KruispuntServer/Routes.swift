@@ -34,7 +34,7 @@ struct Routes: Sendable {
         router.get("/streams/:name") { request, context in
             let stream = try stream(context)
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
-            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, contextURL: contextURL)
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, base: iris.base)
         }
         router.get("/streams/:name/pages/:page") { request, context in
             let stream = try stream(context)
@@ -46,7 +46,7 @@ struct Routes: Sendable {
             }
             // A full page never changes: cached for a year; the open page for a few seconds.
             return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 31_536_000 : 10,
-                                               contextURL: contextURL, immutable: page.isFull)
+                                               base: iris.base, immutable: page.isFull)
         }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
@@ -67,13 +67,11 @@ struct Routes: Sendable {
                 throw HTTPError(.badRequest, message: error.message)
             }
             let quads = try await runtime.pool.withConnection { try fragment.page(on: $0) }
-            return try LinkedDataResponse.make(quads: quads, request: request, cacheSeconds: 60, contextURL: contextURL,
+            return try LinkedDataResponse.make(quads: quads, request: request, cacheSeconds: 60, base: iris.base,
                                                headers: [.contentLocation: fragment.pageIRI])
         }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
     }
-
-    private var contextURL: String { iris.base + JSONLDContext.path }
 
     private func stream(_ context: BasicRequestContext) throws -> EventStream {
         let name = context.parameters.get("name") ?? ""
@@ -98,7 +96,7 @@ struct Routes: Sendable {
         guard !triples.isEmpty else {
             throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
         }
-        return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60, contextURL: contextURL)
+        return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60, base: iris.base)
     }
 
     private func overview(_ request: Request) async throws -> Response {
@@ -123,6 +121,6 @@ struct Routes: Sendable {
         }
         let base = folder == "Shapes" ? iris.shape(name) : iris.base + "/ontology"
         let quads = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: base)
-        return try LinkedDataResponse.make(quads.map(\.triple), request: request, cacheSeconds: 3600, contextURL: contextURL)
+        return try LinkedDataResponse.make(quads.map(\.triple), request: request, cacheSeconds: 3600, base: iris.base)
     }
 }

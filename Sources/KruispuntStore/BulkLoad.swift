@@ -47,20 +47,20 @@ public final class BulkLoad {
         let done = DispatchGroup()
         DispatchQueue.global().async(group: done) { next.batch = QuadBatch(quads) }
         defer { done.wait() }
-        if let previous = pending {
-            pending = nil
-            try write(previous)
-        }
+        try writePending()
         done.wait()
         pending = next.batch
     }
 
     /// Adds a batch prepared by the caller (on a thread of its own).
     func add(_ batch: QuadBatch) throws {
-        if let previous = pending {
-            pending = nil
-            try write(previous)
-        }
+        try writePending()
+        try write(batch)
+    }
+
+    private func writePending() throws {
+        guard let batch = pending else { return }
+        pending = nil
         try write(batch)
     }
 
@@ -110,10 +110,7 @@ public final class BulkLoad {
 
     /// Adds what the load holds that the store does not have yet; returns how many quads.
     public func finish() throws -> Int {
-        if let last = pending {
-            pending = nil
-            try write(last)
-        }
+        try writePending()
         // Staged quads (only known terms): those not stored yet, in any table under quads.
         let unseen = """
             SELECT DISTINCT l.g, l.s, l.p, l.o FROM quad_load l

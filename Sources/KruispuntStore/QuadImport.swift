@@ -18,16 +18,16 @@ public enum QuadImport {
     public static func load(path: String, syntax: RDFSyntax, graph: Term? = nil, baseIRI: String,
                             jsonldContexts: [String: String] = [:], on db: Connection) throws -> Summary {
         let scope = try digest(path: path)
+        @Sendable func scoped(_ t: Term) -> Term {
+            if case .blank(let label) = t { return .blank("f" + scope + "x" + label) }
+            return t
+        }
         // Parsing (and numbering the terms) runs on a thread of its own, a few batches ahead of
         // the database work.
         let queue = BatchQueue<QuadBatch>(capacity: 2)
         let parser = Thread {
             do {
                 try RDFFile.parse(path: path, syntax: syntax, baseIRI: baseIRI, jsonldContexts: jsonldContexts) { batch in
-                    func scoped(_ t: Term) -> Term {
-                        if case .blank(let label) = t { return .blank("f" + scope + "x" + label) }
-                        return t
-                    }
                     try queue.put(QuadBatch(batch.map { q in
                         Quad(scoped(q.subject), q.predicate, scoped(q.object), q.graph.map(scoped) ?? graph)
                     }))

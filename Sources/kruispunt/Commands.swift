@@ -375,7 +375,7 @@ struct Import: AsyncParsableCommand {
             }
             let seconds = Date().timeIntervalSince(started)
             if json {
-                StandardOutput.write("{\"file\":\"\(file.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""))\",\"quads\":\(summary.quads),\"added\":\(summary.added),\"seconds\":\(String(format: "%.3f", seconds))}\n")
+                StandardOutput.write("{\"file\":\(JSONText.quoted(file)),\"quads\":\(summary.quads),\"added\":\(summary.added),\"seconds\":\(String(format: "%.3f", seconds))}\n")
             } else {
                 StandardOutput.write("\(file): \(summary.quads) quads read, \(summary.added) added (\(String(format: "%.0f", Double(summary.quads) / max(seconds, 0.001))) quads/s)\n")
             }

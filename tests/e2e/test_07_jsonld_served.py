@@ -10,12 +10,9 @@ import json
 from pyld import jsonld
 from rdflib import URIRef
 from rdflib.compare import isomorphic
+from rdflib.namespace import PROV
 
-from conftest import lower_tags, parse_rdf
-
-SOSA = "http://www.w3.org/ns/sosa/"
-TREE = "https://w3id.org/tree#"
-PROV = "http://www.w3.org/ns/prov#"
+from conftest import SOSA, TREE, lower_tags, parse_rdf
 STREAMS = ["vehicle-counts", "unique-vehicles", "od-flows", "travel-times", "zone-traffic", "speeds",
            "vehicle-types", "profiles"]
 

@@ -9,15 +9,10 @@ import subprocess
 import pyshacl
 import pytest
 from rdflib import BNode, Dataset, Graph, Literal, Namespace, URIRef
-from rdflib.namespace import RDF, XSD
+from rdflib.namespace import PROV, RDF, XSD
 
-from conftest import REPO_ROOT, Kruispunt, _child_env, _stop_leftover_cluster, free_port, private_dir
+from conftest import COT, KP, REPO_ROOT, SOSA, TIME, Kruispunt, _child_env, _stop_leftover_cluster, free_port, private_dir
 
-SOSA = Namespace("http://www.w3.org/ns/sosa/")
-COT = Namespace("https://w3id.org/cityofthings#")
-KP = Namespace("https://w3id.org/kruispunt#")
-TIME = Namespace("http://www.w3.org/2006/time#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 EX = Namespace("http://example.org/")
 
