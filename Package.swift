@@ -62,7 +62,8 @@ let package = Package(
         .testTarget(name: "KruispuntRDFTests", dependencies: ["KruispuntRDF"]),
         .testTarget(name: "KruispuntANPRTests", dependencies: ["KruispuntANPR"]),
         .testTarget(name: "KruispuntTreatmentTests", dependencies: ["KruispuntTreatment"]),
-        .testTarget(name: "KruispuntStoreTests", dependencies: ["KruispuntStore", "KruispuntTreatment"]),
+        .testTarget(name: "KruispuntStoreTests", dependencies: ["KruispuntStore", "KruispuntTreatment", "KruispuntPublishing"]),
+        .testTarget(name: "KruispuntPublishingTests", dependencies: ["KruispuntPublishing"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -77,6 +77,10 @@ enum StoreBench {
         let storeQuads = members * GeneratedObservations.perMember
         line("bulk load of generated observations", storeQuads, loadSeconds, "  (intern, COPY, index; one transaction)")
         ratios.append(String(format: "  generated-observation load, quads/s (target >= 500,000): %.0f", Double(storeQuads) / loadSeconds))
+        let floor = try ceiling(on: db)
+        line("reference: PostgreSQL alone, same id rows", storeQuads, floor.total,
+             String(format: "  (server-side COPY %.1f s + the four B-trees %.1f s, no dictionary)", floor.copy, floor.indexes))
+        ratios.append(String(format: "  generated-observation load vs PostgreSQL alone:          %.2f", floor.total / loadSeconds))
 
         // 2. Lookups with one bound term.
         let small = try lookups(members: members, on: db)
@@ -151,6 +155,35 @@ enum StoreBench {
             spent += try seconds { _ = try load.finish() }
         }
         return spent
+    }
+
+    /// What PostgreSQL itself needs for the rows of the first load table, with no dictionary and
+    /// no client: a server-side COPY of its id rows into a new table and the same four indexes,
+    /// in one transaction, with the load's best setting of one parallel worker per B-tree (the
+    /// physical floor of any load into this schema on this machine).
+    static func ceiling(on db: Connection) throws -> (copy: Double, indexes: Double, total: Double) {
+        guard let source = try QuadStore.loadTables(on: db).first else { return (0, 0, 0) }
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("kruispunt-ceiling-\(getpid()).tsv").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        try db.execute("COPY \(source) TO '\(file)'")
+        var copy = 0.0, indexes = 0.0
+        try db.transaction {
+            copy = try seconds {
+                try db.execute("CREATE TABLE ceiling (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL)")
+                try db.execute("COPY ceiling FROM '\(file)'")
+            }
+            indexes = try seconds {
+                try db.execute("""
+                    SET LOCAL max_parallel_maintenance_workers = 1;
+                    ALTER TABLE ceiling ADD PRIMARY KEY (g, s, p, o) WITH (fillfactor = 100);
+                    CREATE INDEX ON ceiling (s, p, o, g) WITH (fillfactor = 100);
+                    CREATE INDEX ON ceiling (p, o, s, g) WITH (fillfactor = 100);
+                    CREATE INDEX ON ceiling (o, s, p, g) WITH (fillfactor = 100)
+                    """)
+            }
+            try db.execute("DROP TABLE ceiling")
+        }
+        return (copy, indexes, copy + indexes)
     }
 
     /// 1,000 lookups (after 200 warm-up ones): subject, predicate, object or graph bound.

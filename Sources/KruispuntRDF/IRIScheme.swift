@@ -21,7 +21,6 @@ public struct IRIScheme: Sendable, Hashable {
         base + "/id/observation/" + metric + "/" + Self.segment(feature) + "/" + period + "/" + stamp
     }
     public func stream(_ name: String) -> String { base + "/streams/" + name }
-    public func streamPage(_ name: String, page: Int) -> String { stream(name) + "/pages/" + String(page) }
     public func shape(_ name: String) -> String { base + "/shapes/" + name }
     public var camerasGraph: String { base + "/graph/cameras" }
 

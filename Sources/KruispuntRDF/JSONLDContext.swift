@@ -56,8 +56,11 @@ public enum JSONLDContext {
             // Event streams
             t("view", TREE.view, .id), t("member", TREE.member, .id), t("shape", TREE.shape, .id),
             t("relation", TREE.relation, .id), t("node", TREE.node, .id), t("path", TREE.path, .id), t("value", TREE.value),
-            t("remainingItems", TREE.ns + "remainingItems"), t("timestampPath", LDES.timestampPath, .id),
+            t("remainingItems", TREE.remainingItems), t("timestampPath", LDES.timestampPath, .id),
             t("versionOfPath", LDES.versionOfPath, .id), t("modified", DCT.modified, .datatype(XSD.dateTime)),
+            t("immutable", LDES.immutable), t("viewDescription", TREE.viewDescription, .id),
+            t("retentionPolicy", LDES.retentionPolicy, .id), t("amount", LDES.amount),
+            t("isPartOf", DCT.isPartOf, .id), t("seeAlso", RDFS.seeAlso, .id),
         ]
     }()
 

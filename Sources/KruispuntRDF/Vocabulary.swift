@@ -101,6 +101,7 @@ public enum DCT {
     public static let isVersionOf = ns + "isVersionOf"
     public static let license = ns + "license"
     public static let modified = ns + "modified"
+    public static let isPartOf = ns + "isPartOf"
 }
 public enum PROV {
     public static let ns = "http://www.w3.org/ns/prov#"
@@ -110,6 +111,7 @@ public enum PROV {
 public enum RDFS {
     public static let ns = "http://www.w3.org/2000/01/rdf-schema#"
     public static let label = ns + "label"
+    public static let seeAlso = ns + "seeAlso"
 }
 public enum LDES {
     public static let ns = "https://w3id.org/ldes#"
@@ -117,6 +119,10 @@ public enum LDES {
     public static let timestampPath = ns + "timestampPath"
     public static let versionOfPath = ns + "versionOfPath"
     public static let immutable = ns + "immutable"
+    public static let retentionPolicy = ns + "retentionPolicy"
+    public static let DurationAgoPolicy = ns + "DurationAgoPolicy"
+    public static let LatestVersionSubset = ns + "LatestVersionSubset"
+    public static let amount = ns + "amount"
 }
 public enum TREE {
     public static let ns = "https://w3id.org/tree#"
@@ -130,6 +136,10 @@ public enum TREE {
     public static let value = ns + "value"
     public static let GreaterThanOrEqualToRelation = ns + "GreaterThanOrEqualToRelation"
     public static let LessThanRelation = ns + "LessThanRelation"
+    public static let Relation = ns + "Relation"
+    public static let remainingItems = ns + "remainingItems"
+    public static let viewDescription = ns + "viewDescription"
+    public static let ViewDescription = ns + "ViewDescription"
 }
 
 /// Hydra Core (Triple Pattern Fragments controls).

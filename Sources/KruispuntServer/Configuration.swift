@@ -25,6 +25,9 @@ public struct Configuration: Sendable {
     public var adminTokens: [String]
     /// Hours raw detections are kept after the treatment passed them (`KRUISPUNT_RETENTION_HOURS`), default 72.
     public var retentionHours: Double
+    /// Days published observations stay in the event streams and the store
+    /// (`KRUISPUNT_PUBLISHED_RETENTION_DAYS`); nil (unset): kept for ever.
+    public var publishedRetentionDays: Int?
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -76,6 +79,12 @@ public struct Configuration: Sendable {
         self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
         guard retentionHours.isFinite, retentionHours > 0 else {
             throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
+        }
+        if let text = env["KRUISPUNT_PUBLISHED_RETENTION_DAYS"], !text.isEmpty {
+            guard let days = Int(text), days > 0 else {
+                throw ConfigurationError("KRUISPUNT_PUBLISHED_RETENTION_DAYS must be a positive whole number of days (unset: keep everything)")
+            }
+            self.publishedRetentionDays = days
         }
         func duration(_ flag: String?, _ name: String, _ fallback: Int) throws -> Int {
             guard let text = flag ?? env["KRUISPUNT_" + name] else { return fallback }

@@ -10,16 +10,21 @@ import KruispuntStore
 enum LinkedDataResponse {
     /// Serialises triples in the syntax the client asked for (or `?format=`), or answers 406.
     /// `base` is the base URL: JSON-LD refers to the context published under it.
+    /// With `treeProfile` the triples are in the TREE profile's order (hypermedia first, then
+    /// each member after its `tree:member` triple), and a client that asks for the profile in
+    /// N-Triples or N-Quads gets it named in the Content-Type.
     static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, base: String,
-                     immutable: Bool = false) throws -> Response {
+                     immutable: Bool = false, treeProfile: Bool = false) throws -> Response {
         try make(quads: triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: cacheSeconds, base: base,
-                 immutable: immutable)
+                 immutable: immutable, treeProfile: treeProfile)
     }
+
+    static let treeProfile = "https://w3id.org/tree/profile"
 
     /// Quads in the negotiated syntax (with their graphs in N-Quads, TriG and JSON-LD), or as an
     /// HTML page when a browser asks.
     static func make(quads: [Quad], request: Request, cacheSeconds: Int, base: String,
-                     immutable: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
+                     immutable: Bool = false, treeProfile: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
         let format = request.uri.queryParameters.get("format")
         let body: String, contentType: String
         if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: format) {
@@ -27,7 +32,10 @@ enum LinkedDataResponse {
             contentType = "text/html; charset=utf-8"
         } else if let syntax = ContentNegotiation.syntax(accept: request.headers[.accept], format: format) {
             body = try RDFDocument.render(quads: quads, as: syntax, jsonldContext: .url(base + JSONLDContext.path))
+            let profiled = treeProfile && (syntax == .ntriples || syntax == .nquads)
+                && (request.headers[.accept] ?? "").contains(Self.treeProfile)
             contentType = syntax.mediaType + (syntax == .jsonld ? "" : "; charset=utf-8")
+                + (profiled ? "; profile=\"\(Self.treeProfile)\"" : "")
         } else {
             let offered = ContentNegotiation.offered.map(\.mediaType).joined(separator: ", ")
             return text("Geen aanvaardbaar formaat. Beschikbaar / available: \(offered)\n", status: .notAcceptable)

@@ -15,7 +15,8 @@ struct Routes: Sendable {
     init(runtime: Runtime, iris: IRIScheme) {
         self.runtime = runtime
         self.iris = iris
-        self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(iris: iris).map { ($0.name, $0) })
+        self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(
+            iris: iris, retentionDays: runtime.configuration.publishedRetentionDays).map { ($0.name, $0) })
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -36,17 +37,28 @@ struct Routes: Sendable {
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, base: iris.base)
         }
-        router.get("/streams/:name/pages/:page") { request, context in
+        router.get("/streams/:name/by-time") { request, context in
             let stream = try stream(context)
-            guard let number = Int(context.parameters.get("page") ?? ""), number >= 1, number <= 100_000_000 else {
-                throw HTTPError(.notFound, message: "Pagina bestaat niet / no such page")
-            }
-            guard let page = try await runtime.pool.withConnection({ try stream.page(number, on: $0) }) else {
-                throw HTTPError(.notFound, message: "Pagina \(number) bestaat niet / page \(number) does not exist")
-            }
-            // A full page never changes: cached for a year; the open page for a few seconds.
-            return try LinkedDataResponse.make(page.triples, request: request, cacheSeconds: page.isFull ? 31_536_000 : 10,
-                                               base: iris.base, immutable: page.isFull)
+            return try respond(try await runtime.pool.withConnection { try stream.view(on: $0) }, request: request)
+        }
+        router.get("/streams/:name/by-time/:period") { request, context in
+            let (stream, period) = try node(context)
+            return try respond(try await runtime.pool.withConnection { try stream.node(period, on: $0) }, request: request)
+        }
+        router.get("/streams/:name/by-time/:period/:seq") { request, context in
+            let (stream, period) = try node(context)
+            guard let seq = Int64(context.parameters.get("seq") ?? ""), seq > 0 else { throw notFound }
+            return try respond(try await runtime.pool.withConnection { try stream.node(period, startSeq: seq, on: $0) },
+                               request: request)
+        }
+        router.get("/streams/:name/latest") { request, context in
+            let stream = try stream(context)
+            return try respond(try await runtime.pool.withConnection { try stream.latest(after: nil, on: $0) }, request: request)
+        }
+        router.get("/streams/:name/latest/:after") { request, context in
+            let stream = try stream(context)
+            guard let after = Int64(context.parameters.get("after") ?? ""), after > 0 else { throw notFound }
+            return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
         }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
@@ -71,6 +83,30 @@ struct Routes: Sendable {
                                                headers: [.contentLocation: fragment.pageIRI])
         }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
+    }
+
+    private var notFound: HTTPError { HTTPError(.notFound, message: "Pagina bestaat niet / no such page") }
+
+    /// The stream and period named in a node's path.
+    private func node(_ context: BasicRequestContext) throws -> (EventStream, TimePeriod) {
+        let stream = try stream(context)
+        guard let period = TimePeriod(name: context.parameters.get("period") ?? "") else { throw notFound }
+        return (stream, period)
+    }
+
+    /// A stream page: a page that never changes is cached for a year, others for a few seconds;
+    /// a page retention removed is 410 Gone.
+    private func respond(_ page: EventStream.Page, request: Request) throws -> Response {
+        switch page {
+        case .found(let triples, let immutable):
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: immutable ? 31_536_000 : 10,
+                                               base: iris.base, immutable: immutable, treeProfile: true)
+        case .gone:
+            return LinkedDataResponse.text("Deze pagina is verwijderd (bewaartermijn) / this page was removed (retention)\n",
+                                           status: .gone)
+        case .notFound:
+            throw notFound
+        }
     }
 
     private func stream(_ context: BasicRequestContext) throws -> EventStream {

@@ -28,8 +28,9 @@ struct TreatmentService: Service {
     }
 }
 
-/// Runs the staging retention every hour inside `kruispunt serve`, and merges the quad store's
-/// load tables when there are more than 32.
+/// Runs the staging retention (and, when configured, the retention of published observations)
+/// every hour inside `kruispunt serve`, and merges the quad store's load tables when there are
+/// more than 32.
 struct RetentionService: Service {
     let runtime: Runtime
 
@@ -39,6 +40,17 @@ struct RetentionService: Service {
                 let hours = runtime.configuration.retentionHours
                 let plan = try await runtime.pool.withConnection { db in
                     try StagingRetention.purge(keepHours: hours, dryRun: false, on: db)
+                }
+                if let days = runtime.configuration.publishedRetentionDays {
+                    let cutoff = Int64((Date().timeIntervalSince1970 - Double(days) * 86_400) * 1000)
+                    let removed = try await runtime.pool.withConnection { db in
+                        try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: false, on: db)
+                    }
+                    if !removed.members.isEmpty {
+                        runtime.logger.info("published retention", metadata: [
+                            "members": "\(removed.members.values.reduce(0, +))", "tablesDropped": "\(removed.droppedTables.count)",
+                            "quadsDropped": "\(removed.quadsInDroppedTables)", "quadsDeleted": "\(removed.quadsDeleted)"])
+                    }
                 }
                 let merged = try await runtime.pool.withConnection { db in try QuadStore.compact(maxTables: 32, on: db) }
                 if merged > 0 { runtime.logger.info("merged the quad store's load tables", metadata: ["tables": "\(merged)"]) }

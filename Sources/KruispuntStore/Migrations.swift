@@ -195,6 +195,24 @@ public enum Migrations {
             -- indexed once after COPY; queries on quads see them all.
             CREATE SEQUENCE quad_tables;
             """),
+        Migration(version: 10, name: "stream time buckets and horizons", sql: """
+            -- Members per stream and UTC hour of publication: the time-fragmented view's nodes and
+            -- their tree:remainingItems, without counting members. Kept when retention removes
+            -- the members (the pages that list them never change).
+            CREATE TABLE stream_buckets (
+                stream text NOT NULL,
+                hour timestamptz NOT NULL,
+                members bigint NOT NULL,
+                PRIMARY KEY (stream, hour)
+            );
+            INSERT INTO stream_buckets (stream, hour, members)
+                SELECT stream, date_trunc('hour', generated_at, 'UTC'), count(*) FROM stream_members GROUP BY 1, 2;
+            CREATE INDEX stream_members_time ON stream_members (stream, generated_at, seq);
+            CREATE INDEX stream_members_generated_at ON stream_members (generated_at);
+            -- Retention of published members: members of a stream published before
+            -- removed_before are gone (their pages answer 410 Gone).
+            CREATE TABLE stream_horizons (stream text PRIMARY KEY, removed_before timestamptz NOT NULL);
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -198,7 +198,7 @@ public struct Treatment: Sendable {
         }
         for f in flows { graphs[.iri(f.iri(mapping.iris))] = mapping.flowTriples(f) }
         try QuadStore.replaceGraphs(graphs, on: db)
-        try TreatmentStore.appendMembers(members, generatedAt: generatedAt, on: db)
+        try StreamMemberIndex.append(members, generatedAt: generatedAt, on: db)
         try TreatmentStore.saveStates(rows, on: db)
         summary.observations += members.count
     }

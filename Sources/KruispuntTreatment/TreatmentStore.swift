@@ -111,25 +111,6 @@ enum TreatmentStore {
             """)
     }
 
-    /// Appends members to their streams, in the given order.
-    static func appendMembers(_ members: [(stream: String, member: Term, base: Term)], generatedAt: Int64, on db: Connection) throws {
-        if members.isEmpty { return }
-        let ids = try QuadStore.lookup(members.flatMap { [$0.member, $0.base] }, on: db)
-        var streams: [String] = [], memberIDs: [String] = [], baseIDs: [String] = []
-        for m in members {
-            guard let member = ids[m.member], let base = ids[m.base] else { throw StoreError("member \(m.member) was not stored") }
-            streams.append("\"" + m.stream + "\"")
-            memberIDs.append(String(member))
-            baseIDs.append(String(base))
-        }
-        try db.query("""
-            INSERT INTO stream_members (stream, member, version_of, generated_at)
-            SELECT s, m, b, to_timestamp($4::double precision / 1000)
-            FROM unnest($1::text[], $2::bigint[], $3::bigint[]) WITH ORDINALITY AS u(s, m, b, n) ORDER BY n
-            """, ["{" + streams.joined(separator: ",") + "}", "{" + memberIDs.joined(separator: ",") + "}",
-                  "{" + baseIDs.joined(separator: ",") + "}", String(generatedAt)])
-    }
-
     /// `YYYY-MM-DD` of a day number.
     static func date(_ day: Int) -> String { String(BrusselsTime.format(BrusselsTime.dayStart(day)).prefix(10)) }
 

@@ -503,11 +503,18 @@ struct Demo: AsyncParsableCommand {
 struct Purge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Delete raw detections the treatment passed more than --keep-hours ago, and old quarantined lines.",
-        discussion: "Quarantined lines and upload records go once their batch is that old. --dry-run only shows what would go. serve runs this every hour.")
+        discussion: """
+            Quarantined lines and upload records go once their batch is that old. With --published-days \
+            (or KRUISPUNT_PUBLISHED_RETENTION_DAYS), published observations older than that go too: \
+            whole load tables where possible, their stream pages then answer 410 Gone. --dry-run only \
+            shows what would go. serve runs this every hour.
+            """)
     @OptionGroup var global: GlobalOptions
     @Flag(help: "Show what would be deleted; delete nothing.") var dryRun = false
     @Option(help: "Hours to keep raw data after the treatment passed it (env KRUISPUNT_RETENTION_HOURS; default 72).")
     var keepHours: Double?
+    @Option(help: "Days published observations are kept (env KRUISPUNT_PUBLISHED_RETENTION_DAYS; default: for ever).")
+    var publishedDays: Int?
 
     func run() async throws {
         let runtime = try global.runtime(label: "purge")
@@ -518,6 +525,18 @@ struct Purge: AsyncParsableCommand {
         StandardOutput.write("""
             \(dryRun ? "would delete" : "deleted"): \(plan.detections) detections (\(plan.days.isEmpty ? "no day" : "local days " + plan.days.joined(separator: ", "))), \
             \(plan.quarantinedLines) quarantined lines, \(plan.uploadRecords) upload records (kept: \(hours) h)
+
+            """)
+        guard let days = publishedDays ?? runtime.configuration.publishedRetentionDays else { return }
+        guard days > 0 else { throw ValidationError("--published-days must be a positive whole number") }
+        let cutoff = Int64((Date().timeIntervalSince1970 - Double(days) * 86_400) * 1000)
+        let removed = try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: dryRun, on: try runtime.connect())
+        let members = removed.members.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+        StandardOutput.write("""
+            \(dryRun ? "would delete" : "deleted"): \(removed.members.values.reduce(0, +)) published observations\
+            \(members.isEmpty ? "" : " (" + members.joined(separator: ", ") + ")"), \
+            \(removed.droppedTables.count) whole load tables (\(removed.quadsInDroppedTables) quads) and \
+            \(removed.quadsDeleted) more quads (kept: \(days) days)
 
             """)
     }

@@ -61,6 +61,5 @@ import Testing
     @Test func iriSchemeEncodesSegments() {
         let iris = IRIScheme(base: "http://localhost:8080/")
         #expect(iris.camera("MEC 01/é") == "http://localhost:8080/id/camera/MEC%2001%2F%C3%A9")
-        #expect(iris.streamPage("vehicle-counts", page: 2) == "http://localhost:8080/streams/vehicle-counts/pages/2")
     }
 }

@@ -291,10 +291,11 @@ import Testing
             let more = quads.map { Quad($0.subject, $0.predicate, $0.object, .iri(ex + "h")) }
             #expect(try db.transaction { try QuadStore.insert(more, on: db) } == more.count)
             let before = try QuadStore.count(on: db)
-            #expect(try QuadStore.loadTables(on: db).count == 2)
+            let two = try QuadStore.loadTables(on: db)
+            #expect(two.count == 2)
             #expect(try QuadStore.compact(maxTables: 4, on: db) == 0)
-            #expect(try QuadStore.compact(maxTables: 1, on: db) == 2)
-            #expect(try QuadStore.loadTables(on: db).count == 1)
+            #expect(try QuadStore.compact(maxTables: 1, on: db) == 1)
+            #expect(try QuadStore.loadTables(on: db) == [two[0]])
             #expect(try QuadStore.count(on: db) == before)
             #expect(try QuadPatterns.match(QuadPattern(subject: .iri(ex + "s5")), limit: 100, on: db).count == 20)
             // A large load that repeats its quads (all with new terms): the primary key finds the
@@ -306,6 +307,56 @@ import Testing
             let total = try QuadStore.count(on: db)
             #expect(try db.transaction { try QuadStore.insert(Array(quads.suffix(50_000)) + fresh, on: db) } == fresh.count)
             #expect(try QuadStore.count(on: db) == total + fresh.count)
+        }
+    }
+
+    @Test func retentionDropsWholeLoadTablesOfExpiredMembers() throws {
+        try withCluster { db, _ in
+            let ex = "http://ex.org/"
+            let old: Int64 = 1_735_689_600_000, new: Int64 = 1_767_225_600_000   // 2025-01-01, 2026-01-01
+            /// Members `range` (20 quads each, one graph each) in one load, published at `stamps(m)`.
+            func publish(_ range: Range<Int>, _ stamp: (Int) -> Int64) throws {
+                let member = { (m: Int) in Term.iri(ex + "obs/\(m)/v1") }
+                let quads = range.flatMap { m in
+                    [Quad(member(m), .iri(DCT.isVersionOf), .iri(ex + "obs/\(m)"), member(m))] +
+                        (1..<20).map { k in Quad(member(m), .iri(ex + "p\(k)"), .integer(m * 20 + k), member(m)) }
+                }
+                try db.transaction {
+                    _ = try QuadStore.insert(quads, on: db)
+                    for (at, group) in Dictionary(grouping: range, by: stamp) {
+                        try StreamMemberIndex.append(group.sorted().map { (stream: "counts", member: member($0), base: .iri(ex + "obs/\($0)")) },
+                                                     generatedAt: at, on: db)
+                    }
+                }
+            }
+            try db.transaction { _ = try QuadStore.insert([Quad(.iri(ex + "camera"), .iri(ex + "name"), .string("C"))], on: db) }
+            try publish(0..<6_000) { _ in old }                        // a table of old members only
+            try publish(6_000..<12_000) { $0 % 2 == 0 ? old : new }     // a table of old and new members
+            try publish(12_000..<12_010) { _ in old }                  // a small load, poured into quads
+            let tables = try QuadStore.loadTables(on: db)
+            #expect(tables.count == 2)
+            let total = try QuadStore.count(on: db)
+            #expect(total == 1 + 12_010 * 20)
+
+            let cutoff = old + 86_400_000
+            let dry = try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: true, on: db)
+            #expect(dry.members == ["counts": 6_000 + 3_000 + 10])
+            #expect(dry.droppedTables == [tables[0]] && dry.quadsInDroppedTables == 120_000)
+            #expect(dry.quadsDeleted == (3_000 + 10) * 20)
+            #expect(try QuadStore.count(on: db) == total)
+
+            let done = try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: false, on: db)
+            #expect(done == dry)
+            #expect(try QuadStore.loadTables(on: db) == [tables[1]])
+            #expect(try QuadStore.count(on: db) == 1 + 3_000 * 20)
+            #expect(try StreamMemberIndex.count(stream: "counts", on: db) == 3_000)
+            #expect(try MemberRetention.horizon(stream: "counts", on: db) == cutoff)
+            // What is left is whole: every new member keeps its 20 quads, no old one keeps any.
+            #expect(try QuadPatterns.match(QuadPattern(graph: .named(.iri(ex + "obs/6001/v1"))), limit: 100, on: db).count == 20)
+            #expect(try QuadPatterns.match(QuadPattern(graph: .named(.iri(ex + "obs/6000/v1"))), limit: 100, on: db).count == 0)
+            #expect(try QuadPatterns.match(QuadPattern(subject: .iri(ex + "camera")), limit: 100, on: db).count == 1)
+            // Nothing more to remove at the same cutoff.
+            #expect(try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: false, on: db).members.isEmpty)
         }
     }
 }

@@ -403,6 +403,12 @@ class Kruispunt:
             return [str(self.binary), *args, *global_options]
         return [str(self.binary), *global_options, *args]
 
+    def run_unchecked(self, *args: str, with_data_dir: bool = True,
+                      timeout: float = COMMAND_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
+        """Runs a subcommand to completion whatever its exit status (for tests of failures)."""
+        return subprocess.run(self.command(*args, with_data_dir=with_data_dir), capture_output=True, text=True,
+                              env=_child_env(self.base_url), cwd=self.data_dir.parent, timeout=timeout)
+
     def run(self, *args: str, options_last: bool = False, with_data_dir: bool = True,
             timeout: float = COMMAND_TIMEOUT_S) -> subprocess.CompletedProcess[str]:
         """Runs a subcommand to completion; fails the test if it exits non-zero."""

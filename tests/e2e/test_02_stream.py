@@ -1,5 +1,8 @@
 """Contract 2: the LDES root and its pages, the same graph in Turtle, JSON-LD and N-Triples."""
 
+import datetime as dt
+import re
+
 import pytest
 from rdflib import Literal, URIRef
 from rdflib.compare import graph_diff, isomorphic, to_isomorphic
@@ -22,33 +25,28 @@ def test_root_describes_the_event_stream(harvested: Harvest, server: Server):
     assert list(root.objects(stream, LDES.versionOfPath)) == [DCTERMS.isVersionOf]
     shapes = list(root.objects(stream, TREE.shape))
     assert len(shapes) == 1 and isinstance(shapes[0], URIRef), shapes
-    assert list(root.objects(stream, TREE.view)) == [URIRef(f"{server.stream_url}/pages/1")]
+    assert list(root.objects(stream, TREE.view)) == [URIRef(f"{server.stream_url}/by-time")]
 
 
-def test_pages_are_numbered_and_chained(harvested: Harvest, server: Server):
-    pages = list(harvested.pages)
-    assert pages == [f"{server.stream_url}/pages/{n}" for n in range(1, len(pages) + 1)]
-    for number, page in enumerate(pages, start=1):
-        graph = harvested.pages[page]
-        relations = list(graph.objects(URIRef(page), TREE.relation))
-        if number == len(pages):
-            assert relations == [], f"last page {page} has relations"
-            continue
-        assert len(relations) == 1, f"{page}: expected one relation, found {len(relations)}"
-        relation = relations[0]
-        assert (relation, RDF.type, TREE.GreaterThanOrEqualToRelation) in graph
-        assert list(graph.objects(relation, TREE.node)) == [URIRef(pages[number])]
-        assert list(graph.objects(relation, TREE.path)) == [PROV.generatedAtTime]
-        values = list(graph.objects(relation, TREE.value))
-        assert len(values) == 1 and isinstance(values[0], Literal), values
-        assert values[0].datatype == XSD.dateTime, values[0]
-        bound = parse_xsd_datetime(str(values[0]))
-        assert bound.tzinfo is not None, f"{page}: tree:value {values[0]} has no time zone"
-        # Every member of the node a relation points to satisfies the relation.
-        target = harvested.pages[pages[number]]
-        for member in harvested.page_members[pages[number]]:
-            generated = parse_xsd_datetime(str(target.value(member, PROV.generatedAtTime)))
-            assert generated >= bound, f"{member} on {pages[number]} is older than {values[0]}"
+def test_the_view_is_a_tree_of_utc_periods(harvested: Harvest, server: Server):
+    """The root view links years, a year months, a month days, a day hours (each named by its
+    period), and an hour's pages link the next page of the same hour."""
+    view = f"{server.stream_url}/by-time"
+    pattern = re.compile(re.escape(view) + r"(/\d{4}(-\d{2}(-\d{2}(T\d{2}(/\d+)?)?)?)?)?$")
+    assert view in harvested.pages
+    for page, graph in harvested.pages.items():
+        assert pattern.match(page), page
+        for relation in graph.objects(URIRef(page), TREE.relation):
+            target = str(next(graph.objects(relation, TREE.node)))
+            if (relation, RDF.type, TREE.Relation) in graph:
+                assert target.startswith(page.split("/by-time/")[0]) and "T" in target.rsplit("/", 2)[-2], target
+                continue
+            bound = parse_xsd_datetime(str(next(graph.objects(relation, TREE.value))))
+            period = target.rsplit("/", 1)[-1]
+            if (relation, RDF.type, TREE.GreaterThanOrEqualToRelation) in graph:
+                start = bound.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H")
+                assert start.startswith(period), f"{target} starts at {bound}"
+    assert any(m for m in harvested.page_members.values()), "no page lists members"
 
 
 def test_every_listed_member_is_described_on_its_page(harvested: Harvest):
@@ -72,7 +70,7 @@ def test_three_formats_give_isomorphic_graphs(harvested: Harvest, http: Http, li
 
 @pytest.mark.parametrize("fmt", sorted(MEDIA_TYPES))
 def test_content_negotiation_sets_type_and_vary(live_server: Server, http: Http, fmt: str):
-    for url in (live_server.stream_url, f"{live_server.stream_url}/pages/1"):
+    for url in (live_server.stream_url, f"{live_server.stream_url}/by-time", f"{live_server.stream_url}/latest"):
         response = http.get(url, MEDIA_TYPES[fmt])
         assert response.status_code == 200, f"GET {url}: {response.status_code}"
         assert media_type(response) == MEDIA_TYPES[fmt], response.headers.get("Content-Type")
@@ -86,7 +84,7 @@ def test_turtle_is_the_default(live_server: Server, http: Http, accept):
     assert media_type(response) == "text/turtle", response.headers.get("Content-Type")
 
 
-@pytest.mark.parametrize("page", ["0", "999999"])
+@pytest.mark.parametrize("page", ["0", "2999", "2001-01-01", "2001-01-01T00/1"])
 def test_unknown_page_is_404(live_server: Server, http: Http, page: str):
-    response = http.get(f"{live_server.stream_url}/pages/{page}", "text/turtle")
+    response = http.get(f"{live_server.stream_url}/by-time/{page}", "text/turtle")
     assert response.status_code == 404

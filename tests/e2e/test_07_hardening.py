@@ -54,9 +54,13 @@ def test_truncated_gzip_is_refused_whole(kruispunt_binary, tmp_path_factory):
         "part of the truncated file was applied"
 
 
-def test_huge_page_numbers_are_404(http: Http, server: Server):
-    for page in ("9223372036854775807", "100000001", "0", "-1", "x"):
-        assert http.get(f"{server.stream_url}/pages/{page}", "text/turtle").status_code == 404
+def test_unknown_or_malformed_pages_are_404(http: Http, server: Server):
+    for page in ("9223372036854775807", "0", "-1", "x", "2026-13", "2025-02-29", "2026-11-29T24", "1999",
+                 "2026-11-29T07/9223372036854775807", "2026-11-29T07/0", "2026-11-29T07/x", "2026/1"):
+        assert http.get(f"{server.stream_url}/by-time/{page}", "text/turtle").status_code == 404, page
+    for after in ("0", "-1", "x", "9223372036854775807"):
+        assert http.get(f"{server.stream_url}/latest/{after}", "text/turtle").status_code == 404, after
+    assert http.get(f"{server.stream_url}/pages/1", "text/turtle").status_code == 404
     assert requests.get(f"{server.base_url}/health/live", timeout=5).status_code == 200
 
 

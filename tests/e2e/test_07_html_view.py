@@ -28,7 +28,7 @@ class Links(HTMLParser):
 
 
 def test_a_browser_gets_a_readable_page_with_the_same_links(http, live_server):
-    url = f"{live_server.stream_url}/pages/1"
+    url = f"{live_server.stream_url}/latest"
     turtle = http.fetch_graph(url, "turtle")
     response = http.get(url, BROWSER)
     assert response.status_code == 200
@@ -45,7 +45,7 @@ def test_a_browser_gets_a_readable_page_with_the_same_links(http, live_server):
 
 
 def test_rdf_clients_and_format_still_get_rdf(http, live_server):
-    url = f"{live_server.stream_url}/pages/1"
+    url = f"{live_server.stream_url}/latest"
     assert http.get(url, "text/turtle, text/html;q=0.5").headers["Content-Type"].startswith("text/turtle")
     assert http.get(url, None).headers["Content-Type"].startswith("text/turtle")
     assert http.get(url + "?format=ntriples", BROWSER).headers["Content-Type"].startswith("application/n-triples")

@@ -36,7 +36,7 @@ def test_the_context_is_published_with_long_caching(http, live_server):
 
 
 def resources_to_check(http, base_url: str) -> list[str]:
-    """One URL of every kind the server describes: stream roots and first pages, a member and
+    """One URL of every kind the server describes: stream roots, views and latest pages, a member and
     its observation of every stream, a camera, a zone, a flow, a treatment run, shapes, vocabulary."""
     urls = [base_url + "/shapes/observation", base_url + "/shapes/vehicle-count", base_url + "/ontology"]
     features: set[str] = set()
@@ -46,8 +46,10 @@ def resources_to_check(http, base_url: str) -> list[str]:
         urls.append(root_url)
         root = http.fetch_graph(root_url, "turtle")
         view = next(root.objects(URIRef(root_url), URIRef(TREE + "view")))
-        page = http.fetch_graph(str(view), "turtle")
         urls.append(str(view))
+        latest = f"{root_url}/latest"
+        page = http.fetch_graph(latest, "turtle")
+        urls.append(latest)
         members = sorted(page.objects(URIRef(root_url), URIRef(TREE + "member")))
         if not members:  # the session's data set registers no zones: zone-traffic stays empty
             continue
@@ -84,7 +86,7 @@ def test_every_served_resource_expands_to_its_turtle(http, live_server):
 
 def test_an_observation_reads_as_compacted_json_ld(http, live_server):
     base = live_server.base_url
-    page = http.fetch_graph(f"{base}/streams/vehicle-counts/pages/1", "turtle")
+    page = http.fetch_graph(f"{base}/streams/vehicle-counts/latest", "turtle")
     member = sorted(page.objects(URIRef(f"{base}/streams/vehicle-counts"), URIRef(TREE + "member")))[0]
     document = http.fetch(str(member), "jsonld").json()
     nodes = document.get("@graph", [document])

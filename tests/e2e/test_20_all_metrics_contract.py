@@ -96,7 +96,7 @@ def test_each_metric_has_its_own_stream(exported, tmp_path):
                               ("travel-times", {KP.travelTime, COT.passedByVehiclesPerMinuteInFlowCount}),
                               ("zone-traffic", {KP.enteringVehiclesCount, COT.passedByTransitVehiclesCount, KP.dwellTime}),
                               ("speeds", {KP.vehicleSpeed}), ("vehicle-types", {KP.vehicleTypeCount})]:
-            page = requests.get(f"{server.base_url}/streams/{name}/pages/1", headers={"Accept": "text/turtle"}, timeout=30)
+            page = requests.get(f"{server.base_url}/streams/{name}/latest", headers={"Accept": "text/turtle"}, timeout=30)
             assert page.status_code == 200, name
             graph = Graph().parse(data=page.text, format="turtle", publicID=page.url)
             members = set(graph.objects(URIRef(f"{server.base_url}/streams/{name}"), TREE.member))

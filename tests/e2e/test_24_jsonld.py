@@ -5,14 +5,13 @@ conversion), clear errors for what the reader does not support, and canonical N-
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 from pyld import jsonld
 from rdflib import Dataset
 from rdflib.compare import isomorphic
 
-from conftest import Kruispunt, _child_env, _stop_leftover_cluster, free_port, lower_tags, private_dir
+from conftest import Kruispunt, _stop_leftover_cluster, free_port, lower_tags, private_dir
 
 # ---------------------------------------------------------------------------------------------
 # Import
@@ -177,8 +176,7 @@ def test_unsupported_json_ld_is_refused_and_loads_nothing(fresh, tmp_path, docum
     before = kp.run("export", "--canonical").stdout
     bad = tmp_path / "bad.jsonld"
     bad.write_text(json.dumps({"@graph": [{"@id": "http://example.org/first", "http://example.org/p": "x"}, document]}))
-    done = subprocess.run(kp.command("import", str(bad)), capture_output=True, text=True,
-                          env=_child_env(kp.base_url), cwd=kp.data_dir.parent, timeout=120)
+    done = kp.run_unchecked("import", str(bad))
     assert done.returncode != 0 and message in done.stderr and "nothing was loaded" in done.stderr
     assert kp.run("export", "--canonical").stdout == before
 
@@ -187,8 +185,7 @@ def test_invalid_json_is_a_clear_error(fresh, tmp_path):
     kp = fresh()
     bad = tmp_path / "broken.jsonld"
     bad.write_text('{"@id": "http://example.org/a", ')
-    done = subprocess.run(kp.command("import", str(bad)), capture_output=True, text=True,
-                          env=_child_env(kp.base_url), cwd=kp.data_dir.parent, timeout=120)
+    done = kp.run_unchecked("import", str(bad))
     assert done.returncode != 0 and "not valid JSON" in done.stderr
 
 
