@@ -10,18 +10,30 @@ public enum ContentNegotiation {
     /// Whether a person's browser asked: `text/html` (or XHTML) named explicitly, at least as
     /// wanted as every RDF media type named (wildcards do not count), and no `?format=`.
     public static func prefersHTML(accept: String?, format: String? = nil) -> Bool {
-        if let format { return format.lowercased() == "html" }
+        prefers(["text/html", "application/xhtml+xml"], named: "html", accept: accept, format: format)
+    }
+
+    /// Whether the client asked for CSV (`?format=csv`, or `text/csv` named and at least as
+    /// wanted as every RDF media type named).
+    public static func prefersCSV(accept: String?, format: String? = nil) -> Bool {
+        prefers(["text/csv"], named: "csv", accept: accept, format: format)
+    }
+
+    /// Whether one of `types` is named in Accept at least as wanted as every RDF media type
+    /// named (wildcards do not count), or `?format=` is `name`.
+    static func prefers(_ types: Set<String>, named name: String, accept: String?, format: String?) -> Bool {
+        if let format { return format.lowercased() == name }
         guard let accept else { return false }
-        var html = 0.0, rdf = 0.0
+        var wanted = 0.0, rdf = 0.0
         for part in accept.split(separator: ",") {
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
             guard let type = pieces.first?.lowercased() else { continue }
             var q = 1.0
             for p in pieces.dropFirst() where p.lowercased().hasPrefix("q=") { q = Double(p.dropFirst(2)) ?? 0 }
-            if type == "text/html" || type == "application/xhtml+xml" { html = max(html, q) }
+            if types.contains(type) { wanted = max(wanted, q) }
             else if let s = RDFSyntax(name: type), offered.contains(s) { rdf = max(rdf, q) }
         }
-        return html > 0 && html >= rdf
+        return wanted > 0 && wanted >= rdf
     }
 
     public static func syntax(accept: String?, format: String? = nil) -> RDFSyntax? {

@@ -161,6 +161,7 @@ public enum Hydra {
     public static let first = ns + "first"
     public static let next = ns + "next"
     public static let previous = ns + "previous"
+    public static let member = ns + "member"
 }
 /// VoID (dataset descriptions).
 public enum VOID {

@@ -60,6 +60,7 @@ struct Routes: Sendable {
             guard let after = Int64(context.parameters.get("after") ?? ""), after > 0 else { throw notFound }
             return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
         }
+        router.get("/timeseries/:camera/:metric") { request, context in try await timeSeries(request, context) }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)
         }
@@ -83,6 +84,40 @@ struct Routes: Sendable {
                                                headers: [.contentLocation: fragment.pageIRI])
         }
         router.get("/ontology") { request, _ in try resource(folder: "Ontology", name: "kruispunt", request: request) }
+    }
+
+    /// A camera's time series page, as Linked Data or CSV.
+    private func timeSeries(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
+        let camera = (context.parameters.get("camera") ?? "").removingPercentEncoding ?? ""
+        let metric = context.parameters.get("metric") ?? ""
+        var parameters: [String: String] = [:]
+        for name in ["period", "from", "to"] {
+            if let value = request.uri.queryParameters.get(name) { parameters[name] = value }
+        }
+        let query = parameters
+        let (series, page) = try await runtime.pool.withConnection { db -> (TimeSeries, (triples: [Triple], points: [TimeSeries.Point])) in
+            guard try !QuadStore.lookup([.iri(iris.camera(camera))], on: db).isEmpty else {
+                throw HTTPError(.notFound, message: "Onbekende camera / unknown camera: \(camera)")
+            }
+            guard let days = try PublishedState.days(on: db), let first = TimePeriod(name: days.first), let last = TimePeriod(name: days.last) else {
+                throw HTTPError(.notFound, message: "Nog geen gegevens / no data yet")
+            }
+            let (firstDay, lastDay) = (Int(first.startMillis / 86_400_000), Int(last.startMillis / 86_400_000))
+            let series: TimeSeries
+            do { series = try TimeSeries(camera: camera, metric: metric, query: query, lastDay: lastDay, iris: iris) } catch let error as TimeSeriesError {
+                throw HTTPError(error.notFound ? .notFound : .badRequest, message: error.message)
+            }
+            return (series, try series.page(firstDay: firstDay, lastDay: lastDay, on: db))
+        }
+        let location: HTTPFields = [.contentLocation: series.pageIRI]
+        if ContentNegotiation.prefersCSV(accept: request.headers[.accept], format: request.uri.queryParameters.get("format")) {
+            var response = LinkedDataResponse.conditional(TimeSeries.csv(page.points), contentType: "text/csv; charset=utf-8",
+                                                          request: request, cacheSeconds: 60, vary: true)
+            response.headers.append(contentsOf: location)
+            return response
+        }
+        return try LinkedDataResponse.make(quads: page.triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: 60,
+                                           base: iris.base, headers: location)
     }
 
     private var notFound: HTTPError { HTTPError(.notFound, message: "Pagina bestaat niet / no such page") }

@@ -213,6 +213,10 @@ public enum Migrations {
             -- removed_before are gone (their pages answer 410 Gone).
             CREATE TABLE stream_horizons (stream text PRIMARY KEY, removed_before timestamptz NOT NULL);
             """),
+        Migration(version: 11, name: "time series", sql: """
+            -- Time series read one feature's observations by path prefix (any collation).
+            CREATE INDEX published_cells_prefix ON published_cells (key text_pattern_ops, day);
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.
