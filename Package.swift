@@ -39,7 +39,7 @@ let package = Package(
                 dependencies: ["KruispuntANPR", "KruispuntRDF", "KruispuntStore",
                                .product(name: "Logging", package: "swift-log")],
                 swiftSettings: strict),
-        .target(name: "KruispuntPublishing", dependencies: ["KruispuntRDF", "KruispuntStore"],
+        .target(name: "KruispuntPublishing", dependencies: ["KruispuntRDF", "KruispuntStore", "CZlib"],
                 swiftSettings: strict),
         .target(name: "KruispuntDashboard", dependencies: ["KruispuntRDF", "KruispuntStore"],
                 swiftSettings: strict),

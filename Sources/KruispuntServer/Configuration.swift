@@ -8,6 +8,8 @@ import Logging
 public struct Configuration: Sendable {
     /// Folder for the embedded cluster and local state (`--data-dir`, `KRUISPUNT_DATA_DIR`).
     public var dataDirectory: URL
+    /// Where the event stream dumps are written (`DATA_DIR/dumps`).
+    public var dumpsDirectory: URL { dataDirectory.appendingPathComponent("dumps") }
     /// An external PostgreSQL (`--database-url`, `KRUISPUNT_DATABASE_URL`); nil starts the embedded cluster.
     public var databaseURL: String?
     /// The base of every IRI and link (`--base-url`, `KRUISPUNT_BASE_URL`); default `http://HOST:PORT`.

@@ -60,6 +60,11 @@ struct Routes: Sendable {
             guard let after = Int64(context.parameters.get("after") ?? ""), after > 0 else { throw notFound }
             return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
         }
+        router.get("/dumps/:file") { request, context in
+            let file = context.parameters.get("file") ?? ""
+            guard file.hasSuffix(".nq.gz"), let stream = streams[String(file.dropLast(6))] else { throw notFound }
+            return try await DumpService.serve(stream, runtime: runtime, request: request, context: context)
+        }
         router.get("/timeseries/:camera/:metric") { request, context in try await timeSeries(request, context) }
         router.get("/shapes/:name") { request, context in
             try resource(folder: "Shapes", name: context.parameters.get("name") ?? "", request: request)

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import KruispuntPublishing
 import KruispuntRDF
 import KruispuntTreatment
 import Logging
@@ -44,7 +45,8 @@ public struct Server: Sendable {
             logger: runtime.logger)
         let group = ServiceGroup(configuration: .init(
             services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
-                       RetentionService(runtime: runtime)] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? []),
+                       RetentionService(runtime: runtime),
+                       DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? []),
             logger: runtime.logger))
         guard shutdown.attach(group) else { return }
         try await group.run()

@@ -30,6 +30,14 @@ public enum StreamMemberIndex {
             """, [stream, String(fromMillis), String(toMillis), String(limit)]).compactMap(entry)
     }
 
+    /// At most `limit` members after the member numbered `afterSeq`, in stream order.
+    public static func members(stream: String, afterSeq: Int64, limit: Int, on db: Connection) throws -> [Entry] {
+        try db.query("""
+            SELECT \(entryColumns) FROM stream_members m JOIN terms t ON t.id = m.member
+            WHERE m.stream = $1 AND m.seq > $2 ORDER BY m.seq LIMIT $3
+            """, [stream, String(afterSeq), String(limit)]).compactMap(entry)
+    }
+
     /// How many members `members(...)` would return without a limit.
     public static func count(stream: String, fromMillis: Int64, toMillis: Int64, startSeq: Int64?, on db: Connection) throws -> Int {
         Int(try db.query("SELECT count(*) FROM stream_members m WHERE \(inPeriod(startSeq: startSeq))",
