@@ -32,7 +32,7 @@ public struct OverviewPage: Sendable {
         return HTML.head(title: "Kruispunt: overzicht", turtle: streamURL, turtleTitle: "Linked Data Event Stream") + """
               <header>
                 <p class="brand">Kruispunt</p>
-                <nav aria-label="Hoofdmenu"><a href="/" aria-current="page">Overzicht</a> · <a href="\(e(streamURL))">Event stream</a></nav>
+                <nav aria-label="Hoofdmenu"><a href="/" aria-current="page">Overzicht</a> · <a href="\(e(streamURL))">Event stream</a> · <a href="/catalog">Catalogus</a></nav>
               </header>
               <main>
                 <h1>Voertuigen per camera</h1>
@@ -49,7 +49,7 @@ public struct OverviewPage: Sendable {
                   <pre><code>\(e(DailyCameraCounts.sparql))</code></pre>
                 </details>
               </main>
-              <footer><p>Gegevens: <a href="\(e(streamURL))">Linked Data Event Stream voertuigtellingen</a> (Turtle, N-Triples, JSON-LD).</p></footer>
+              <footer><p>Gegevens: <a href="\(e(streamURL))">Linked Data Event Stream voertuigtellingen</a> (Turtle, N-Triples, JSON-LD) · <a href="/catalog">DCAT-catalogus</a> van alle datasets · <a href="/void">VoID</a>.</p></footer>
             </body>
             </html>
 

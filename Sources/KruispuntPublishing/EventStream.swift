@@ -77,6 +77,8 @@ public struct EventStream: Sendable {
             Triple(s, .iri(TREE.shape), .iri(iris.shape(shapeName))),
             Triple(s, .iri(TREE.view), view),
             Triple(s, .iri(RDFS.seeAlso), .iri(latestIRI)),
+            Triple(s, .iri(RDF.type), .iri(DCAT.Dataset)),
+            Triple(s, .iri(RDFS.seeAlso), .iri(iris.base + "/catalog")),
         ]
         triples += try viewDescription()
         triples.append(Triple(view, .iri(TREE.remainingItems), .integer(try members(on: db))))

@@ -29,6 +29,33 @@ public struct TimeSeries: Sendable {
     /// The longest page, in days.
     var window: Int { period == .hour ? 7 : 366 }
 
+    /// The index at `/timeseries`: a `hydra:search` template for any series and, as members,
+    /// each camera's series (hourly) of every metric.
+    public static func index(iris: IRIScheme, on db: Connection) throws -> [Triple] {
+        let index = Term.iri(iris.base + "/timeseries"), search = Term.blank("search")
+        var t = [
+            Triple(index, .iri(RDF.type), .iri(Hydra.Collection)),
+            Triple(index, .iri(DCT.title), .lang("Tijdreeksen per camera", "nl")),
+            Triple(index, .iri(DCT.title), .lang("Time series per camera", "en")),
+            Triple(index, .iri(Hydra.search), search),
+            Triple(search, .iri(RDF.type), .iri(Hydra.IriTemplate)),
+            Triple(search, .iri(Hydra.template), .string(iris.base + "/timeseries/{camera}/{metric}{?period,from,to}")),
+        ]
+        for (n, variable) in ["camera", "metric", "period", "from", "to"].enumerated() {
+            let mapping = Term.blank("mapping\(n)")
+            t += [Triple(search, .iri(Hydra.mapping), mapping), Triple(mapping, .iri(Hydra.variable), .string(variable)),
+                  Triple(mapping, .iri(Hydra.required), .boolean(n < 2))]
+        }
+        for row in try db.query("SELECT camera_id FROM cameras ORDER BY camera_id") {
+            guard let camera = row[0] else { continue }
+            for metric in metrics {
+                t.append(Triple(index, .iri(Hydra.member),
+                                .iri(iris.base + "/timeseries/" + IRIScheme.segment(camera) + "/" + metric.slug + "?period=hour")))
+            }
+        }
+        return t
+    }
+
     /// A page from the request; `lastDay` is the last day with data (the default end).
     /// Throws `TimeSeriesError` on a malformed parameter.
     public init(camera: String, metric: String, query: [String: String], lastDay: Int, iris: IRIScheme) throws {

@@ -102,6 +102,18 @@ public enum DCT {
     public static let license = ns + "license"
     public static let modified = ns + "modified"
     public static let isPartOf = ns + "isPartOf"
+    public static let publisher = ns + "publisher"
+    public static let accessRights = ns + "accessRights"
+    public static let spatial = ns + "spatial"
+    public static let temporal = ns + "temporal"
+    public static let accrualPeriodicity = ns + "accrualPeriodicity"
+    public static let conformsTo = ns + "conformsTo"
+    public static let issued = ns + "issued"
+    public static let language = ns + "language"
+    public static let format = ns + "format"
+    public static let Location = ns + "Location"
+    public static let PeriodOfTime = ns + "PeriodOfTime"
+    public static let LicenseDocument = ns + "LicenseDocument"
 }
 public enum PROV {
     public static let ns = "http://www.w3.org/ns/prov#"
@@ -162,6 +174,7 @@ public enum Hydra {
     public static let next = ns + "next"
     public static let previous = ns + "previous"
     public static let member = ns + "member"
+    public static let required = ns + "required"
 }
 /// VoID (dataset descriptions).
 public enum VOID {
@@ -169,6 +182,49 @@ public enum VOID {
     public static let Dataset = ns + "Dataset"
     public static let subset = ns + "subset"
     public static let triples = ns + "triples"
+    public static let uriSpace = ns + "uriSpace"
+    public static let vocabulary = ns + "vocabulary"
+    public static let dataDump = ns + "dataDump"
+    public static let rootResource = ns + "rootResource"
+    public static let exampleResource = ns + "exampleResource"
+    public static let feature = ns + "feature"
+}
+/// DCAT 3, with the Flemish metadata-dcat properties DCAT-AP Vlaanderen asks for.
+public enum DCAT {
+    public static let ns = "http://www.w3.org/ns/dcat#"
+    public static let Catalog = ns + "Catalog"
+    public static let Dataset = ns + "Dataset"
+    public static let Distribution = ns + "Distribution"
+    public static let DataService = ns + "DataService"
+    public static let dataset = ns + "dataset"
+    public static let service = ns + "service"
+    public static let distribution = ns + "distribution"
+    public static let contactPoint = ns + "contactPoint"
+    public static let theme = ns + "theme"
+    public static let themeTaxonomy = ns + "themeTaxonomy"
+    public static let keyword = ns + "keyword"
+    public static let accessURL = ns + "accessURL"
+    public static let downloadURL = ns + "downloadURL"
+    public static let mediaType = ns + "mediaType"
+    public static let compressFormat = ns + "compressFormat"
+    public static let endpointURL = ns + "endpointURL"
+    public static let endpointDescription = ns + "endpointDescription"
+    public static let servesDataset = ns + "servesDataset"
+    public static let accessService = ns + "accessService"
+    public static let startDate = ns + "startDate"
+    public static let endDate = ns + "endDate"
+    public static let bbox = ns + "bbox"
+    public static let centroid = ns + "centroid"
+    /// DCAT-AP Vlaanderen 3 (`https`) and 2 (`http`) metadata-dcat namespaces.
+    public static let vl3 = "https://data.vlaanderen.be/ns/metadata-dcat#"
+    public static let vl2 = "http://data.vlaanderen.be/ns/metadata-dcat#"
+}
+public enum VCARD {
+    public static let ns = "http://www.w3.org/2006/vcard/ns#"
+    public static let Kind = ns + "Kind"
+    public static let Organization = ns + "Organization"
+    public static let fn = ns + "fn"
+    public static let hasEmail = ns + "hasEmail"
 }
 /// SPARQL 1.1 Service Description.
 public enum SD {
@@ -178,6 +234,7 @@ public enum SD {
 public enum FOAF {
     public static let ns = "http://xmlns.com/foaf/0.1/"
     public static let primaryTopic = ns + "primaryTopic"
+    public static let homepage = ns + "homepage"
 }
 
 /// The prefixes Kruispunt writes in Turtle and JSON-LD, in a stable order.
@@ -185,5 +242,6 @@ public let standardPrefixes: [(prefix: String, namespace: String)] = [
     ("rdf", RDF.ns), ("rdfs", RDFS.ns), ("xsd", XSD.ns), ("sosa", SOSA.ns), ("cot", COT.ns), ("kp", KP.ns),
     ("time", OWLTime.ns), ("geo", GeoSPARQL.ns), ("dct", DCT.ns), ("prov", PROV.ns),
     ("ldes", LDES.ns), ("tree", TREE.ns), ("sh", "http://www.w3.org/ns/shacl#"), ("hydra", Hydra.ns),
-    ("void", VOID.ns), ("sd", SD.ns), ("foaf", FOAF.ns),
+    ("void", VOID.ns), ("sd", SD.ns), ("foaf", FOAF.ns), ("dcat", DCAT.ns), ("vcard", VCARD.ns),
+    ("skos", "http://www.w3.org/2004/02/skos/core#"), ("dcatap", "http://data.europa.eu/r5r/"), ("mdcat", DCAT.vl3),
 ]

@@ -30,6 +30,11 @@ public struct Configuration: Sendable {
     /// Days published observations stay in the event streams and the store
     /// (`KRUISPUNT_PUBLISHED_RETENTION_DAYS`); nil (unset): kept for ever.
     public var publishedRetentionDays: Int?
+    /// The licence of everything published (`KRUISPUNT_LICENSE`), by default the Flemish
+    /// Modellicentie Gratis Hergebruik.
+    public var license: String
+    /// The catalogue's contact address (`KRUISPUNT_CONTACT_EMAIL`).
+    public var contactEmail: String
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -81,6 +86,14 @@ public struct Configuration: Sendable {
         self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
         guard retentionHours.isFinite, retentionHours > 0 else {
             throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
+        }
+        self.license = env["KRUISPUNT_LICENSE"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0"
+        guard license.hasPrefix("http://") || license.hasPrefix("https://"), !license.contains(where: { " <>\"{}|\\^`".contains($0) }) else {
+            throw ConfigurationError("KRUISPUNT_LICENSE must be the IRI of a licence (http:// or https://)")
+        }
+        self.contactEmail = env["KRUISPUNT_CONTACT_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "digitaal.vlaanderen@vlaanderen.be"
+        guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
+            throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")
         }
         if let text = env["KRUISPUNT_PUBLISHED_RETENTION_DAYS"], !text.isEmpty {
             guard let days = Int(text), days > 0 else {

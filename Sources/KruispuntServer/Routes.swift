@@ -60,10 +60,24 @@ struct Routes: Sendable {
             guard let after = Int64(context.parameters.get("after") ?? ""), after > 0 else { throw notFound }
             return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
         }
+        router.get("/catalog") { request, _ in
+            let catalog = try catalog()
+            let triples = try await runtime.pool.withConnection { try catalog.triples(on: $0) }
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
+        }
+        router.get("/void") { request, _ in
+            let catalog = try catalog()
+            let triples = try await runtime.pool.withConnection { try catalog.void(on: $0) }
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
+        }
         router.get("/dumps/:file") { request, context in
             let file = context.parameters.get("file") ?? ""
             guard file.hasSuffix(".nq.gz"), let stream = streams[String(file.dropLast(6))] else { throw notFound }
             return try await DumpService.serve(stream, runtime: runtime, request: request, context: context)
+        }
+        router.get("/timeseries") { request, _ in
+            let triples = try await runtime.pool.withConnection { try TimeSeries.index(iris: iris, on: $0) }
+            return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
         router.get("/timeseries/:camera/:metric") { request, context in try await timeSeries(request, context) }
         router.get("/shapes/:name") { request, context in
@@ -123,6 +137,15 @@ struct Routes: Sendable {
         }
         return try LinkedDataResponse.make(quads: page.triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: 60,
                                            base: iris.base, headers: location)
+    }
+
+    /// The catalogue, with its fixed nodes read from `Catalog/dcat-support.ttl`.
+    private func catalog() throws -> Catalog {
+        let file = runtime.configuration.resourcesDirectory.appendingPathComponent("Catalog/dcat-support.ttl")
+        let text = try String(contentsOf: file, encoding: .utf8)
+        let support = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: iris.base + "/").map(\.triple)
+        return Catalog(iris: iris, streams: Array(streams.values).sorted { $0.name < $1.name }, license: runtime.configuration.license,
+                       contactEmail: runtime.configuration.contactEmail, support: support)
     }
 
     private var notFound: HTTPError { HTTPError(.notFound, message: "Pagina bestaat niet / no such page") }

@@ -71,6 +71,16 @@ public enum StreamMemberIndex {
         }
     }
 
+    /// The first and the last publication instant of a stream (epoch milliseconds), if it has members.
+    public static func publications(stream: String, on db: Connection) throws -> (first: Int64, last: Int64)? {
+        let row = try db.query("""
+            SELECT (extract(epoch FROM min(generated_at)) * 1000)::bigint, (extract(epoch FROM max(generated_at)) * 1000)::bigint
+            FROM stream_members WHERE stream = $1
+            """, [stream])[0]
+        guard let first = row[0].flatMap(Int64.init), let last = row[1].flatMap(Int64.init) else { return nil }
+        return (first, last)
+    }
+
     /// The newest publication instant of any stream (epoch milliseconds). Members are published
     /// one treatment run at a time with increasing instants, so no member published before it
     /// can still appear: every period that ends by then is closed for good.
