@@ -35,6 +35,10 @@ public struct Configuration: Sendable {
     public var license: String
     /// The catalogue's contact address (`KRUISPUNT_CONTACT_EMAIL`).
     public var contactEmail: String
+    /// Database connections for requests (`KRUISPUNT_DB_CONNECTIONS`, default 8), and how many
+    /// requests may wait for one before the server answers 429 (`KRUISPUNT_MAX_WAITING_REQUESTS`, 512).
+    public var databaseConnections: Int
+    public var maxWaitingRequests: Int
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -91,6 +95,13 @@ public struct Configuration: Sendable {
         guard license.hasPrefix("http://") || license.hasPrefix("https://"), !license.contains(where: { " <>\"{}|\\^`".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_LICENSE must be the IRI of a licence (http:// or https://)")
         }
+        func count(_ name: String, _ fallback: Int, minimum: Int) throws -> Int {
+            guard let text = env[name], !text.isEmpty else { return fallback }
+            guard let n = Int(text), n >= minimum else { throw ConfigurationError("\(name) must be a whole number of at least \(minimum)") }
+            return n
+        }
+        self.databaseConnections = try count("KRUISPUNT_DB_CONNECTIONS", 8, minimum: 1)
+        self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)
         self.contactEmail = env["KRUISPUNT_CONTACT_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "digitaal.vlaanderen@vlaanderen.be"
         guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")

@@ -30,7 +30,8 @@ public final class Runtime: Sendable {
             self.cluster = cluster
             conninfo = cluster.conninfo
         }
-        pool = ConnectionPool(conninfo: conninfo)
+        pool = ConnectionPool(conninfo: conninfo, size: configuration.databaseConnections,
+                              maxWaiting: configuration.maxWaitingRequests)
         ingestPool = ConnectionPool(conninfo: conninfo, size: 2)
         do {
             try pool.withConnectionBlocking { db in

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KruispuntPublishing
 import KruispuntRDF
+import KruispuntStore
 import KruispuntTreatment
 import Logging
 import ServiceLifecycle
@@ -33,6 +34,7 @@ public struct Server: Sendable {
         let router = Router()
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
+        router.add(middleware: OverloadMiddleware())
         Routes(runtime: runtime, iris: iris).register(on: router)
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
@@ -74,6 +76,20 @@ public final class ShutdownTrigger: Sendable {
         state.withLock { s in
             s.group = group
             return !s.requested
+        }
+    }
+}
+
+/// Answers 429 Too Many Requests with `Retry-After` when the database connections are all busy
+/// and the waiting line is full (`PoolOverloaded`), instead of letting the queue grow.
+struct OverloadMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch is PoolOverloaded {
+            return Response(status: .tooManyRequests,
+                            headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8", .accessControlAllowOrigin: "*"],
+                            body: .init(byteBuffer: ByteBuffer(string: "Te veel verzoeken, probeer het zo opnieuw / too many requests, retry shortly\n")))
         }
     }
 }
