@@ -56,7 +56,7 @@ let package = Package(
                                          .product(name: "ArgumentParser", package: "swift-argument-parser")],
                           swiftSettings: strict),
         .executableTarget(name: "kruispunt-bench",
-                          dependencies: ["KruispuntTreatment", "KruispuntANPR", "KruispuntStore"],
+                          dependencies: ["KruispuntTreatment", "KruispuntANPR", "KruispuntStore", "KruispuntPublishing"],
                           path: "Benchmarks/kruispunt-bench", swiftSettings: strict),
 
         .testTarget(name: "KruispuntRDFTests", dependencies: ["KruispuntRDF"]),
@@ -64,6 +64,7 @@ let package = Package(
         .testTarget(name: "KruispuntTreatmentTests", dependencies: ["KruispuntTreatment"]),
         .testTarget(name: "KruispuntStoreTests", dependencies: ["KruispuntStore", "KruispuntTreatment", "KruispuntPublishing"]),
         .testTarget(name: "KruispuntPublishingTests", dependencies: ["KruispuntPublishing"]),
+        .testTarget(name: "KruispuntServerTests", dependencies: ["KruispuntServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

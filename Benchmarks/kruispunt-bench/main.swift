@@ -6,7 +6,8 @@
 // Sizes: KRUISPUNT_BENCH_DETECTIONS (default 1,000,000); KRUISPUNT_BENCH_LARGE (default
 // 10,000,000; 0 skips) for the in-memory treatment's peak RSS and the DuckDB reference at scale.
 // The quad store's figures are in StoreBench.swift (KRUISPUNT_BENCH_ONLY=store runs only those;
-// KRUISPUNT_BENCH_SCALE_QUADS=50000000 adds the scale run).
+// KRUISPUNT_BENCH_SCALE_QUADS=50000000 adds the scale run), publishing's in PublishingBench.swift
+// (KRUISPUNT_BENCH_ONLY=publishing).
 import Foundation
 import KruispuntANPR
 import KruispuntRDF
@@ -220,6 +221,15 @@ let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 
+// KRUISPUNT_BENCH_ONLY=publishing: only publishing's figures (PublishingBench.swift).
+if environment["KRUISPUNT_BENCH_ONLY"] == "publishing" {
+    let ratios = try PublishingBench.run(work: work, logger: logger)
+    print("\nPublishing ratios:")
+    ratios.forEach { print($0) }
+    try? FileManager.default.removeItem(at: work)
+    exit(0)
+}
+
 // KRUISPUNT_BENCH_ONLY=store: only the quad store's figures (StoreBench.swift).
 if environment["KRUISPUNT_BENCH_ONLY"] == "store" {
     let ratios = try StoreBench.run(work: work, logger: logger)
@@ -320,3 +330,8 @@ for (size, path) in sizes {
 let storeRatios = try StoreBench.run(work: work, logger: logger)
 print("\nQuad store ratios:")
 storeRatios.forEach { print($0) }
+
+// 9. Publishing (issue 6).
+let publishingRatios = try PublishingBench.run(work: work, logger: logger)
+print("\nPublishing ratios:")
+publishingRatios.forEach { print($0) }

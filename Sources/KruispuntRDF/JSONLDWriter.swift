@@ -180,10 +180,11 @@ public struct JSONLDWriter: Sendable {
 
     /// `prefix:local` when a prefix matches and the result cannot be misread, else the full IRI.
     public func compactIRI(_ iri: String) -> String {
-        for (prefix, ns) in standardPrefixes where iri.hasPrefix(ns) {
-            let local = iri.dropFirst(ns.count)
-            if local.isEmpty || local.hasPrefix("//") { continue }
-            return prefix + ":" + local
+        let bytes = iri.utf8
+        for (prefix, ns) in standardPrefixes where bytes.count > ns.utf8.count && bytes.starts(with: ns.utf8) {
+            let local = bytes.dropFirst(ns.utf8.count)
+            if local.starts(with: "//".utf8) { continue }
+            return prefix + ":" + String(decoding: local, as: UTF8.self)
         }
         return iri
     }

@@ -39,6 +39,8 @@ public enum NTriples {
     }
 
     private static func appendIRI(_ iri: String, to out: inout String) {
+        // Almost every IRI needs no escape: append it whole.
+        if !iri.utf8.contains(where: { needsIRIEscape[Int($0)] }) { out += iri; return }
         for u in iri.unicodeScalars {
             switch u {
             case "<", ">", "\"", "{", "}", "|", "^", "`", "\\", " ":
@@ -49,7 +51,13 @@ public enum NTriples {
         }
     }
 
+    /// UTF-8 bytes an IRI cannot hold as they are (bytes of multi-byte characters can).
+    private static let needsIRIEscape: [Bool] = (0..<256).map { b in b <= 0x20 || "<>\"{}|^`\\".utf8.contains(UInt8(b)) }
+    /// UTF-8 bytes a literal cannot hold as they are.
+    private static let needsLiteralEscape: [Bool] = (0..<256).map { b in b < 0x20 || b == 0x7F || b == 0x22 || b == 0x5C }
+
     private static func appendEscaped(_ value: String, to out: inout String) {
+        if !value.utf8.contains(where: { needsLiteralEscape[Int($0)] }) { out += value; return }
         for u in value.unicodeScalars {
             switch u {
             case "\"": out += "\\\""

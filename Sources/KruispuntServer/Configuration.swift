@@ -39,6 +39,11 @@ public struct Configuration: Sendable {
     /// requests may wait for one before the server answers 429 (`KRUISPUNT_MAX_WAITING_REQUESTS`, 512).
     public var databaseConnections: Int
     public var maxWaitingRequests: Int
+    /// Hours after which `serve` writes a stream's dump again (`KRUISPUNT_DUMP_HOURS`, default
+    /// 24; 0: never, dumps only by `kruispunt dump`).
+    public var dumpHours: Int
+    /// Megabytes of rendered immutable stream pages kept in memory (`KRUISPUNT_PAGE_CACHE_MB`, 512; 0: none).
+    public var pageCacheMegabytes: Int
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -102,6 +107,8 @@ public struct Configuration: Sendable {
         }
         self.databaseConnections = try count("KRUISPUNT_DB_CONNECTIONS", 8, minimum: 1)
         self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)
+        self.dumpHours = try count("KRUISPUNT_DUMP_HOURS", 24, minimum: 0)
+        self.pageCacheMegabytes = try count("KRUISPUNT_PAGE_CACHE_MB", 512, minimum: 0)
         self.contactEmail = env["KRUISPUNT_CONTACT_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "digitaal.vlaanderen@vlaanderen.be"
         guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")

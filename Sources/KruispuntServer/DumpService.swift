@@ -4,17 +4,20 @@ import KruispuntPublishing
 import KruispuntRDF
 import ServiceLifecycle
 
-/// Writes every event stream's dump inside `kruispunt serve` when it is missing or a day old
-/// (checked a minute after start, then hourly), and serves the files at `/dumps/{stream}.nq.gz`.
+/// Writes every event stream's dump inside `kruispunt serve` when it is missing or older than
+/// `KRUISPUNT_DUMP_HOURS` (checked a minute after start, then hourly), and serves the files at
+/// `/dumps/{stream}.nq.gz`.
 struct DumpService: Service {
     let runtime: Runtime
     let streams: [EventStream]
-    static let maxAge: TimeInterval = 86_400
+    var maxAge: TimeInterval { Double(runtime.configuration.dumpHours) * 3600 }
 
     func run() async throws {
+        // A service that returns stops the server: without dumps, wait for the shutdown.
+        guard runtime.configuration.dumpHours > 0 else { try? await gracefulShutdown(); return }
         try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(60)) }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            for stream in streams where Self.age(of: stream, runtime: runtime).map({ $0 > Self.maxAge }) ?? true {
+            for stream in streams where Self.age(of: stream, runtime: runtime).map({ $0 > maxAge }) ?? true {
                 do {
                     let written = try await runtime.pool.withConnection { db in
                         try StreamDump.write(stream, to: runtime.configuration.dumpsDirectory, on: db)

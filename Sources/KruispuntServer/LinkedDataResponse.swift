@@ -13,10 +13,12 @@ enum LinkedDataResponse {
     /// With `treeProfile` the triples are in the TREE profile's order (hypermedia first, then
     /// each member after its `tree:member` triple), and a client that asks for the profile in
     /// N-Triples or N-Quads gets it named in the Content-Type.
+    /// `rendered` receives an RDF body (not the HTML view), its Content-Type and ETag.
     static func make(_ triples: [Triple], request: Request, cacheSeconds: Int, base: String,
-                     immutable: Bool = false, treeProfile: Bool = false) throws -> Response {
+                     immutable: Bool = false, treeProfile: Bool = false,
+                     rendered: (_ body: String, _ contentType: String, _ etag: String) -> Void = { _, _, _ in }) throws -> Response {
         try make(quads: triples.map { Quad($0, graph: nil) }, request: request, cacheSeconds: cacheSeconds, base: base,
-                 immutable: immutable, treeProfile: treeProfile)
+                 immutable: immutable, treeProfile: treeProfile, rendered: rendered)
     }
 
     static let treeProfile = "https://w3id.org/tree/profile"
@@ -24,7 +26,8 @@ enum LinkedDataResponse {
     /// Quads in the negotiated syntax (with their graphs in N-Quads, TriG and JSON-LD), or as an
     /// HTML page when a browser asks.
     static func make(quads: [Quad], request: Request, cacheSeconds: Int, base: String,
-                     immutable: Bool = false, treeProfile: Bool = false, headers extra: HTTPFields = [:]) throws -> Response {
+                     immutable: Bool = false, treeProfile: Bool = false, headers extra: HTTPFields = [:],
+                     rendered: (_ body: String, _ contentType: String, _ etag: String) -> Void = { _, _, _ in }) throws -> Response {
         let format = request.uri.queryParameters.get("format")
         let body: String, contentType: String
         if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: format) {
@@ -42,18 +45,19 @@ enum LinkedDataResponse {
         }
         // The HTML page is a view for people: never cached for long.
         let html = contentType.hasPrefix("text/html")
+        let tag = etag(body)
+        if !html { rendered(body, contentType, tag) }
         var response = conditional(body, contentType: contentType, request: request,
                                    cacheSeconds: html ? min(cacheSeconds, 60) : cacheSeconds, vary: true,
-                                   immutable: immutable && !html)
+                                   immutable: immutable && !html, etag: tag)
         for field in extra { response.headers.append(field) }
         return response
     }
 
     /// A body with ETag handling: 304 when the client's copy is current.
     static func conditional(_ body: String, contentType: String, request: Request, cacheSeconds: Int, vary: Bool,
-                            immutable: Bool = false) -> Response {
-        let key = TermKey(bytes: Array(body.utf8))
-        let etag = "\"" + key.uuid.replacingOccurrences(of: "-", with: "").prefix(24) + "\""
+                            immutable: Bool = false, etag known: String? = nil) -> Response {
+        let etag = known ?? Self.etag(body)
         var headers: HTTPFields = [
             .contentType: contentType,
             .eTag: etag,
@@ -68,6 +72,11 @@ enum LinkedDataResponse {
             return Response(status: .notModified, headers: headers)
         }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// A strong ETag: 96 bits of the body's hash.
+    static func etag(_ body: String) -> String {
+        "\"" + TermKey(bytes: Array(body.utf8)).uuid.replacingOccurrences(of: "-", with: "").prefix(24) + "\""
     }
 
     /// A plain-text response (errors a person reads).

@@ -11,12 +11,15 @@ struct Routes: Sendable {
     let runtime: Runtime
     let iris: IRIScheme
     let streams: [String: EventStream]
+    let pages: PageCache
+    let horizons = HorizonCache()
 
     init(runtime: Runtime, iris: IRIScheme) {
         self.runtime = runtime
         self.iris = iris
         self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(
             iris: iris, retentionDays: runtime.configuration.publishedRetentionDays).map { ($0.name, $0) })
+        self.pages = PageCache(capacityBytes: runtime.configuration.pageCacheMegabytes << 20)
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -43,13 +46,12 @@ struct Routes: Sendable {
         }
         router.get("/streams/:name/by-time/:period") { request, context in
             let (stream, period) = try node(context)
-            return try respond(try await runtime.pool.withConnection { try stream.node(period, on: $0) }, request: request)
+            return try await node(stream, period, startSeq: nil, request: request)
         }
         router.get("/streams/:name/by-time/:period/:seq") { request, context in
             let (stream, period) = try node(context)
             guard let seq = Int64(context.parameters.get("seq") ?? ""), seq > 0 else { throw notFound }
-            return try respond(try await runtime.pool.withConnection { try stream.node(period, startSeq: seq, on: $0) },
-                               request: request)
+            return try await node(stream, period, startSeq: seq, request: request)
         }
         router.get("/streams/:name/latest") { request, context in
             let stream = try stream(context)
@@ -157,16 +159,36 @@ struct Routes: Sendable {
         return (stream, period)
     }
 
-    /// A stream page: a page that never changes is cached for a year, others for a few seconds;
-    /// a page retention removed is 410 Gone.
-    private func respond(_ page: EventStream.Page, request: Request) throws -> Response {
+    /// A node of the time-fragmented view: from the page cache when it never changes (and
+    /// retention has not removed it), otherwise from the store.
+    private func node(_ stream: EventStream, _ period: TimePeriod, startSeq: Int64?, request: Request) async throws -> Response {
+        let key = PageCache.key(request)
+        if let cached = pages.get(key) {
+            if let horizon = try await horizons.horizon(stream.name, pool: runtime.pool), period.endMillis <= horizon { return gone }
+            return LinkedDataResponse.conditional(cached.body, contentType: cached.contentType, request: request,
+                                                  cacheSeconds: 31_536_000, vary: true, immutable: true, etag: cached.etag)
+        }
+        let page = try await runtime.pool.withConnection { try stream.node(period, startSeq: startSeq, on: $0) }
+        return try respond(page, request: request) { body, contentType, etag in
+            pages.put(key, .init(body: body, contentType: contentType, etag: etag, stream: stream.name, periodEnd: period.endMillis))
+        }
+    }
+
+    private var gone: Response {
+        LinkedDataResponse.text("Deze pagina is verwijderd (bewaartermijn) / this page was removed (retention)\n", status: .gone)
+    }
+
+    /// A stream page: a page that never changes is cached for a year (and handed to `keep`),
+    /// others for a few seconds; a page retention removed is 410 Gone.
+    private func respond(_ page: EventStream.Page, request: Request,
+                         keep: (_ body: String, _ contentType: String, _ etag: String) -> Void = { _, _, _ in }) throws -> Response {
         switch page {
         case .found(let triples, let immutable):
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: immutable ? 31_536_000 : 10,
-                                               base: iris.base, immutable: immutable, treeProfile: true)
+                                               base: iris.base, immutable: immutable, treeProfile: true,
+                                               rendered: immutable ? keep : { _, _, _ in })
         case .gone:
-            return LinkedDataResponse.text("Deze pagina is verwijderd (bewaartermijn) / this page was removed (retention)\n",
-                                           status: .gone)
+            return gone
         case .notFound:
             throw notFound
         }

@@ -27,6 +27,22 @@ public final class Connection: @unchecked Sendable {
 
     deinit { PQfinish(conn) }
 
+    private let identity = Mutex<String?>(nil)
+
+    /// Which database this is, for caches shared by connections: when its server started
+    /// (microseconds) and the database's oid (a database dropped and created again differs).
+    /// Needs no privilege.
+    public func databaseIdentity() throws -> String {
+        if let known = identity.withLock({ $0 }) { return known }
+        let row = try query("""
+            SELECT pg_postmaster_start_time()::text || '/' ||
+                   (SELECT oid FROM pg_database WHERE datname = current_database())::text
+            """)[0]
+        let id = row[0] ?? ""
+        identity.withLock { $0 = id }
+        return id
+    }
+
     /// Whether the connection is still usable.
     public var isHealthy: Bool { lock.withLock { _ in PQstatus(conn) == CONNECTION_OK } }
 

@@ -97,10 +97,26 @@ public enum QuadStore {
         _ = try load.finish()
     }
 
-    /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids).
+    /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids):
+    /// one index range per graph, terms from the process-wide `TermCache`.
     public static func quads(inGraphIDs ids: [Int64], on db: Connection) throws -> [Quad] {
         if ids.isEmpty { return [] }
-        return try decodeQuads(where: "q.g = ANY('{\(ids.map(String.init).joined(separator: ","))}'::bigint[])", on: db)
+        let rows = try db.query("SELECT g, s, p, o FROM quads WHERE g = ANY($1::bigint[]) ORDER BY g, s, p, o",
+                                ["{" + ids.map(String.init).joined(separator: ",") + "}"])
+        var numbers: [(Int64, Int64, Int64, Int64)] = []
+        numbers.reserveCapacity(rows.count)
+        var wanted = Set<Int64>()
+        for row in rows {
+            guard row.count == 4, let g = row[0].flatMap(Int64.init), let s = row[1].flatMap(Int64.init),
+                  let p = row[2].flatMap(Int64.init), let o = row[3].flatMap(Int64.init) else { throw StoreError("corrupt quad row") }
+            numbers.append((g, s, p, o))
+            wanted.formUnion([g, s, p, o])
+        }
+        let terms = try TermCache.shared.terms(wanted, on: db)
+        return try numbers.map { n in
+            guard let s = terms[n.1], let p = terms[n.2], let o = terms[n.3] else { throw StoreError("a quad refers to an unknown term") }
+            return Quad(s, p, o, n.0 == 0 ? nil : terms[n.0])
+        }
     }
 
     /// What the store says about a resource: the quads with it as subject and, recursively, those

@@ -4,7 +4,14 @@ every comparison relation has one node, one path and one time-zoned value, comes
 greater-or-equal / less-than pair, and holds for every member behind it; `tree:remainingItems`
 counts the members behind a relation; members are in chronological order inside a page (TREE
 profile); a page that says `ldes:immutable true` is cached for a year and others only briefly. The
-latest-state view lists the newest version of each observation once."""
+latest-state view lists the newest version of each observation once.
+
+The MUST cases of Informatievlaanderen's VSDS test bed, and where they are checked: member
+discovery and full retrieval from `tree:view` (test_a_harvester_finds_every_member_exactly_once),
+the node-to-collection link (test_every_page_links_to_its_stream: `dct:isPartOf`, or `tree:view`
+on the root), one `tree:node` per relation (`relations`, on every page), relation-value
+consistency (test_relations_come_in_bounded_pairs_that_every_member_behind_them_satisfies) and
+time ordering (test_the_tree_profile_groups_hypermedia_then_members_in_chronological_order)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,136 @@
+// Publishing's figures (issue 6), with the release `kruispunt serve` on a store of generated
+// observations (KRUISPUNT_BENCH_HARVEST_MEMBERS, default 1,000,000, 1,000 per hour of publication):
+//   - a full harvest of the stream by a client that follows links from the stream IRI
+//     (scripts/bench_harvest.py, 4 requests in flight), in N-Quads and in JSON-LD, against the
+//     reference LDES server's best figure (3,700 members per second, the issue's number: that
+//     Java server cannot run here);
+//   - immutable page requests and Triple Pattern Fragment first pages at 32 connections
+//     (scripts/bench_pages.py, wrk), with p50 and p99.
+import Foundation
+import KruispuntPublishing
+import KruispuntRDF
+import KruispuntStore
+import Logging
+
+enum PublishingBench {
+    static let referenceMembersPerSecond = 3_700.0
+    static let perHour = 1_000
+
+    static func run(work: URL, logger: Logger) throws -> [String] {
+        var ratios: [String] = []
+        let members = Int(environment["KRUISPUNT_BENCH_HARVEST_MEMBERS"] ?? "") ?? 1_000_000
+        let dataDir = work.appendingPathComponent("publishing")
+        let port = 18_000 + Int(getpid() % 1_000)
+        let base = "http://127.0.0.1:\(port)"
+        print("\nPublishing (issue 6):")
+        let loadSeconds = try load(members: members, dataDir: dataDir, base: base, logger: logger)
+        line("store of generated members (19 quads each)", members * GeneratedObservations.perMember, loadSeconds, "  (load, not a target)")
+
+        let server = try serve(dataDir: dataDir, port: port)
+        defer { server.terminate(); server.waitUntilExit() }
+        guard waitUntilReady(base) else { print("  the server did not become ready"); return ratios }
+        let stream = base + "/streams/vehicle-counts"
+        for format in ["nquads", "jsonld"] {
+            let text = StoreBench.python(["scripts/bench_harvest.py", stream, "--format", format, "--concurrency", "4"])
+            guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  let found = json["members"] as? Int, let s = json["seconds"] as? Double, let pages = json["pages"] as? Int else {
+                print("  harvest \(format) failed: \(text.suffix(300))"); continue
+            }
+            line("harvest, \(format), following links", found, s, "  (\(pages) pages, \(found == members ? "every member" : "MISSING \(members - found)"))")
+            ratios.append(String(format: "  harvest %@ members/s (target >= 15,000):            %.0f", format, Double(found) / s))
+            ratios.append(String(format: "  harvest %@ vs the reference LDES server (target >= 4): %.2f", format,
+                                 Double(found) / s / referenceMembersPerSecond))
+        }
+
+        // Immutable pages: the first page of every closed hour; TPF: a member's triples.
+        let hours = (members + perHour - 1) / perHour
+        let pagePaths = (0..<(hours - 1)).map { "/streams/vehicle-counts/by-time/" + TimePeriod(containing: start + Int64($0) * 3_600_000, unit: .hour).name }
+        let tpfPaths = (0..<1_000).map { _ in
+            "/fragments?subject=" + IRIScheme.segment(GeneratedObservations.observation(Int.random(in: 0..<members)) + "/v1")
+        }
+        for (label, paths, accept, target, floor) in [
+            ("immutable pages, N-Quads, 32 connections", pagePaths, "application/n-quads", "5,000", 5_000.0),
+            ("immutable pages, Turtle, 32 connections", pagePaths, "text/turtle", "5,000", 5_000.0),
+            ("TPF first pages, N-Quads, 32 connections", tpfPaths, "application/n-quads", "2,000", 2_000.0),
+        ] {
+            let file = work.appendingPathComponent("paths-\(ratios.count).txt")
+            try paths.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
+            let text = StoreBench.python(["scripts/bench_pages.py", base, file.path, "--accept", accept, "--duration", "10"])
+            guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+                  json["available"] as? Bool == true, let rps = json["requests_per_second"] as? Double,
+                  let p50 = json["p50_ms"] as? Double, let p99 = json["p99_ms"] as? Double else {
+                print("  \(label): wrk not available (\(text.suffix(300)))"); continue
+            }
+            let errors = json["errors"] as? Int ?? 0
+            print(String(format: "%@ %10.0f req/s  p50 %.2f ms  p99 %.2f ms%@", label.padding(toLength: 50, withPad: " ", startingAt: 0),
+                         rps, p50, p99, errors > 0 ? "  (\(errors) errors)" : ""))
+            ratios.append(String(format: "  %@ req/s (target >= %@): %.0f (x%.2f), p99 %.1f ms (target < 50)",
+                                 label, target, rps, rps / floor, p99))
+        }
+        return ratios
+    }
+
+    /// 2026-01-01T00:00Z: the first hour of publication.
+    static let start: Int64 = 1_767_225_600_000
+
+    /// Generated members in loads of 100,000, published 1,000 per hour from `start`.
+    static func load(members: Int, dataDir: URL, base: String, logger: Logger) throws -> Double {
+        try? FileManager.default.removeItem(at: dataDir)
+        let cluster = try EmbeddedCluster(dataDirectory: dataDir, logger: logger)
+        try cluster.start()
+        defer { cluster.stop() }
+        let db = try Connection(conninfo: cluster.conninfo)
+        try Migrations.apply(on: db)
+        _ = try StoreSettings.setIfAbsent("base_url", to: base, on: db)
+        return try seconds {
+            var next = 0
+            while next < members {
+                let upper = min(members, next + 100_000)
+                try db.transaction {
+                    let load = try BulkLoad(intoEmptyGraphs: true, on: db)
+                    for from in stride(from: next, to: upper, by: 26_316) {
+                        try load.add(GeneratedObservations.quads(from..<min(upper, from + 26_316)))
+                    }
+                    _ = try load.finish()
+                    for hourStart in stride(from: next, to: upper, by: perHour) {
+                        let group = hourStart..<min(upper, hourStart + perHour)
+                        let at = start + Int64(hourStart / perHour) * 3_600_000 + 60_000
+                        try StreamMemberIndex.append(group.map { (stream: "vehicle-counts", member: GeneratedObservations.member($0),
+                                                                  base: .iri(GeneratedObservations.observation($0))) },
+                                                     generatedAt: at, on: db)
+                    }
+                }
+                next = upper
+            }
+            try db.execute("ANALYZE")
+        }
+    }
+
+    /// `kruispunt serve` (release) on the store, without dumps and with warnings only.
+    static func serve(dataDir: URL, port: Int) throws -> Process {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/release/kruispunt")
+        p.arguments = ["serve", "--data-dir", dataDir.path, "--port", String(port)]
+        var env = ProcessInfo.processInfo.environment
+        env["KRUISPUNT_DUMP_HOURS"] = "0"
+        env["KRUISPUNT_LOG_LEVEL"] = "warning"
+        p.environment = env
+        try p.run()
+        return p
+    }
+
+    static func waitUntilReady(_ base: String) -> Bool {
+        for _ in 0..<120 {
+            let probe = """
+                import sys, urllib.request
+                try:
+                    urllib.request.urlopen(sys.argv[1], timeout=2); print("ok")
+                except Exception:
+                    print("not yet")
+                """
+            if StoreBench.python(["-c", probe, base + "/health/ready"]) == "ok" { return true }
+            Thread.sleep(forTimeInterval: 0.5)
+        }
+        return false
+    }
+}

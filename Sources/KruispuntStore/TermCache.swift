@@ -1,0 +1,42 @@
+import Synchronization
+import KruispuntRDF
+
+/// Terms by id, shared by every connection of the process to the same database: an id never
+/// changes meaning (terms are only ever added; ids are never reused), so a term read once is good
+/// for ever. Reading quads then costs one index range per graph and one lookup per term not seen
+/// yet, instead of four joins per quad. Bounded: when it holds `capacity` terms it starts afresh.
+public final class TermCache: Sendable {
+    public static let shared = TermCache(capacity: 500_000)
+    private let state = Mutex<(database: String, terms: [Int64: Term])>(("", [:]))
+    private let capacity: Int
+
+    public init(capacity: Int) { self.capacity = capacity }
+
+    /// The terms of `ids` (0, the default graph, is left out); throws if an id is unknown.
+    public func terms(_ ids: Set<Int64>, on db: Connection) throws -> [Int64: Term] {
+        let database = try db.databaseIdentity()
+        var found: [Int64: Term] = [:]
+        var missing: [Int64] = []
+        state.withLock { state in
+            // Another database (a test's cluster, say): its ids mean other terms.
+            if state.database != database { state = (database, [:]) }
+            for id in ids where id != 0 {
+                if let t = state.terms[id] { found[id] = t } else { missing.append(id) }
+            }
+        }
+        if missing.isEmpty { return found }
+        var read: [Int64: Term] = [:]
+        for row in try db.query("SELECT id, kind, lex, datatype, lang FROM terms WHERE id = ANY($1::bigint[])",
+                                ["{" + missing.map(String.init).joined(separator: ",") + "}"]) {
+            guard let id = row[0].flatMap(Int64.init), let term = QuadStore.decodeTerm(row, at: 1) else { continue }
+            read[id] = term
+        }
+        guard read.count == missing.count else { throw StoreError("\(missing.count - read.count) term ids are not in the dictionary") }
+        state.withLock { state in
+            guard state.database == database else { return }
+            if state.terms.count + read.count > capacity { state.terms.removeAll(keepingCapacity: true) }
+            state.terms.merge(read) { a, _ in a }
+        }
+        return found.merging(read) { a, _ in a }
+    }
+}
