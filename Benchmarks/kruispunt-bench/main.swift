@@ -221,18 +221,10 @@ let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 
-// KRUISPUNT_BENCH_ONLY=publishing: only publishing's figures (PublishingBench.swift).
-if environment["KRUISPUNT_BENCH_ONLY"] == "publishing" {
-    let ratios = try PublishingBench.run(work: work, logger: logger)
-    print("\nPublishing ratios:")
-    ratios.forEach { print($0) }
-    try? FileManager.default.removeItem(at: work)
-    exit(0)
-}
-
-// KRUISPUNT_BENCH_ONLY=store: only the quad store's figures (StoreBench.swift).
-if environment["KRUISPUNT_BENCH_ONLY"] == "store" {
-    let ratios = try StoreBench.run(work: work, logger: logger)
+// KRUISPUNT_BENCH_ONLY=store or publishing: only the quad store's (StoreBench.swift) or
+// publishing's (PublishingBench.swift) figures.
+if let only = environment["KRUISPUNT_BENCH_ONLY"], only == "store" || only == "publishing" {
+    let ratios = only == "store" ? try StoreBench.run(work: work, logger: logger) : try PublishingBench.run(work: work, logger: logger)
     print("\nRatios:")
     ratios.forEach { print($0) }
     try? FileManager.default.removeItem(at: work)

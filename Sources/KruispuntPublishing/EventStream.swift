@@ -153,11 +153,7 @@ public struct EventStream: Sendable {
         if closed { triples.append(Triple(page, .iri(LDES.immutable), .boolean(true))) }
         if entries.count > pageSize {
             let next = entries[pageSize], relation = Term.blank("treenext")
-            triples += [
-                Triple(page, .iri(TREE.relation), relation),
-                Triple(relation, .iri(RDF.type), .iri(TREE.Relation)),
-                Triple(relation, .iri(TREE.node), .iri(nodeIRI(period) + "/" + String(next.seq))),
-            ]
+            triples += link(page, relation, to: nodeIRI(period) + "/" + String(next.seq))
             // Counted only when the hour is closed: the page then never changes again.
             if closed {
                 let rest = try StreamMemberIndex.count(stream: name, fromMillis: period.startMillis, toMillis: period.endMillis,
@@ -165,13 +161,7 @@ public struct EventStream: Sendable {
                 triples.append(Triple(relation, .iri(TREE.remainingItems), .integer(rest)))
             }
         }
-        let onPage = Array(entries.prefix(pageSize))
-        var byMember: [Term: [Triple]] = [:]
-        for q in try QuadStore.quads(inGraphIDs: onPage.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q.triple) }
-        for e in onPage {
-            triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri)))
-            triples += byMember[.iri(e.iri)] ?? []
-        }
+        triples += try memberGroups(Array(entries.prefix(pageSize)), on: db)
         return .found(triples: triples, immutable: closed)
     }
 
@@ -190,21 +180,30 @@ public struct EventStream: Sendable {
             Triple(policy, .iri(LDES.amount), .integer(1)),
         ]
         if entries.count > pageSize {
-            let relation = Term.blank("treenext")
-            triples += [
-                Triple(page, .iri(TREE.relation), relation),
-                Triple(relation, .iri(RDF.type), .iri(TREE.Relation)),
-                Triple(relation, .iri(TREE.node), .iri(latestIRI + "/" + String(entries[pageSize - 1].versionOf))),
-            ]
+            triples += link(page, .blank("treenext"), to: latestIRI + "/" + String(entries[pageSize - 1].versionOf))
         }
         let onPage = entries.prefix(pageSize).map(\.entry).sorted { ($0.generatedAtMillis, $0.seq) < ($1.generatedAtMillis, $1.seq) }
+        triples += try memberGroups(onPage, on: db)
+        return .found(triples: triples, immutable: false)
+    }
+
+    /// Each member's triples right after its `tree:member` triple, in the given order (the TREE
+    /// profile's member groups).
+    func memberGroups(_ entries: [StreamMemberIndex.Entry], on db: Connection) throws -> [Triple] {
         var byMember: [Term: [Triple]] = [:]
-        for q in try QuadStore.quads(inGraphIDs: onPage.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q.triple) }
-        for e in onPage {
+        for q in try QuadStore.quads(inGraphIDs: entries.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q.triple) }
+        var triples: [Triple] = []
+        for e in entries {
             triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri)))
             triples += byMember[.iri(e.iri)] ?? []
         }
-        return .found(triples: triples, immutable: false)
+        return triples
+    }
+
+    /// A plain `tree:Relation` from a page to the next one.
+    func link(_ page: Term, _ relation: Term, to node: String) -> [Triple] {
+        [Triple(page, .iri(TREE.relation), relation), Triple(relation, .iri(RDF.type), .iri(TREE.Relation)),
+         Triple(relation, .iri(TREE.node), .iri(node))]
     }
 
     /// The first triples of every page: the stream, the page as a node of it.
