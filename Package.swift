@@ -64,7 +64,8 @@ let package = Package(
         .testTarget(name: "KruispuntTreatmentTests", dependencies: ["KruispuntTreatment"]),
         .testTarget(name: "KruispuntStoreTests", dependencies: ["KruispuntStore", "KruispuntTreatment", "KruispuntPublishing"]),
         .testTarget(name: "KruispuntPublishingTests", dependencies: ["KruispuntPublishing"]),
-        .testTarget(name: "KruispuntServerTests", dependencies: ["KruispuntServer"]),
+        .testTarget(name: "KruispuntServerTests", dependencies: ["KruispuntServer",
+                                                                .product(name: "HummingbirdTesting", package: "hummingbird")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,14 +12,15 @@ struct Routes: Sendable {
     let iris: IRIScheme
     let streams: [String: EventStream]
     let pages: PageCache
-    let horizons = HorizonCache()
+    let horizons: HorizonCache
 
-    init(runtime: Runtime, iris: IRIScheme) {
+    init(runtime: Runtime, iris: IRIScheme, horizonTTL: Duration = .seconds(10)) {
         self.runtime = runtime
         self.iris = iris
         self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(
             iris: iris, retentionDays: runtime.configuration.publishedRetentionDays).map { ($0.name, $0) })
         self.pages = PageCache(capacityBytes: runtime.configuration.pageCacheMegabytes << 20)
+        self.horizons = HorizonCache(ttl: horizonTTL)
     }
 
     func register(on router: Router<BasicRequestContext>) {
