@@ -82,7 +82,7 @@ public struct Catalog: Sendable {
         add(contact, RDF.type, .iri(VCARD.Organization))
         text(contact, VCARD.fn, "Kruispunt, Digitaal Vlaanderen", "Kruispunt, Digital Flanders")
         add(contact, VCARD.hasEmail, .iri("mailto:" + contactEmail))
-        add(.iri("mailto:" + contactEmail), RDF.type, .iri(RDFS.ns + "Resource"))
+        add(.iri("mailto:" + contactEmail), RDF.type, .iri(RDFS.Resource))
         let place = Term.iri(catalogIRI + "#coverage")
         if let c = coverage {
             add(catalog, DCT.spatial, place)
@@ -169,7 +169,7 @@ public struct Catalog: Sendable {
             add(DCT.conformsTo, .iri(standard))
             add(DCT.license, .iri(license))
             add("http://data.europa.eu/r5r/availability", .iri("http://publications.europa.eu/resource/authority/planned-availability/STABLE"))
-            t.append(Triple(.iri(url), .iri(RDF.type), .iri(RDFS.ns + "Resource")))
+            t.append(Triple(.iri(url), .iri(RDF.type), .iri(RDFS.Resource)))
         }
         return t
     }
@@ -204,7 +204,7 @@ public struct Catalog: Sendable {
         add(DCAT.keyword, .lang("Triple Pattern Fragments", "nl"))
         add(DCAT.keyword, .lang("Triple Pattern Fragments", "en"))
         for stream in streams { add(DCAT.servesDataset, .iri(stream.streamIRI)) }
-        t.append(Triple(endpoint, .iri(RDF.type), .iri(RDFS.ns + "Resource")))
+        t.append(Triple(endpoint, .iri(RDF.type), .iri(RDFS.Resource)))
         return t
     }
 

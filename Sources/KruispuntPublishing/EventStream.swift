@@ -80,15 +80,16 @@ public struct EventStream: Sendable {
             Triple(s, .iri(RDF.type), .iri(DCAT.Dataset)),
             Triple(s, .iri(RDFS.seeAlso), .iri(iris.base + "/catalog")),
         ]
-        triples += try viewDescription()
+        triples.append(Triple(view, .iri(RDF.type), .iri(TREE.Node)))
+        triples += retentionPolicy()
         triples.append(Triple(view, .iri(TREE.remainingItems), .integer(try members(on: db))))
         return triples
     }
 
-    /// The view's description: a `tree:Node` and, with a retention, its `ldes:DurationAgoPolicy`.
-    func viewDescription() throws -> [Triple] {
+    /// With a retention, the view's description with its `ldes:DurationAgoPolicy`.
+    func retentionPolicy() -> [Triple] {
         let view = Term.iri(viewIRI)
-        var triples = [Triple(view, .iri(RDF.type), .iri(TREE.Node))]
+        var triples: [Triple] = []
         if let days = retentionDays {
             let description = Term.iri(viewIRI + "#description"), policy = Term.iri(viewIRI + "#retention")
             triples += [
@@ -112,9 +113,7 @@ public struct EventStream: Sendable {
     /// The root node of the view: a relation pair per year that still holds members.
     public func view(on db: Connection) throws -> Page {
         let horizon = try MemberRetention.horizon(stream: name, on: db) ?? 0
-        var triples = try header(Term.iri(viewIRI))
-        triples.insert(Triple(streamTerm, .iri(TREE.view), .iri(viewIRI)), at: 1)
-        triples += try viewDescription().dropFirst()
+        var triples = header(Term.iri(viewIRI)) + [Triple(streamTerm, .iri(TREE.view), .iri(viewIRI))] + retentionPolicy()
         for year in try StreamMemberIndex.periods(stream: name, unit: "year", fromMillis: 0, toMillis: Self.endOfTime, on: db) {
             let period = TimePeriod(containing: year.startMillis, unit: .year)
             if period.endMillis <= horizon { continue }
@@ -134,7 +133,7 @@ public struct EventStream: Sendable {
         let children = try StreamMemberIndex.periods(stream: name, unit: childUnit.sqlName, fromMillis: period.startMillis,
                                                      toMillis: period.endMillis, on: db)
         if children.isEmpty { return .notFound }
-        var triples = try header(node)
+        var triples = header(node)
         if closed { triples.append(Triple(node, .iri(LDES.immutable), .boolean(true))) }
         for child in children {
             triples += relations(from: node, to: TimePeriod(containing: child.startMillis, unit: childUnit), members: child.members)
@@ -149,7 +148,7 @@ public struct EventStream: Sendable {
                                                     startSeq: startSeq, limit: pageSize + 1, on: db)
         if entries.isEmpty { return .notFound }
         let page = Term.iri(nodeIRI(period) + (startSeq.map { "/" + String($0) } ?? ""))
-        var triples = try header(page)
+        var triples = header(page)
         if closed { triples.append(Triple(page, .iri(LDES.immutable), .boolean(true))) }
         if entries.count > pageSize {
             let next = entries[pageSize], relation = Term.blank("treenext")
@@ -172,7 +171,7 @@ public struct EventStream: Sendable {
         if entries.isEmpty && after != nil { return .notFound }
         let page = Term.iri(latestIRI + (after.map { "/" + String($0) } ?? ""))
         let description = Term.iri(latestIRI + "#description"), policy = Term.iri(latestIRI + "#latest")
-        var triples = try header(page) + [
+        var triples = header(page) + [
             Triple(page, .iri(TREE.viewDescription), description),
             Triple(description, .iri(RDF.type), .iri(TREE.ViewDescription)),
             Triple(description, .iri(LDES.retentionPolicy), policy),
@@ -190,12 +189,11 @@ public struct EventStream: Sendable {
     /// Each member's triples right after its `tree:member` triple, in the given order (the TREE
     /// profile's member groups).
     func memberGroups(_ entries: [StreamMemberIndex.Entry], on db: Connection) throws -> [Triple] {
-        var byMember: [Term: [Triple]] = [:]
-        for q in try QuadStore.quads(inGraphIDs: entries.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q.triple) }
+        let byMember = try QuadStore.graphs(entries.map(\.id), on: db)
         var triples: [Triple] = []
         for e in entries {
             triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri)))
-            triples += byMember[.iri(e.iri)] ?? []
+            triples += (byMember[.iri(e.iri)] ?? []).map(\.triple)
         }
         return triples
     }
@@ -207,7 +205,7 @@ public struct EventStream: Sendable {
     }
 
     /// The first triples of every page: the stream, the page as a node of it.
-    func header(_ page: Term) throws -> [Triple] {
+    func header(_ page: Term) -> [Triple] {
         [
             Triple(streamTerm, .iri(RDF.type), .iri(LDES.EventStream)),
             Triple(page, .iri(RDF.type), .iri(TREE.Node)),

@@ -37,8 +37,7 @@ public enum StreamDump {
                 let batch = try StreamMemberIndex.members(stream: stream.name, afterSeq: after, limit: 5_000, on: db)
                 guard let last = batch.last else { break }
                 after = last.seq
-                var byMember: [Term: [Quad]] = [:]
-                for q in try QuadStore.quads(inGraphIDs: batch.map(\.id), on: db) { byMember[q.graph ?? q.subject, default: []].append(q) }
+                let byMember = try QuadStore.graphs(batch.map(\.id), on: db)
                 for e in batch {
                     NTriples.append(Quad(s, .iri(TREE.member), .iri(e.iri)), to: &out)
                     let own = byMember[.iri(e.iri)] ?? []

@@ -72,6 +72,9 @@ public struct TimePeriod: Hashable, Sendable {
         Int64(XSDDateTime.daysFromCivil(year, month, day)) * 86_400_000 + Int64(hour) * 3_600_000
     }
 
+    /// The day number (days since 1970-01-01) of the period's first instant.
+    public var dayNumber: Int { Int(startMillis.dividedRoundingDown(by: 86_400_000)) }
+
     /// The first instant after the period.
     public var endMillis: Int64 {
         switch unit {

@@ -71,7 +71,7 @@ public struct TimeSeries: Sendable {
             guard let p = TimePeriod(name: text), p.unit == .day else {
                 throw TimeSeriesError("\(name) moet een datum JJJJ-MM-DD zijn / \(name) must be a date YYYY-MM-DD: \(text)")
             }
-            return Int(p.startMillis / 86_400_000)
+            return p.dayNumber
         }
         (self.camera, self.metric, self.period, self.iris) = (camera, metric, period, iris)
         let window = period == .hour ? 7 : 366
@@ -111,10 +111,7 @@ public struct TimeSeries: Sendable {
         let observationBase = iris.base + "/id/observation/"
         let members = versions.map { Term.iri(observationBase + $0.path + "/v" + String($0.version)) }
         let ids = try QuadStore.lookup(members, on: db)
-        var byMember: [Term: [Triple]] = [:]
-        for q in try QuadStore.quads(inGraphIDs: members.compactMap { ids[$0] }, on: db) {
-            byMember[q.graph ?? q.subject, default: []].append(q.triple)
-        }
+        let byMember = try QuadStore.graphs(members.compactMap { ids[$0] }, on: db)
         let collection = Term.iri(collectionIRI), page = Term.iri(pageIRI)
         let names = Self.metrics.first { $0.slug == metric }!
         let unit = period == .hour ? ("per uur", "per hour") : ("per dag", "per day")
@@ -131,7 +128,7 @@ public struct TimeSeries: Sendable {
         if fromDay > firstDay { triples.append(Triple(page, .iri(Hydra.previous), .iri(pageIRI(max(firstDay, fromDay - window), fromDay)))) }
         var points: [Point] = []
         for member in members {
-            guard let described = byMember[member], case .iri(let memberIRI) = member else { continue }
+            guard let described = byMember[member]?.map(\.triple), case .iri(let memberIRI) = member else { continue }
             triples.append(Triple(collection, .iri(Hydra.member), member))
             triples += described
             points.append(Self.point(memberIRI, described))

@@ -124,6 +124,7 @@ public enum RDFS {
     public static let ns = "http://www.w3.org/2000/01/rdf-schema#"
     public static let label = ns + "label"
     public static let seeAlso = ns + "seeAlso"
+    public static let Resource = ns + "Resource"
 }
 public enum LDES {
     public static let ns = "https://w3id.org/ldes#"

@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntANPR
+import KruispuntPublishing
 import KruispuntTreatment
 import Logging
 
@@ -65,8 +66,10 @@ public struct Configuration: Sendable {
         let env = ProcessInfo.processInfo.environment
         let dir = dataDirectory ?? env["KRUISPUNT_DATA_DIR"] ?? ".kruispunt"
         self.dataDirectory = URL(fileURLWithPath: dir, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath)).standardizedFileURL
-        self.databaseURL = databaseURL ?? env["KRUISPUNT_DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
-        self.baseURL = baseURL ?? env["KRUISPUNT_BASE_URL"].flatMap { $0.isEmpty ? nil : $0 }
+        /// A variable that is set and not empty.
+        func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
+        self.databaseURL = databaseURL ?? value("KRUISPUNT_DATABASE_URL")
+        self.baseURL = baseURL ?? value("KRUISPUNT_BASE_URL")
         if let k = minimumCount ?? env["KRUISPUNT_MIN_COUNT"].map({ Int($0) ?? -1 }) {
             guard k >= 1 else { throw ConfigurationError("the minimum count must be an integer of at least 1 (1 disables suppression)") }
             self.minimumCount = k
@@ -96,7 +99,7 @@ public struct Configuration: Sendable {
         guard retentionHours.isFinite, retentionHours > 0 else {
             throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
         }
-        self.license = env["KRUISPUNT_LICENSE"].flatMap { $0.isEmpty ? nil : $0 } ?? "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0"
+        self.license = value("KRUISPUNT_LICENSE") ?? Catalog.defaultLicense
         guard license.hasPrefix("http://") || license.hasPrefix("https://"), !license.contains(where: { " <>\"{}|\\^`".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_LICENSE must be the IRI of a licence (http:// or https://)")
         }
@@ -109,7 +112,7 @@ public struct Configuration: Sendable {
         self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)
         self.dumpHours = try count("KRUISPUNT_DUMP_HOURS", 24, minimum: 0)
         self.pageCacheMegabytes = try count("KRUISPUNT_PAGE_CACHE_MB", 512, minimum: 0)
-        self.contactEmail = env["KRUISPUNT_CONTACT_EMAIL"].flatMap { $0.isEmpty ? nil : $0 } ?? "digitaal.vlaanderen@vlaanderen.be"
+        self.contactEmail = value("KRUISPUNT_CONTACT_EMAIL") ?? "digitaal.vlaanderen@vlaanderen.be"
         guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")
         }

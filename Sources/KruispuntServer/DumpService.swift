@@ -54,9 +54,7 @@ struct DumpService: Service {
             .cacheControl: "public, max-age=3600",
             .accessControlAllowOrigin: "*",
         ]
-        if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) == true {
-            return Response(status: .notModified, headers: headers)
-        }
+        if LinkedDataResponse.isCurrent(request, etag: etag) { return Response(status: .notModified, headers: headers) }
         headers[.contentLength] = String(size)
         return Response(status: .ok, headers: headers, body: try await FileIO().loadFile(path: url.path, context: context))
     }

@@ -65,13 +65,16 @@ enum LinkedDataResponse {
             .accessControlAllowOrigin: "*",
         ]
         if vary { headers[.vary] = "Accept" }
-        // Weak comparison (RFC 9110 13.1.2): W/"x" matches "x".
-        if let match = request.headers[.ifNoneMatch],
-           match.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) })
-               .contains(where: { $0 == "*" || $0 == etag || $0 == "W/" + etag }) {
-            return Response(status: .notModified, headers: headers)
-        }
+        if isCurrent(request, etag: etag) { return Response(status: .notModified, headers: headers) }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    /// Whether the client's copy is current: `If-None-Match` names `etag` (weak comparison,
+    /// RFC 9110 13.1.2: W/"x" matches "x") or is `*`.
+    static func isCurrent(_ request: Request, etag: String) -> Bool {
+        guard let match = request.headers[.ifNoneMatch] else { return false }
+        return match.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .contains { $0 == "*" || $0 == etag || $0 == "W/" + etag }
     }
 
     /// A strong ETag: 96 bits of the body's hash.

@@ -11,8 +11,6 @@ final class PageCache: Sendable {
         let body: String
         let contentType: String
         let etag: String
-        let stream: String
-        let periodEnd: Int64
     }
 
     private struct State {

@@ -13,14 +13,21 @@ struct Routes: Sendable {
     let streams: [String: EventStream]
     let pages: PageCache
     let horizons: HorizonCache
+    let catalog: Catalog
 
-    init(runtime: Runtime, iris: IRIScheme, horizonTTL: Duration = .seconds(10)) {
+    /// Reads the catalogue's fixed nodes (`Catalog/dcat-support.ttl`) once.
+    init(runtime: Runtime, iris: IRIScheme, horizonTTL: Duration = .seconds(10)) throws {
         self.runtime = runtime
         self.iris = iris
         self.streams = Dictionary(uniqueKeysWithValues: EventStream.all(
             iris: iris, retentionDays: runtime.configuration.publishedRetentionDays).map { ($0.name, $0) })
         self.pages = PageCache(capacityBytes: runtime.configuration.pageCacheMegabytes << 20)
         self.horizons = HorizonCache(ttl: horizonTTL)
+        let file = runtime.configuration.resourcesDirectory.appendingPathComponent("Catalog/dcat-support.ttl")
+        let support = try Raptor.shared.parse(try String(contentsOf: file, encoding: .utf8), syntax: .turtle,
+                                              baseIRI: iris.base + "/").map(\.triple)
+        self.catalog = Catalog(iris: iris, streams: streams.values.sorted { $0.name < $1.name }, license: runtime.configuration.license,
+                               contactEmail: runtime.configuration.contactEmail, support: support)
     }
 
     func register(on router: Router<BasicRequestContext>) {
@@ -64,12 +71,10 @@ struct Routes: Sendable {
             return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
         }
         router.get("/catalog") { request, _ in
-            let catalog = try catalog()
             let triples = try await runtime.pool.withConnection { try catalog.triples(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
         router.get("/void") { request, _ in
-            let catalog = try catalog()
             let triples = try await runtime.pool.withConnection { try catalog.void(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
@@ -93,10 +98,7 @@ struct Routes: Sendable {
                                            request: request, cacheSeconds: 604_800, vary: false)
         }
         router.get("/fragments") { request, _ in
-            var query: [String: String] = [:]
-            for name in ["subject", "predicate", "object", "graph", "after", "before"] {
-                if let value = request.uri.queryParameters.get(name) { query[name] = value }
-            }
+            let query = parameters(request, ["subject", "predicate", "object", "graph", "after", "before"])
             let fragment: TriplePatternFragment
             do { fragment = try TriplePatternFragment(query: query, iris: iris) } catch let error as TPFError {
                 throw HTTPError(.badRequest, message: error.message)
@@ -112,11 +114,7 @@ struct Routes: Sendable {
     private func timeSeries(_ request: Request, _ context: BasicRequestContext) async throws -> Response {
         let camera = (context.parameters.get("camera") ?? "").removingPercentEncoding ?? ""
         let metric = context.parameters.get("metric") ?? ""
-        var parameters: [String: String] = [:]
-        for name in ["period", "from", "to"] {
-            if let value = request.uri.queryParameters.get(name) { parameters[name] = value }
-        }
-        let query = parameters
+        let query = parameters(request, ["period", "from", "to"])
         let (series, page) = try await runtime.pool.withConnection { db -> (TimeSeries, (triples: [Triple], points: [TimeSeries.Point])) in
             guard try !QuadStore.lookup([.iri(iris.camera(camera))], on: db).isEmpty else {
                 throw HTTPError(.notFound, message: "Onbekende camera / unknown camera: \(camera)")
@@ -124,7 +122,7 @@ struct Routes: Sendable {
             guard let days = try PublishedState.days(on: db), let first = TimePeriod(name: days.first), let last = TimePeriod(name: days.last) else {
                 throw HTTPError(.notFound, message: "Nog geen gegevens / no data yet")
             }
-            let (firstDay, lastDay) = (Int(first.startMillis / 86_400_000), Int(last.startMillis / 86_400_000))
+            let (firstDay, lastDay) = (first.dayNumber, last.dayNumber)
             let series: TimeSeries
             do { series = try TimeSeries(camera: camera, metric: metric, query: query, lastDay: lastDay, iris: iris) } catch let error as TimeSeriesError {
                 throw HTTPError(error.notFound ? .notFound : .badRequest, message: error.message)
@@ -142,13 +140,13 @@ struct Routes: Sendable {
                                            base: iris.base, headers: location)
     }
 
-    /// The catalogue, with its fixed nodes read from `Catalog/dcat-support.ttl`.
-    private func catalog() throws -> Catalog {
-        let file = runtime.configuration.resourcesDirectory.appendingPathComponent("Catalog/dcat-support.ttl")
-        let text = try String(contentsOf: file, encoding: .utf8)
-        let support = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: iris.base + "/").map(\.triple)
-        return Catalog(iris: iris, streams: Array(streams.values).sorted { $0.name < $1.name }, license: runtime.configuration.license,
-                       contactEmail: runtime.configuration.contactEmail, support: support)
+    /// The query parameters among `names` that the request has.
+    private func parameters(_ request: Request, _ names: [String]) -> [String: String] {
+        var found: [String: String] = [:]
+        for name in names {
+            if let value = request.uri.queryParameters.get(name) { found[name] = value }
+        }
+        return found
     }
 
     private var notFound: HTTPError { HTTPError(.notFound, message: "Pagina bestaat niet / no such page") }
@@ -171,7 +169,7 @@ struct Routes: Sendable {
         }
         let page = try await runtime.pool.withConnection { try stream.node(period, startSeq: startSeq, on: $0) }
         return try respond(page, request: request) { body, contentType, etag in
-            pages.put(key, .init(body: body, contentType: contentType, etag: etag, stream: stream.name, periodEnd: period.endMillis))
+            pages.put(key, .init(body: body, contentType: contentType, etag: etag))
         }
     }
 

@@ -35,7 +35,7 @@ public struct Server: Sendable {
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
         router.add(middleware: OverloadMiddleware())
-        Routes(runtime: runtime, iris: iris).register(on: router)
+        try Routes(runtime: runtime, iris: iris).register(on: router)
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)

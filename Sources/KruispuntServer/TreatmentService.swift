@@ -42,9 +42,8 @@ struct RetentionService: Service {
                     try StagingRetention.purge(keepHours: hours, dryRun: false, on: db)
                 }
                 if let days = runtime.configuration.publishedRetentionDays {
-                    let cutoff = Int64((Date().timeIntervalSince1970 - Double(days) * 86_400) * 1000)
                     let removed = try await runtime.pool.withConnection { db in
-                        try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: false, on: db)
+                        try MemberRetention.purge(keepingDays: days, dryRun: false, on: db)
                     }
                     if !removed.members.isEmpty {
                         runtime.logger.info("published retention", metadata: [

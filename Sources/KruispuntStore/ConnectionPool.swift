@@ -22,6 +22,9 @@ public final class ConnectionPool: Sendable {
         self.slots = DispatchSemaphore(value: size)
     }
 
+    /// Callers holding or waiting for a connection through `withConnection` now.
+    public var callers: Int { inFlight.load(ordering: .relaxed) }
+
     /// Runs `body` with a connection from the pool, off the cooperative thread pool; throws
     /// `PoolOverloaded` when `size` callers hold a connection and `maxWaiting` wait already.
     public func withConnection<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {

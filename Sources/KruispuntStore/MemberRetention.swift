@@ -1,3 +1,5 @@
+import Foundation
+
 /// Retention of published observations: every event-stream member published before a cutoff
 /// goes, with its named graph. Large loads keep tables of their own, in publication order (see
 /// `BulkLoad` and `QuadStore.compact`), so most old quads go as whole tables (`DROP TABLE`, no
@@ -57,6 +59,12 @@ public enum MemberRetention {
                 """)
             return plan
         }
+    }
+
+    /// Removes (or, for a dry run, plans) the members published more than `days` days before `now`.
+    @discardableResult
+    public static func purge(keepingDays days: Int, now: Date = Date(), dryRun: Bool, on db: Connection) throws -> Plan {
+        try purge(publishedBeforeMillis: Int64((now.timeIntervalSince1970 - Double(days) * 86_400) * 1000), dryRun: dryRun, on: db)
     }
 
     /// Whether a load table holds only graphs of expired members. Tables follow publication

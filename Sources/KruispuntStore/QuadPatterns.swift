@@ -83,11 +83,7 @@ public enum QuadPatterns {
         let idRows = rows.map { $0.map { Int64($0 ?? "0") ?? 0 } }
         let more = idRows.count > limit
         let page = backwards ? Array(idRows.prefix(limit).reversed()) : Array(idRows.prefix(limit))
-        let terms = try QuadStore.terms(ids: Array(Set(page.flatMap { $0 })), on: db)
-        let quads = try page.map { r -> Quad in
-            guard let s = terms[r[1]], let p = terms[r[2]], let o = terms[r[3]] else { throw StoreError("corrupt quad row") }
-            return Quad(s, p, o, r[0] == 0 ? nil : terms[r[0]])
-        }
+        let quads = try QuadStore.quads(idRows: page.flatMap { $0 }, on: db)
         func cursorOf(_ row: [Int64]) -> String {
             let byName = ["g": row[0], "s": row[1], "p": row[2], "o": row[3]]
             return columns.map { String(byName[$0]!) }.joined(separator: ".")
@@ -115,16 +111,9 @@ public enum QuadPatterns {
 }
 
 extension QuadStore {
-    /// Terms by id.
+    /// Terms by id (0, the default graph, is left out), through the process-wide `TermCache`.
     public static func terms(ids: [Int64], on db: Connection) throws -> [Int64: Term] {
-        if ids.isEmpty { return [:] }
-        var out: [Int64: Term] = [:]
-        for row in try db.query("SELECT id, kind, lex, datatype, lang FROM terms WHERE id = ANY($1::bigint[])",
-                                ["{" + ids.map(String.init).joined(separator: ",") + "}"]) {
-            guard let id = row[0].flatMap(Int64.init), let term = decodeTerm(Array(row.dropFirst()), at: 0) else { continue }
-            out[id] = term
-        }
-        return out
+        try TermCache.shared.terms(Set(ids), on: db)
     }
 
     /// Figures for the management pages.

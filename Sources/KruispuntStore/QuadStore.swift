@@ -103,20 +103,33 @@ public enum QuadStore {
         if ids.isEmpty { return [] }
         let rows = try db.query("SELECT g, s, p, o FROM quads WHERE g = ANY($1::bigint[]) ORDER BY g, s, p, o",
                                 ["{" + ids.map(String.init).joined(separator: ",") + "}"])
-        var numbers: [(Int64, Int64, Int64, Int64)] = []
-        numbers.reserveCapacity(rows.count)
-        var wanted = Set<Int64>()
-        for row in rows {
-            guard row.count == 4, let g = row[0].flatMap(Int64.init), let s = row[1].flatMap(Int64.init),
-                  let p = row[2].flatMap(Int64.init), let o = row[3].flatMap(Int64.init) else { throw StoreError("corrupt quad row") }
-            numbers.append((g, s, p, o))
-            wanted.formUnion([g, s, p, o])
+        var ids: [Int64] = []
+        ids.reserveCapacity(rows.count * 4)
+        for row in rows { for value in row { ids.append(value.flatMap(Int64.init) ?? 0) } }
+        return try quads(idRows: ids, on: db)
+    }
+
+    /// The quads of the given named graphs, by graph (each graph's quads in `quads(inGraphIDs:)` order).
+    public static func graphs(_ ids: [Int64], on db: Connection) throws -> [Term: [Quad]] {
+        var byGraph: [Term: [Quad]] = [:]
+        for q in try quads(inGraphIDs: ids, on: db) {
+            if let g = q.graph { byGraph[g, default: []].append(q) }
         }
-        let terms = try TermCache.shared.terms(wanted, on: db)
-        return try numbers.map { n in
-            guard let s = terms[n.1], let p = terms[n.2], let o = terms[n.3] else { throw StoreError("a quad refers to an unknown term") }
-            return Quad(s, p, o, n.0 == 0 ? nil : terms[n.0])
+        return byGraph
+    }
+
+    /// Quads from rows of ids, four per quad (graph, subject, predicate, object); graph 0 is the
+    /// default graph.
+    static func quads(idRows ids: [Int64], on db: Connection) throws -> [Quad] {
+        guard ids.count % 4 == 0 else { throw StoreError("corrupt quad row") }
+        let terms = try TermCache.shared.terms(Set(ids), on: db)
+        var out: [Quad] = []
+        out.reserveCapacity(ids.count / 4)
+        for i in stride(from: 0, to: ids.count, by: 4) {
+            guard let s = terms[ids[i + 1]], let p = terms[ids[i + 2]], let o = terms[ids[i + 3]] else { throw StoreError("corrupt quad row") }
+            out.append(Quad(s, p, o, ids[i] == 0 ? nil : terms[ids[i]]))
         }
+        return out
     }
 
     /// What the store says about a resource: the quads with it as subject and, recursively, those

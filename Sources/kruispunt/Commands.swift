@@ -529,8 +529,7 @@ struct Purge: AsyncParsableCommand {
             """)
         guard let days = publishedDays ?? runtime.configuration.publishedRetentionDays else { return }
         guard days > 0 else { throw ValidationError("--published-days must be a positive whole number") }
-        let cutoff = Int64((Date().timeIntervalSince1970 - Double(days) * 86_400) * 1000)
-        let removed = try MemberRetention.purge(publishedBeforeMillis: cutoff, dryRun: dryRun, on: try runtime.connect())
+        let removed = try MemberRetention.purge(keepingDays: days, dryRun: dryRun, on: try runtime.connect())
         let members = removed.members.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
         StandardOutput.write("""
             \(dryRun ? "would delete" : "deleted"): \(removed.members.values.reduce(0, +)) published observations\

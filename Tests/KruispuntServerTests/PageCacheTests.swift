@@ -4,8 +4,7 @@ import Testing
 /// The cache of immutable stream pages: what goes in comes out, bounded by bytes, oldest first.
 struct PageCacheTests {
     func entry(_ size: Int, _ tag: String = "x") -> PageCache.Entry {
-        .init(body: String(repeating: tag, count: size), contentType: "application/n-quads", etag: "\"\(tag)\"",
-              stream: "vehicle-counts", periodEnd: 1_795_939_200_000)
+        .init(body: String(repeating: tag, count: size), contentType: "application/n-quads", etag: "\"\(tag)\"")
     }
 
     @Test func keepsWhatItIsGivenUntilItIsFull() {
