@@ -61,26 +61,23 @@ def links_nquads(body: bytes, stream: str) -> tuple[list[str], list[str]]:
 
 
 def links_jsonld(body: bytes, stream: str) -> tuple[list[str], list[str]]:
+    """Compacted JSON-LD with Kruispunt's context: the top-level nodes, the stream's `member`
+    and `view`, and the `node` of each embedded `relation` (the client stays cheap, so that the
+    figure is the server's)."""
     nodes, members = [], []
 
     def ids(value):
         for v in value if isinstance(value, list) else [value]:
             yield v["@id"] if isinstance(v, dict) else v
 
-    def walk(value):
-        if isinstance(value, list):
-            for v in value:
-                walk(v)
-        elif isinstance(value, dict):
-            for key, v in value.items():
-                if key in ("node", "view", f"{TREE}node", f"{TREE}view", "tree:node", "tree:view"):
-                    nodes.extend(ids(v))
-                elif key in ("member", f"{TREE}member", "tree:member") and value.get("@id") == stream:
-                    members.extend(ids(v))
-                elif key != "@context":
-                    walk(v)
-
-    walk(json.loads(body))
+    document = json.loads(body)
+    for node in document.get("@graph", [document]):
+        if node.get("@id") == stream:
+            members.extend(ids(node.get("member", [])))
+            nodes.extend(ids(node.get("view", [])))
+        for relation in node.get("relation", []) if isinstance(node.get("relation"), list) else [node["relation"]] if "relation" in node else []:
+            if isinstance(relation, dict) and "node" in relation:
+                nodes.extend(ids(relation["node"]))
     return nodes, members
 
 
