@@ -193,7 +193,7 @@ public struct EventStream: Sendable {
         var triples: [Triple] = []
         for e in entries {
             triples.append(Triple(streamTerm, .iri(TREE.member), .iri(e.iri)))
-            triples += (byMember[.iri(e.iri)] ?? []).map(\.triple)
+            triples += (byMember[e.id] ?? []).map(\.triple)
         }
         return triples
     }

@@ -40,7 +40,7 @@ public enum StreamDump {
                 let byMember = try QuadStore.graphs(batch.map(\.id), on: db)
                 for e in batch {
                     NTriples.append(Quad(s, .iri(TREE.member), .iri(e.iri)), to: &out)
-                    let own = byMember[.iri(e.iri)] ?? []
+                    let own = byMember[e.id] ?? []
                     for q in own { NTriples.append(q, to: &out) }
                     quads += own.count
                 }

@@ -128,7 +128,7 @@ public struct TimeSeries: Sendable {
         if fromDay > firstDay { triples.append(Triple(page, .iri(Hydra.previous), .iri(pageIRI(max(firstDay, fromDay - window), fromDay)))) }
         var points: [Point] = []
         for member in members {
-            guard let described = byMember[member]?.map(\.triple), case .iri(let memberIRI) = member else { continue }
+            guard let described = ids[member].flatMap({ byMember[$0] })?.map(\.triple), case .iri(let memberIRI) = member else { continue }
             triples.append(Triple(collection, .iri(Hydra.member), member))
             triples += described
             points.append(Self.point(memberIRI, described))

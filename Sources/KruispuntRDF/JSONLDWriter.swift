@@ -1,3 +1,5 @@
+import Foundation
+
 /// Writes compacted JSON-LD 1.1 with Kruispunt's context (`JSONLDContext`): short terms for the
 /// project's own properties, compact IRIs for the rest, native numbers and booleans where they
 /// round-trip exactly, and blank nodes used once embedded in the node that points to them.
@@ -22,55 +24,34 @@ public struct JSONLDWriter: Sendable {
 
     /// Serialises quads; a named graph becomes a `{"@id": g, "@graph": [...]}` node.
     public func write(_ quads: [Quad]) -> String {
-        var graphOrder: [Term?] = []
-        var byGraph: [Term?: [Triple]] = [:]
-        for q in quads {
-            if byGraph[q.graph] == nil { graphOrder.append(q.graph) }
-            byGraph[q.graph, default: []].append(q.triple)
-        }
+        let layout = JSONLDLayout(quads)
         var out = "{\n  \"@context\": "
         switch context {
         case .inline: out += JSONLDContext.object(indent: "  ")
         case .url(let url): JSONText.append(url, to: &out)
         }
-        // Blank nodes are shared by the whole dataset: one used more than once anywhere (an
-        // object of rdf:type counts twice: an @type string cannot embed it), or described in
-        // several graphs, or naming a graph, keeps its label and is not embedded.
-        var uses: [Term: Int] = [:]
-        var homes: [Term: Term?] = [:]
-        var shared: Set<Term> = []
-        for q in quads {
-            if case .blank = q.object { uses[q.object, default: 0] += q.predicate == .iri(RDF.type) ? 2 : 1 }
-            if case .blank? = q.graph { shared.insert(q.graph!) }
-            if case .blank = q.subject {
-                if let home = homes[q.subject], home != q.graph { shared.insert(q.subject) } else { homes[q.subject] = q.graph }
-            }
-        }
-        for (b, n) in uses where n > 1 { shared.insert(b) }
-        let defaultNodes = NodeTree(byGraph[nil] ?? [], shared: shared)
-        let named = graphOrder.compactMap { $0 }
-        if named.isEmpty, defaultNodes.roots.count == 1 {
+        let defaultGraph = layout.graphs[0]
+        if layout.graphs.count == 1, defaultGraph.roots.count == 1 {
             // One resource: its node object is the document.
-            appendProperties(of: defaultNodes.roots[0], in: defaultNodes, indent: "  ", to: &out)
+            appendProperties(of: defaultGraph.roots[0], in: defaultGraph, layout, indent: "  ", to: &out)
             return out + "\n}\n"
         }
         out += ",\n  \"@graph\": ["
         var first = true
-        for root in defaultNodes.roots {
+        for root in defaultGraph.roots {
             out += first ? "\n    {" : ",\n    {"
             first = false
-            appendProperties(of: root, in: defaultNodes, indent: "      ", to: &out, leadingComma: false)
+            appendProperties(of: root, in: defaultGraph, layout, indent: "      ", to: &out, leadingComma: false)
             out += "\n    }"
         }
-        for graph in named {
-            let nodes = NodeTree(byGraph[graph] ?? [], shared: shared)
+        for graph in layout.graphs.dropFirst() {
             out += first ? "\n    {" : ",\n    {"
             first = false
-            out += "\n      \"@id\": "; JSONText.append(compactIRI(graph), to: &out)
+            out += "\n      \"@id\": "; JSONText.append(Self.compact(layout.nodes[graph.name]), to: &out)
             out += ",\n      \"@graph\": ["
-            for (i, root) in nodes.roots.enumerated() {
+            for (i, root) in graph.roots.enumerated() {
                 out += i == 0 ? "\n        {" : ",\n        {"
-                appendProperties(of: root, in: nodes, indent: "          ", to: &out, leadingComma: false)
+                appendProperties(of: root, in: graph, layout, indent: "          ", to: &out, leadingComma: false)
                 out += "\n        }"
             }
             out += "\n      ]\n    }"
@@ -78,42 +59,47 @@ public struct JSONLDWriter: Sendable {
         return out + "\n  ]\n}\n"
     }
 
-    /// `"@id"` (unless embedded) and the properties of `subject`, each line starting with `indent`.
-    private func appendProperties(of subject: Term, in nodes: NodeTree, indent: String, to out: inout String,
-                                  leadingComma: Bool = true, embedded: Bool = false) {
+    /// `"@id"` (unless embedded) and the properties of an entry, each line starting with `indent`;
+    /// `@type` first, as people expect to read it.
+    private func appendProperties(of entry: Int, in graph: JSONLDLayout.Graph, _ layout: JSONLDLayout, indent: String,
+                                  to out: inout String, leadingComma: Bool = true, embedded: Bool = false) {
+        let node = graph.entries[entry]
         var separator = leadingComma ? ",\n" : "\n"
         if !embedded {
-            out += separator + indent + "\"@id\": "; JSONText.append(compactIRI(subject), to: &out)
+            out += separator + indent + "\"@id\": "; JSONText.append(Self.compact(layout.nodes[node.node]), to: &out)
             separator = ",\n"
         }
-        let properties = nodes.properties[subject] ?? []
-        // @type first, as people expect to read it.
-        for (predicate, objects) in properties.filter({ $0.0 == .iri(RDF.type) }) + properties.filter({ $0.0 != .iri(RDF.type) }) {
-            var groups: [(key: String, coercion: JSONLDContext.Coercion, values: [Term])] = []
-            if predicate == .iri(RDF.type) {
-                let types = objects.filter { !$0.isLiteral }
-                if !types.isEmpty { groups.append(("@type", .id, types)) }
-                let literals = objects.filter(\.isLiteral)
-                if !literals.isEmpty { groups.append((compactIRI(predicate), .none, literals)) }
-            } else {
-                let definition = predicate.iriValue.flatMap { JSONLDContext.byIRI[$0] }
-                for o in objects {
-                    let (key, coercion) = definition.flatMap { accepts($0.coercion, o) ? ($0.term, $0.coercion) : nil }
-                        ?? (compactIRI(predicate), .none)
-                    if let i = groups.firstIndex(where: { $0.key == key }) { groups[i].values.append(o) }
-                    else { groups.append((key, coercion, [o])) }
-                }
+        func member(_ key: String, _ coercion: JSONLDContext.Coercion, _ triples: [Int], types: Bool = false) {
+            out += separator + indent; separator = ",\n"
+            JSONText.append(key, to: &out); out += ": "
+            if triples.count > 1 { out += "[" }
+            for (i, t) in triples.enumerated() {
+                if i > 0 { out += ", " }
+                if types { JSONText.append(compactType(layout.objects[t]), to: &out); continue }
+                appendValue(t, coercion: coercion, graph: graph, layout, indent: indent, to: &out)
             }
-            for group in groups {
-                out += separator + indent; separator = ",\n"
-                JSONText.append(group.key, to: &out); out += ": "
-                if group.values.count > 1 { out += "[" }
-                for (i, value) in group.values.enumerated() {
-                    if i > 0 { out += ", " }
-                    if group.key == "@type" { JSONText.append(compactType(value), to: &out); continue }
-                    appendValue(value, coercion: group.coercion, nodes: nodes, indent: indent, to: &out)
-                }
-                if group.values.count > 1 { out += "]" }
+            if triples.count > 1 { out += "]" }
+        }
+        let typeGroup = node.groups.firstIndex { layout.predicates[$0.predicate].isType }
+        if let typeGroup {
+            let group = node.groups[typeGroup], key = layout.predicates[group.predicate].key
+            let types = group.triples.filter { !layout.objects[$0].isLiteral }
+            if !types.isEmpty { member("@type", .id, types, types: true) }
+            let literals = group.triples.filter { layout.objects[$0].isLiteral }
+            if !literals.isEmpty { member(key, .none, literals) }
+        }
+        for (index, group) in node.groups.enumerated() where index != typeGroup {
+            let predicate = layout.predicates[group.predicate]
+            guard let d = predicate.definition else { member(predicate.key, .none, group.triples); continue }
+            // The term applies to the values its coercion accepts; the others use the compact IRI.
+            let accepted = group.triples.filter { accepts(d.coercion, layout.objects[$0]) }
+            if accepted.count == group.triples.count { member(d.term, d.coercion, accepted); continue }
+            let others = group.triples.filter { !accepts(d.coercion, layout.objects[$0]) }
+            if accepted.isEmpty { member(predicate.key, .none, others); continue }
+            if accepted[0] == group.triples[0] {
+                member(d.term, d.coercion, accepted); member(predicate.key, .none, others)
+            } else {
+                member(predicate.key, .none, others); member(d.term, d.coercion, accepted)
             }
         }
     }
@@ -127,16 +113,18 @@ public struct JSONLDWriter: Sendable {
         }
     }
 
-    private func appendValue(_ term: Term, coercion: JSONLDContext.Coercion, nodes: NodeTree, indent: String,
-                             to out: inout String) {
+    private func appendValue(_ triple: Int, coercion: JSONLDContext.Coercion, graph: JSONLDLayout.Graph,
+                             _ layout: JSONLDLayout, indent: String, to out: inout String) {
+        let term = layout.objects[triple], node = layout.objectNodes[triple]
         switch term {
-        case .blank where nodes.embedded.contains(term):
+        case .blank where node >= 0 && layout.embeddedEntry[node] >= 0:
             out += "{"
-            appendProperties(of: term, in: nodes, indent: indent + "  ", to: &out, leadingComma: false, embedded: true)
+            appendProperties(of: layout.embeddedEntry[node], in: graph, layout, indent: indent + "  ", to: &out,
+                             leadingComma: false, embedded: true)
             out += "\n" + indent + "}"
         case .iri, .blank:
-            if coercion == .id { JSONText.append(compactIRI(term), to: &out); return }
-            out += "{\"@id\": "; JSONText.append(compactIRI(term), to: &out); out += "}"
+            if coercion == .id { JSONText.append(Self.compact(term), to: &out); return }
+            out += "{\"@id\": "; JSONText.append(Self.compact(term), to: &out); out += "}"
         case .literal(let value, let datatype, let language):
             if case .datatype = coercion { JSONText.append(value, to: &out); return }
             if let language {
@@ -167,65 +155,34 @@ public struct JSONLDWriter: Sendable {
     private func compactType(_ term: Term) -> String {
         if let iri = term.iriValue, let d = JSONLDContext.byIRI[iri], d.coercion == .none,
            d.term.first?.isUppercase == true { return d.term }
-        return compactIRI(term)
+        return Self.compact(term)
     }
 
-    private func compactIRI(_ term: Term) -> String {
+    /// An IRI compacted, a blank node as `_:label`.
+    static func compact(_ term: Term) -> String {
         switch term {
-        case .iri(let iri): return compactIRI(iri)
+        case .iri(let iri): return compact(iri)
         case .blank(let label): return "_:" + label
         case .literal(let value, _, _): return value
         }
     }
 
     /// `prefix:local` when a prefix matches and the result cannot be misread, else the full IRI.
-    public func compactIRI(_ iri: String) -> String {
-        let bytes = iri.utf8
-        for (prefix, ns) in standardPrefixes where bytes.count > ns.utf8.count && bytes.starts(with: ns.utf8) {
-            let local = bytes.dropFirst(ns.utf8.count)
-            if local.starts(with: "//".utf8) { continue }
-            return prefix + ":" + String(decoding: local, as: UTF8.self)
-        }
-        return iri
-    }
-}
+    public func compactIRI(_ iri: String) -> String { Self.compact(iri) }
 
-/// The triples of one graph as node objects: which subjects are written at the top and which
-/// blank nodes are embedded where they are used (those used exactly once, outside cycles).
-private struct NodeTree {
-    var roots: [Term] = []
-    var properties: [Term: [(Term, [Term])]] = [:]
-    var embedded: Set<Term> = []
+    private static let namespaces = standardPrefixes.map { (prefix: $0.prefix + ":", bytes: Array($0.namespace.utf8)) }
 
-    init(_ triples: [Triple], shared: Set<Term>) {
-        var subjects: [Term] = []
-        var usedHere: Set<Term> = []
-        for t in triples {
-            if properties[t.subject] == nil { subjects.append(t.subject); properties[t.subject] = [] }
-            if let i = properties[t.subject]!.firstIndex(where: { $0.0 == t.predicate }) {
-                properties[t.subject]![i].1.append(t.object)
-            } else {
-                properties[t.subject]!.append((t.predicate, [t.object]))
+    static func compact(_ iri: String) -> String {
+        var utf8 = iri
+        let compacted: String? = utf8.withUTF8 { bytes in
+            for (prefix, ns) in namespaces where bytes.count > ns.count && bytes[0] == ns[0] {
+                guard ns.withUnsafeBufferPointer({ memcmp($0.baseAddress!, bytes.baseAddress!, ns.count) == 0 }) else { continue }
+                let local = UnsafeBufferPointer(rebasing: bytes[ns.count...])
+                if local.count >= 2 && local[0] == 0x2F && local[1] == 0x2F { continue }
+                return prefix + String(decoding: local, as: UTF8.self)
             }
-            if case .blank = t.object { usedHere.insert(t.object) }
+            return nil
         }
-        var candidates = Set(subjects.filter { s in
-            if case .blank = s { return usedHere.contains(s) && !shared.contains(s) } else { return false }
-        })
-        roots = subjects.filter { !candidates.contains($0) }
-        // A blank node reached from no root (a cycle of blank nodes) becomes a root itself.
-        var reached: Set<Term> = []
-        func visit(_ node: Term) {
-            for (_, objects) in properties[node] ?? [] {
-                for o in objects where candidates.contains(o) && reached.insert(o).inserted { visit(o) }
-            }
-        }
-        roots.forEach(visit)
-        for s in subjects where candidates.contains(s) && !reached.contains(s) {
-            candidates.remove(s)
-            roots.append(s)
-            visit(s)
-        }
-        embedded = candidates
+        return compacted ?? iri
     }
 }

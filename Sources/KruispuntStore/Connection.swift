@@ -46,11 +46,13 @@ public final class Connection: @unchecked Sendable {
     /// Whether the connection is still usable.
     public var isHealthy: Bool { lock.withLock { _ in PQstatus(conn) == CONNECTION_OK } }
 
-    /// Runs one statement (with `$1`... parameters) and returns its rows.
+    /// Runs one statement (with `$1`... parameters) and returns its rows. A `prepared` statement
+    /// is parsed (and, after a few runs, planned) once per connection: for the hot queries of
+    /// pages, whose planning over many load tables costs more than running them.
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = []) throws -> [[String?]] {
+    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = false) throws -> [[String?]] {
         try lock.withLock { _ in
-            let result = try run(sql, params)
+            let result = try run(sql, params, prepared: prepared)
             defer { PQclear(result) }
             let rows = Int(PQntuples(result)), cols = Int(PQnfields(result))
             var out: [[String?]] = []
@@ -70,6 +72,50 @@ public final class Connection: @unchecked Sendable {
             }
             return out
         }
+    }
+
+    /// The values of a statement whose columns are all non-null integers, row after row, read
+    /// without a string per value.
+    public func int64Rows(_ sql: String, _ params: [String?] = [], prepared: Bool = false) throws -> [Int64] {
+        try lock.withLock { _ in
+            let result = try run(sql, params, prepared: prepared)
+            defer { PQclear(result) }
+            let rows = Int(PQntuples(result)), cols = Int(PQnfields(result))
+            var out: [Int64] = []
+            out.reserveCapacity(rows * cols)
+            for r in 0..<rows {
+                for c in 0..<cols {
+                    let len = Int(PQgetlength(result, Int32(r), Int32(c)))
+                    let value = PQgetvalue(result, Int32(r), Int32(c))!.withMemoryRebound(to: UInt8.self, capacity: len) {
+                        Self.int64(UnsafeBufferPointer(start: $0, count: len))
+                    }
+                    guard let value, PQgetisnull(result, Int32(r), Int32(c)) == 0 else {
+                        throw StoreError("not an integer in row \(r + 1), column \(c + 1)")
+                    }
+                    out.append(value)
+                }
+            }
+            return out
+        }
+    }
+
+    /// A decimal integer in PostgreSQL's text output.
+    private static func int64(_ bytes: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0, negative = false
+        if bytes.first == UInt8(ascii: "-") { negative = true; i = 1 }
+        guard i < bytes.count else { return nil }
+        var magnitude: UInt64 = 0
+        while i < bytes.count {
+            let d = bytes[i] &- 48
+            guard d < 10 else { return nil }
+            let (times, o1) = magnitude.multipliedReportingOverflow(by: 10)
+            let (next, o2) = times.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            magnitude = next
+            i += 1
+        }
+        if negative { return magnitude <= UInt64(Int64.max) + 1 ? Int64(truncatingIfNeeded: 0 &- magnitude) : nil }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     /// Runs one or more statements without parameters or results (DDL, BEGIN, ...).
@@ -166,9 +212,25 @@ public final class Connection: @unchecked Sendable {
 
     // MARK: - Private (call with the lock held)
 
-    private func run(_ sql: String, _ params: [String?]) throws -> OpaquePointer {
+    /// Names of the statements prepared on this connection, by SQL text.
+    private var statements: [String: String] = [:]
+
+    private func run(_ sql: String, _ params: [String?], prepared: Bool = false) throws -> OpaquePointer {
+        var name: String?
+        if prepared {
+            name = statements[sql]
+            if name == nil {
+                let fresh = "kp\(statements.count + 1)"
+                guard let made = PQprepare(conn, fresh, sql, Int32(params.count), nil) else { throw StoreError(lastError) }
+                defer { PQclear(made) }
+                guard PQresultStatus(made) == PGRES_COMMAND_OK else { throw error(made) }
+                statements[sql] = fresh
+                name = fresh
+            }
+        }
         let result: OpaquePointer? = withCStrings(params) { values in
-            PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
+            if let name { return PQexecPrepared(conn, name, Int32(params.count), values, nil, nil, 0) }
+            return PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0)
         }
         guard let result else { throw StoreError(lastError) }
         let status = PQresultStatus(result)

@@ -100,34 +100,44 @@ public enum QuadStore {
     /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids):
     /// one index range per graph, terms from the process-wide `TermCache`.
     public static func quads(inGraphIDs ids: [Int64], on db: Connection) throws -> [Quad] {
-        if ids.isEmpty { return [] }
-        let rows = try db.query("SELECT g, s, p, o FROM quads WHERE g = ANY($1::bigint[]) ORDER BY g, s, p, o",
-                                ["{" + ids.map(String.init).joined(separator: ",") + "}"])
-        var ids: [Int64] = []
-        ids.reserveCapacity(rows.count * 4)
-        for row in rows { for value in row { ids.append(value.flatMap(Int64.init) ?? 0) } }
-        return try quads(idRows: ids, on: db)
+        try quads(idRows: graphRows(ids, on: db), on: db)
     }
 
-    /// The quads of the given named graphs, by graph (each graph's quads in `quads(inGraphIDs:)` order).
-    public static func graphs(_ ids: [Int64], on db: Connection) throws -> [Term: [Quad]] {
-        var byGraph: [Term: [Quad]] = [:]
-        for q in try quads(inGraphIDs: ids, on: db) {
-            if let g = q.graph { byGraph[g, default: []].append(q) }
+    /// The quads of the given named graphs, by graph id (each graph's quads in
+    /// `quads(inGraphIDs:)` order).
+    public static func graphs(_ ids: [Int64], on db: Connection) throws -> [Int64: [Quad]] {
+        let rows = try graphRows(ids, on: db)
+        let quads = try quads(idRows: rows, on: db)
+        var byGraph: [Int64: [Quad]] = [:]
+        var start = 0
+        // Rows come ordered by graph: one run per graph.
+        while start < quads.count {
+            let graph = rows[start * 4]
+            var end = start + 1
+            while end < quads.count && rows[end * 4] == graph { end += 1 }
+            byGraph[graph] = Array(quads[start..<end])
+            start = end
         }
         return byGraph
+    }
+
+    /// Rows of ids (graph, subject, predicate, object) of the given graphs, ordered.
+    private static func graphRows(_ ids: [Int64], on db: Connection) throws -> [Int64] {
+        if ids.isEmpty { return [] }
+        return try db.int64Rows("SELECT g, s, p, o FROM quads WHERE g = ANY($1::bigint[]) ORDER BY g, s, p, o",
+                                ["{" + ids.map(String.init).joined(separator: ",") + "}"], prepared: true)
     }
 
     /// Quads from rows of ids, four per quad (graph, subject, predicate, object); graph 0 is the
     /// default graph.
     static func quads(idRows ids: [Int64], on db: Connection) throws -> [Quad] {
         guard ids.count % 4 == 0 else { throw StoreError("corrupt quad row") }
-        let terms = try TermCache.shared.terms(Set(ids), on: db)
+        let terms = try TermCache.shared.terms(aligned: ids, on: db)
         var out: [Quad] = []
         out.reserveCapacity(ids.count / 4)
         for i in stride(from: 0, to: ids.count, by: 4) {
-            guard let s = terms[ids[i + 1]], let p = terms[ids[i + 2]], let o = terms[ids[i + 3]] else { throw StoreError("corrupt quad row") }
-            out.append(Quad(s, p, o, ids[i] == 0 ? nil : terms[ids[i]]))
+            guard let s = terms[i + 1], let p = terms[i + 2], let o = terms[i + 3] else { throw StoreError("corrupt quad row") }
+            out.append(Quad(s, p, o, terms[i]))
         }
         return out
     }

@@ -24,9 +24,11 @@ public enum StreamMemberIndex {
     /// member is not one of them).
     public static func members(stream: String, fromMillis: Int64, toMillis: Int64, startSeq: Int64?, limit: Int,
                                on db: Connection) throws -> [Entry] {
+        // The page is chosen on the index first: only its members are joined with their IRIs.
         try db.query("""
-            SELECT \(entryColumns) FROM stream_members m JOIN terms t ON t.id = m.member
-            WHERE \(inPeriod(startSeq: startSeq)) ORDER BY m.generated_at, m.seq LIMIT $4
+            SELECT \(entryColumns) FROM (SELECT m.seq, m.member, m.generated_at FROM stream_members m
+                                       WHERE \(inPeriod(startSeq: startSeq)) ORDER BY m.generated_at, m.seq LIMIT $4) m
+            JOIN terms t ON t.id = m.member ORDER BY m.generated_at, m.seq
             """, [stream, String(fromMillis), String(toMillis), String(limit)]).compactMap(entry)
     }
 
