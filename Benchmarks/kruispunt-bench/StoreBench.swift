@@ -22,36 +22,37 @@ struct GeneratedObservations {
         SOSA.hasSimpleResult,
     ]
 
-    static func camera(_ m: Int) -> Term { .iri(base + "/id/camera/C" + String(m % cameras)) }
-    static func member(_ m: Int) -> Term { .iri(observation(m) + "/v1") }
-    static func observation(_ m: Int) -> String {
-        base + "/id/observation/vehicle-count/camera/C" + String(m % cameras) + "/hour/" + stamp(m)
+    static func camera(_ m: Int, cameras: Int = cameras) -> Term { .iri(base + "/id/camera/C" + String(m % cameras)) }
+    static func member(_ m: Int, cameras: Int = cameras) -> Term { .iri(observation(m, cameras: cameras) + "/v1") }
+    static func observation(_ m: Int, cameras: Int = cameras) -> String {
+        base + "/id/observation/vehicle-count/camera/C" + String(m % cameras) + "/hour/" + stamp(m, cameras: cameras)
     }
-    static func stamp(_ m: Int) -> String {
+    static func stamp(_ m: Int, cameras: Int = cameras) -> String {
         let hour = m / cameras
         return "2026" + String(format: "%04d", hour / 24) + "T" + String(format: "%02d", hour % 24)
     }
 
-    static func quads(_ members: Range<Int>) -> [Quad] {
+    /// Members `m`: camera `m % cameras`, hour `m / cameras` (28-day months from 2026-01-01, +01:00).
+    static func quads(_ members: Range<Int>, cameras: Int = cameras) -> [Quad] {
         var out: [Quad] = []
         out.reserveCapacity(members.count * perMember)
         let activity = Term.iri(base + "/id/treatment/0123456789abcdef")
         let generated = Term.typed("2026-11-29T05:00:00Z", XSD.dateTime)
         for m in members {
-            let g = member(m), i = Term.blank("i" + String(m)), b = Term.blank("b" + String(m)), e = Term.blank("e" + String(m))
+            let g = member(m, cameras: cameras), i = Term.blank("i" + String(m)), b = Term.blank("b" + String(m)), e = Term.blank("e" + String(m))
             let hour = m / cameras, day = hour / 24
             let date = String(format: "%04d-%02d-%02dT%02d", 2026 + day / 336, 1 + (day / 28) % 12, 1 + day % 28, hour % 24)
             let t: [(Term, String, Term)] = [
-                (g, RDF.type, .iri(SOSA.Observation)), (g, DCT.isVersionOf, .iri(observation(m))),
+                (g, RDF.type, .iri(SOSA.Observation)), (g, DCT.isVersionOf, .iri(observation(m, cameras: cameras))),
                 (g, PROV.generatedAtTime, generated), (g, PROV.wasGeneratedBy, activity),
-                (g, SOSA.observedProperty, .iri(COT.passedByVehiclesCount)), (g, SOSA.hasFeatureOfInterest, camera(m)),
+                (g, SOSA.observedProperty, .iri(COT.passedByVehiclesCount)), (g, SOSA.hasFeatureOfInterest, camera(m, cameras: cameras)),
                 (g, COT.hasAggregationPeriod, .iri(COT.Hourly)), (g, COT.usingFunction, .iri(COT.Count)),
                 (g, SOSA.phenomenonTime, i), (i, RDF.type, .iri(OWLTime.Interval)), (i, OWLTime.hasBeginning, b),
                 (i, OWLTime.hasEnd, e), (b, RDF.type, .iri(OWLTime.Instant)),
                 (b, OWLTime.inXSDDateTimeStamp, .typed(date + ":00:00+01:00", XSD.dateTimeStamp)),
                 (e, RDF.type, .iri(OWLTime.Instant)),
                 (e, OWLTime.inXSDDateTimeStamp, .typed(date + ":59:59+01:00", XSD.dateTimeStamp)),
-                (g, SOSA.resultTime, generated), (g, SOSA.madeBySensor, camera(m)),
+                (g, SOSA.resultTime, generated), (g, SOSA.madeBySensor, camera(m, cameras: cameras)),
                 (g, SOSA.hasSimpleResult, .integer(5 + m % 997)),
             ]
             for (s, p, o) in t { out.append(Quad(s, .iri(p), o, g)) }

@@ -7,7 +7,7 @@
 // 10,000,000; 0 skips) for the in-memory treatment's peak RSS and the DuckDB reference at scale.
 // The quad store's figures are in StoreBench.swift (KRUISPUNT_BENCH_ONLY=store runs only those;
 // KRUISPUNT_BENCH_SCALE_QUADS=50000000 adds the scale run), publishing's in PublishingBench.swift
-// (KRUISPUNT_BENCH_ONLY=publishing).
+// (KRUISPUNT_BENCH_ONLY=publishing), SPARQL-lite's in SPARQLBench.swift (KRUISPUNT_BENCH_ONLY=sparql).
 import Foundation
 import KruispuntANPR
 import KruispuntRDF
@@ -221,10 +221,11 @@ let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: work) }
 
-// KRUISPUNT_BENCH_ONLY=store or publishing: only the quad store's (StoreBench.swift) or
-// publishing's (PublishingBench.swift) figures.
-if let only = environment["KRUISPUNT_BENCH_ONLY"], only == "store" || only == "publishing" {
-    let ratios = only == "store" ? try StoreBench.run(work: work, logger: logger) : try PublishingBench.run(work: work, logger: logger)
+// KRUISPUNT_BENCH_ONLY=store, publishing or sparql: only the quad store's (StoreBench.swift),
+// publishing's (PublishingBench.swift) or SPARQL-lite's (SPARQLBench.swift) figures.
+if let only = environment["KRUISPUNT_BENCH_ONLY"], ["store", "publishing", "sparql"].contains(only) {
+    let ratios = only == "store" ? try StoreBench.run(work: work, logger: logger)
+        : only == "publishing" ? try PublishingBench.run(work: work, logger: logger) : try SPARQLBench.run(work: work, logger: logger)
     print("\nRatios:")
     ratios.forEach { print($0) }
     try? FileManager.default.removeItem(at: work)
@@ -327,3 +328,8 @@ storeRatios.forEach { print($0) }
 let publishingRatios = try PublishingBench.run(work: work, logger: logger)
 print("\nPublishing ratios:")
 publishingRatios.forEach { print($0) }
+
+// 10. SPARQL-lite (issue 7).
+let sparqlRatios = try SPARQLBench.run(work: work, logger: logger)
+print("\nSPARQL-lite ratios:")
+sparqlRatios.forEach { print($0) }

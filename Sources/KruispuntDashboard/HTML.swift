@@ -1,20 +1,8 @@
+import KruispuntRDF
+
 /// HTML escaping for text and attribute values.
 public enum HTML {
-    public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    public static func escape(_ s: String) -> String { XMLText.escape(s) }
 
     /// The start of every Kruispunt page, up to and including `<body>`: Dutch, the shared style
     /// sheet, and a Turtle alternate for machines.

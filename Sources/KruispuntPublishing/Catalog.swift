@@ -6,8 +6,8 @@ import KruispuntStore
 /// Kruispunt publishes: a `dcat:Dataset` per event stream (titles and descriptions in Dutch and
 /// English, publisher, contact point, licence, theme, spatial coverage from the cameras, temporal
 /// coverage from the treated days, publication dates from the stream), each with its event
-/// stream, time series and dump distributions, and a `dcat:DataService` for Triple Pattern
-/// Fragments. The fixed nodes (publisher, licence, codelist concepts) come from
+/// stream, time series and dump distributions, and a `dcat:DataService` each for Triple Pattern
+/// Fragments and SPARQL-lite. The fixed nodes (publisher, licence, codelist concepts) come from
 /// `Catalog/dcat-support.ttl`. It conforms to DCAT-AP Vlaanderen 2.0 and 3.0 and EU DCAT-AP 3.0.1
 /// (checked with pySHACL against the official shapes in the test suite).
 public struct Catalog: Sendable {
@@ -126,8 +126,10 @@ public struct Catalog: Sendable {
             t += distributions(stream)
         }
         if let newest { add(catalog, DCT.modified, .typed(XSDDateTime.format(epochMillis: newest, offsetMinutes: 0, zulu: true), XSD.dateTime)) }
-        t += fragmentsService()
-        add(catalog, DCAT.service, .iri(iris.base + "/id/dataservice/fragments"))
+        for service in Self.services {
+            t += dataService(service)
+            add(catalog, DCAT.service, .iri(iris.base + "/id/dataservice/" + service.slug))
+        }
         return t
     }
 
@@ -174,24 +176,44 @@ public struct Catalog: Sendable {
         return t
     }
 
-    /// The Triple Pattern Fragments interface as a `dcat:DataService` serving every dataset.
-    func fragmentsService() -> [Triple] {
-        let s = Term.iri(iris.base + "/id/dataservice/fragments"), endpoint = Term.iri(iris.base + "/fragments")
+    /// A query interface over every dataset, as a `dcat:DataService`.
+    struct DataService {
+        let slug: String
+        let path: String
+        let title: (nl: String, en: String)
+        let description: (nl: String, en: String)
+        let conformsTo: String
+    }
+
+    static let services = [
+        DataService(slug: "fragments", path: "/fragments", title: ("Kruispunt Triple Pattern Fragments", "Kruispunt Triple Pattern Fragments"),
+                    description: ("Triple Pattern Fragments (quadpatronen op subject, predicaat, object en graph) over alle gepubliceerde gegevens, 100 per pagina met hypermedia.",
+                                  "Triple Pattern Fragments (quad patterns on subject, predicate, object and graph) over all published data, 100 per page with hypermedia controls."),
+                    conformsTo: "https://linkeddatafragments.org/specification/triple-pattern-fragments/"),
+        DataService(slug: "sparql", path: "/sparql", title: ("Kruispunt SPARQL-lite", "Kruispunt SPARQL-lite"),
+                    description: ("Een SPARQL 1.1-eindpunt (deelverzameling, volledig uitgevoerd in PostgreSQL) over alle gepubliceerde gegevens; de standaardgraaf is de unie van alle grafen.",
+                                  "A SPARQL 1.1 endpoint (a subset, run entirely in PostgreSQL) over all published data; the default graph is the union of all graphs."),
+                    conformsTo: "https://www.w3.org/TR/sparql11-protocol/"),
+    ]
+
+    /// A query interface as a `dcat:DataService` serving every dataset.
+    func dataService(_ service: DataService) -> [Triple] {
+        let s = Term.iri(iris.base + "/id/dataservice/" + service.slug), endpoint = Term.iri(iris.base + service.path)
         var t: [Triple] = []
         func add(_ p: String, _ o: Term) { t.append(Triple(s, .iri(p), o)) }
         add(RDF.type, .iri(DCAT.DataService))
-        add(DCT.identifier, .string(iris.base + "/id/dataservice/fragments"))
-        add(DCT.title, .lang("Kruispunt Triple Pattern Fragments", "nl"))
-        add(DCT.title, .lang("Kruispunt Triple Pattern Fragments", "en"))
-        add(DCT.description, .lang("Triple Pattern Fragments (quadpatronen op subject, predicaat, object en graph) over alle gepubliceerde gegevens, 100 per pagina met hypermedia.", "nl"))
-        add(DCT.description, .lang("Triple Pattern Fragments (quad patterns on subject, predicate, object and graph) over all published data, 100 per page with hypermedia controls.", "en"))
+        add(DCT.identifier, .string(iris.base + "/id/dataservice/" + service.slug))
+        add(DCT.title, .lang(service.title.nl, "nl"))
+        add(DCT.title, .lang(service.title.en, "en"))
+        add(DCT.description, .lang(service.description.nl, "nl"))
+        add(DCT.description, .lang(service.description.en, "en"))
         add(DCT.publisher, .iri(Self.publisher))
         add(DCAT.contactPoint, .iri(catalogIRI + "#contact"))
         add(DCAT.endpointURL, endpoint)
         add(DCAT.endpointDescription, endpoint)
         add(DCT.accessRights, .iri("http://publications.europa.eu/resource/authority/access-right/PUBLIC"))
         add(DCT.license, .iri(license))
-        add(DCT.conformsTo, .iri("https://linkeddatafragments.org/specification/triple-pattern-fragments/"))
+        add(DCT.conformsTo, .iri(service.conformsTo))
         for (ns, p, o) in [(DCAT.vl3, "statuut", "https://metadata.vlaanderen.be/id/GDI-Vlaanderen-Trefwoorden/VLOPENDATASERVICE"),
                            (DCAT.vl2, "statuut", "https://metadata.vlaanderen.be/id/GDI-Vlaanderen-Trefwoorden/VLOPENDATASERVICE"),
                            (DCAT.vl3, "levensfase", "https://data.vlaanderen.be/id/concept/levensfase/live"),
@@ -201,8 +223,8 @@ public struct Catalog: Sendable {
             add(ns + p, .iri(o))
         }
         add(DCAT.theme, .iri("https://vocab.belgif.be/auth/datatheme/TRAN"))
-        add(DCAT.keyword, .lang("Triple Pattern Fragments", "nl"))
-        add(DCAT.keyword, .lang("Triple Pattern Fragments", "en"))
+        add(DCAT.keyword, .lang(service.title.nl, "nl"))
+        add(DCAT.keyword, .lang(service.title.en, "en"))
         for stream in streams { add(DCAT.servesDataset, .iri(stream.streamIRI)) }
         t.append(Triple(endpoint, .iri(RDF.type), .iri(RDFS.Resource)))
         return t
@@ -222,6 +244,7 @@ public struct Catalog: Sendable {
         add(FOAF.homepage, .iri(catalogIRI))
         add(VOID.triples, .integer(try QuadStore.count(on: db)))
         add(VOID.uriSpace, .string(iris.base + "/id/"))
+        add(VOID.ns + "sparqlEndpoint", .iri(iris.base + "/sparql"))
         for v in [COT.ns, SOSA.ns, OWLTime.ns, KP.ns, PROV.ns, GeoSPARQL.ns, LDES.ns, TREE.ns] { add(VOID.vocabulary, .iri(v)) }
         for f in ["Turtle", "N-Triples", "N-Quads", "TriG", "JSON-LD"] { add(VOID.feature, .iri("http://www.w3.org/ns/formats/" + f)) }
         for stream in streams {

@@ -45,6 +45,14 @@ public struct Configuration: Sendable {
     public var dumpHours: Int
     /// Megabytes of rendered immutable stream pages kept in memory (`KRUISPUNT_PAGE_CACHE_MB`, 512; 0: none).
     public var pageCacheMegabytes: Int
+    /// SPARQL-lite's limits: statement timeout in milliseconds (`KRUISPUNT_SPARQL_TIMEOUT_MS`,
+    /// 10000; then 503), most solutions per answer (`KRUISPUNT_SPARQL_ROW_CAP`, 100000), most
+    /// characters per query (`KRUISPUNT_SPARQL_MAX_QUERY_CHARS`, 100000), and queries running at
+    /// once per client address (`KRUISPUNT_SPARQL_PER_CLIENT`, 4; then 429).
+    public var sparqlTimeoutMillis: Int
+    public var sparqlRowCap: Int
+    public var sparqlMaxQueryCharacters: Int
+    public var sparqlPerClient: Int
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -112,6 +120,10 @@ public struct Configuration: Sendable {
         self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)
         self.dumpHours = try count("KRUISPUNT_DUMP_HOURS", 24, minimum: 0)
         self.pageCacheMegabytes = try count("KRUISPUNT_PAGE_CACHE_MB", 512, minimum: 0)
+        self.sparqlTimeoutMillis = try count("KRUISPUNT_SPARQL_TIMEOUT_MS", 10_000, minimum: 1)
+        self.sparqlRowCap = try count("KRUISPUNT_SPARQL_ROW_CAP", 100_000, minimum: 1)
+        self.sparqlMaxQueryCharacters = try count("KRUISPUNT_SPARQL_MAX_QUERY_CHARS", 100_000, minimum: 10)
+        self.sparqlPerClient = try count("KRUISPUNT_SPARQL_PER_CLIENT", 4, minimum: 1)
         self.contactEmail = value("KRUISPUNT_CONTACT_EMAIL") ?? "digitaal.vlaanderen@vlaanderen.be"
         guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")

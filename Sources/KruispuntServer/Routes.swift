@@ -14,6 +14,7 @@ struct Routes: Sendable {
     let pages: PageCache
     let horizons: HorizonCache
     let catalog: Catalog
+    let sparql: SPARQLEndpoint
 
     /// Reads the catalogue's fixed nodes (`Catalog/dcat-support.ttl`) once.
     init(runtime: Runtime, iris: IRIScheme, horizonTTL: Duration = .seconds(10)) throws {
@@ -23,6 +24,7 @@ struct Routes: Sendable {
             iris: iris, retentionDays: runtime.configuration.publishedRetentionDays).map { ($0.name, $0) })
         self.pages = PageCache(capacityBytes: runtime.configuration.pageCacheMegabytes << 20)
         self.horizons = HorizonCache(ttl: horizonTTL)
+        self.sparql = SPARQLEndpoint(runtime: runtime, iris: iris)
         let file = runtime.configuration.resourcesDirectory.appendingPathComponent("Catalog/dcat-support.ttl")
         let support = try Raptor.shared.parse(try String(contentsOf: file, encoding: .utf8), syntax: .turtle,
                                               baseIRI: iris.base + "/").map(\.triple)
@@ -31,6 +33,7 @@ struct Routes: Sendable {
     }
 
     func register(on router: Router<BasicRequestContext>) {
+        sparql.register(on: router)
         router.get("/health/live") { _, _ in LinkedDataResponse.text("ok\n", status: .ok) }
         router.get("/health/ready") { _, _ in
             do {

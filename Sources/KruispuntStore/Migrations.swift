@@ -217,6 +217,27 @@ public enum Migrations {
             -- Time series read one feature's observations by path prefix (any collation).
             CREATE INDEX published_cells_prefix ON published_cells (key text_pattern_ops, day);
             """),
+        Migration(version: 12, name: "SPARQL-lite", sql: """
+            -- A number as mantissa (one digit before the point) and exponent: 1.5E3.
+            CREATE FUNCTION kp_scientific(n numeric, e int) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT CASE WHEN m::text LIKE '%.%' THEN m::text ELSE m::text || '.0' END || 'E' || e
+                FROM (SELECT trim_scale(round(n / power(10::numeric, e), 15)) AS m) x
+            $$;
+            -- The canonical lexical form of a number SPARQL-lite computed (xsd:integer, decimal,
+            -- float or double), so that results read back as the terms a client expects.
+            CREATE FUNCTION kp_numeric_lexical(n numeric, dt text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT CASE
+                    WHEN n IS NULL THEN NULL
+                    WHEN dt IN ('http://www.w3.org/2001/XMLSchema#double', 'http://www.w3.org/2001/XMLSchema#float')
+                        THEN CASE WHEN n = 0 THEN '0.0E0' ELSE kp_scientific(n, floor(log(abs(n)))::int) END
+                    WHEN dt = 'http://www.w3.org/2001/XMLSchema#decimal'
+                        THEN CASE WHEN trim_scale(n) = trunc(n) THEN trunc(n)::text || '.0' ELSE trim_scale(n)::text END
+                    ELSE trunc(n)::text
+                END
+            $$;
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -83,3 +83,14 @@ def test_void_counts_the_store_and_lists_its_dumps(http, live_server, cli):
     assert int(next(void.objects(dataset, VOID.triples))) == stats["quads"]
     assert {str(d) for d in void.objects(dataset, VOID.dataDump)} == {f"{base}/dumps/{n}.nq.gz" for n in STREAMS}
     assert {str(r) for r in void.objects(dataset, VOID.rootResource)} == {f"{base}/streams/{n}" for n in STREAMS}
+
+
+def test_the_query_interfaces_are_data_services_that_answer(catalog, http, live_server):
+    base = live_server.base_url
+    services = set(catalog.objects(URIRef(f"{base}/catalog"), DCAT.service))
+    assert services == {URIRef(f"{base}/id/dataservice/fragments"), URIRef(f"{base}/id/dataservice/sparql")}
+    for service in services:
+        assert (service, RDF.type, DCAT.DataService) in catalog
+        endpoint = next(catalog.objects(service, DCAT.endpointURL))
+        assert http.get(str(endpoint), "text/turtle").status_code == 200
+        assert len(set(catalog.objects(service, DCAT.servesDataset))) == len(STREAMS)

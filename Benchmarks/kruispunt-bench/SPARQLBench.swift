@@ -1,0 +1,146 @@
+// SPARQL-lite's figures (issue 7): the dashboard's query set over generated hourly vehicle
+// counts (KRUISPUNT_BENCH_SPARQL_CAMERAS, default 500; KRUISPUNT_BENCH_SPARQL_DAYS, default 28;
+// the issue's full year is 365 days), answered by the release `kruispunt serve` over HTTP, by
+// pyoxigraph in process (bulk-loaded with the same N-Quads) and by Virtuoso 7 over HTTP (its bulk
+// loader, same file), each query warm, p50 and p95 of KRUISPUNT_BENCH_SPARQL_RUNS runs (10):
+// scripts/bench_sparql.py.
+import Foundation
+import KruispuntRDF
+import KruispuntStore
+import Logging
+
+enum SPARQLBench {
+    static let prefixes = """
+        PREFIX sosa: <\(SOSA.ns)>
+        PREFIX time: <\(OWLTime.ns)>
+
+        """
+
+    /// The dashboard's questions on the generated data (cameras stand in for zones and OD pairs,
+    /// which the generator does not make).
+    static func queries(camera: String) -> [(name: String, query: String)] {
+        let reading = """
+              ?o sosa:madeBySensor ?camera ; sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i .
+              ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?start .
+            """
+        return [
+            ("totals per camera per day, one month", prefixes + """
+                SELECT ?camera ?day (SUM(?v) AS ?total) WHERE {
+                \(reading)  FILTER (MONTH(?start) = 1)
+                  BIND (DAY(?start) AS ?day)
+                } GROUP BY ?camera ?day
+                """),
+            ("hourly profile of one camera", prefixes + """
+                SELECT ?hour (AVG(?v) AS ?mean) WHERE {
+                \(reading.replacingOccurrences(of: "?o sosa:madeBySensor ?camera", with: "?o sosa:madeBySensor <\(camera)>"))  BIND (HOURS(?start) AS ?hour)
+                } GROUP BY ?hour ORDER BY ?hour
+                """),
+            ("top 20 cameras of a day", prefixes + """
+                SELECT ?camera (SUM(?v) AS ?total) WHERE {
+                \(reading)  FILTER (MONTH(?start) = 1 && DAY(?start) = 15)
+                } GROUP BY ?camera ORDER BY DESC(?total) ?camera LIMIT 20
+                """),
+            ("totals per camera per week", prefixes + """
+                SELECT ?camera ?week (SUM(?v) AS ?total) WHERE {
+                \(reading)  BIND (FLOOR((DAY(?start) - 1) / 7) AS ?week)
+                } GROUP BY ?camera ?week
+                """),
+            ("latest observation per camera", prefixes + """
+                SELECT ?camera (MAX(?start) AS ?latest) WHERE {
+                \(reading)} GROUP BY ?camera
+                """),
+        ]
+    }
+
+    static func run(work: URL, logger: Logger) throws -> [String] {
+        let cameras = Int(environment["KRUISPUNT_BENCH_SPARQL_CAMERAS"] ?? "") ?? 500
+        let days = Int(environment["KRUISPUNT_BENCH_SPARQL_DAYS"] ?? "") ?? 28
+        let runs = Int(environment["KRUISPUNT_BENCH_SPARQL_RUNS"] ?? "") ?? 10
+        let members = cameras * days * 24
+        let dataDir = work.appendingPathComponent("sparql")
+        let port = 19_000 + Int(getpid() % 1_000)
+        let base = "http://127.0.0.1:\(port)"
+        print("\nSPARQL-lite (issue 7): \(cameras) cameras, \(days) days, \(members) hourly observations, \(members * GeneratedObservations.perMember) quads")
+
+        // The same quads into the store and into one N-Quads file for the references.
+        let file = work.appendingPathComponent("observations.nq")
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        let out = try FileHandle(forWritingTo: file)
+        try? FileManager.default.removeItem(at: dataDir)
+        let cluster = try EmbeddedCluster(dataDirectory: dataDir, logger: logger)
+        try cluster.start()
+        let loadSeconds: Double
+        do {
+            defer { cluster.stop() }
+            let db = try Connection(conninfo: cluster.conninfo)
+            try Migrations.apply(on: db)
+            _ = try StoreSettings.setIfAbsent("base_url", to: base, on: db)
+            loadSeconds = try seconds {
+                var next = 0
+                while next < members {
+                    let upper = min(members, next + 100_000)
+                    try db.transaction {
+                        let load = try BulkLoad(intoEmptyGraphs: true, on: db)
+                        for from in stride(from: next, to: upper, by: 25_000) {
+                            let quads = GeneratedObservations.quads(from..<min(upper, from + 25_000), cameras: cameras)
+                            try load.add(quads)
+                            var text = ""
+                            for q in quads { NTriples.append(q, to: &text) }
+                            out.write(Data(text.utf8))
+                        }
+                        _ = try load.finish()
+                    }
+                    next = upper
+                }
+                try db.execute("ANALYZE")
+            }
+        }
+        try out.close()
+        line("store of the observations (and the N-Quads file)", members * GeneratedObservations.perMember, loadSeconds, "  (not a target)")
+
+        let server = try PublishingBench.serve(dataDir: dataDir, port: port)
+        defer { server.terminate(); server.waitUntilExit() }
+        guard PublishingBench.waitUntilReady(base) else { print("  the server did not become ready"); return [] }
+        let set = queries(camera: GeneratedObservations.camera(7, cameras: cameras).lexical)
+        let queryFile = work.appendingPathComponent("sparql-queries.json")
+        let json = try JSONSerialization.data(withJSONObject: set.map { ["name": $0.name, "query": $0.query] }, options: [.prettyPrinted])
+        try json.write(to: queryFile)
+        let text = StoreBench.python(["scripts/bench_sparql.py", "--nquads", file.path, "--queries", queryFile.path,
+                                      "--endpoint", base + "/sparql", "--runs", String(runs), "--workdir", work.path])
+        guard let result = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
+              let systems = result["systems"] as? [String: [String: Any]] else {
+            print("  bench_sparql.py failed: \(text.suffix(500))")
+            return []
+        }
+        var ratios: [String] = []
+        let order = ["kruispunt", "pyoxigraph", "virtuoso"]
+        for name in order {
+            guard let system = systems[name] else { continue }
+            if system["available"] as? Bool == false { print("  \(name): not available (\(system["reason"] ?? ""))"); continue }
+            if let load = system["load_seconds"] as? Double { print(String(format: "  %@ load: %.1f s", name, load)) }
+        }
+        print("query".padding(toLength: 38, withPad: " ", startingAt: 0) + order.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined())
+        for (name, _) in set {
+            var row = name.padding(toLength: 38, withPad: " ", startingAt: 0)
+            var p95: [String: Double] = [:]
+            for system in order {
+                guard let q = (systems[system]?["queries"] as? [String: [String: Any]])?[name],
+                      let p50 = q["p50_ms"] as? Double, let p = q["p95_ms"] as? Double else {
+                    row += "-".padding(toLength: 26, withPad: " ", startingAt: 0); continue
+                }
+                p95[system] = p
+                let rows = q["rows"] as? Int ?? -1
+                row += String(format: "%7.0f / %7.0f ms %5d", p50, p, rows).padding(toLength: 26, withPad: " ", startingAt: 0)
+            }
+            print(row)
+            if let ours = p95["kruispunt"] {
+                var ratio = String(format: "  %@: p95 %.0f ms (target < 200)", name, ours)
+                if let ox = p95["pyoxigraph"] { ratio += String(format: ", pyoxigraph/kruispunt %.2f (target >= 3)", ox / ours) }
+                if let v = p95["virtuoso"] { ratio += String(format: ", virtuoso/kruispunt %.2f (target >= 1)", v / ours) }
+                ratios.append(ratio)
+            }
+        }
+        if let agree = result["agree"] as? Bool { print("  row counts agree across systems: \(agree ? "yes" : "NO: \(result["disagreements"] ?? "")")") }
+        return ratios
+    }
+}

@@ -1,0 +1,349 @@
+import Foundation
+import KruispuntRDF
+
+/// Which stored graphs a query sees: its default graph (nil: every graph, merged) and its named
+/// graphs (nil: every graph but the store's default graph), as dictionary ids.
+public struct QueryDataset: Sendable, Equatable {
+    public var defaultGraphs: [Int64]?
+    public var namedGraphs: [Int64]?
+
+    public init(defaultGraphs: [Int64]?, namedGraphs: [Int64]?) {
+        self.defaultGraphs = defaultGraphs
+        self.namedGraphs = namedGraphs
+    }
+}
+
+/// A compiled graph pattern: one SQL SELECT whose columns are its variables, each either a term
+/// id (from the store) or six value columns (computed by BIND).
+struct Fragment {
+    enum Column: Equatable {
+        case id
+        case value
+    }
+
+    var sql: String
+    var columns: [String: Column]
+    /// Variables in order of appearance.
+    var order: [String]
+    /// Variables that may be unbound in some solutions.
+    var nullable: Set<String>
+}
+
+/// Compiles the algebra to SQL over `quads` and `terms`. Every fixed term is a parameter (an id
+/// when the term is in the store); a pattern with a term the store does not hold matches nothing.
+final class PatternCompiler {
+    let parameters: SQLParameters
+    let dataset: QueryDataset
+    /// Dictionary ids of the query's fixed terms (absent: not in the store).
+    let ids: [Term: Int64]
+    let now: Date
+    private var columnNames: [String: String] = [:]
+    private var aliasCount = 0
+
+    init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date) {
+        self.parameters = parameters
+        self.dataset = dataset
+        self.ids = ids
+        self.now = now
+    }
+
+    /// The column of a variable, the same in every fragment (names never reach SQL).
+    func column(_ variable: String) -> String {
+        if let c = columnNames[variable] { return c }
+        let c = "c\(columnNames.count)"
+        columnNames[variable] = c
+        return c
+    }
+
+    func alias(_ prefix: String) -> String {
+        aliasCount += 1
+        return "\(prefix)\(aliasCount)"
+    }
+
+    private func idParameter(_ id: Int64) -> String { parameters.add(String(id), "bigint") }
+    private func idsParameter(_ ids: [Int64]) -> String {
+        parameters.add("{" + ids.map(String.init).joined(separator: ",") + "}", "bigint[]")
+    }
+
+    enum GraphContext {
+        case defaultGraph
+        case named(PatternTerm)
+    }
+
+    func compile(_ pattern: GraphPattern, in context: GraphContext = .defaultGraph) throws -> Fragment {
+        switch pattern {
+        case .bgp(let triples):
+            return try bgp(triples, in: context)
+        case .join(let a, let b):
+            return try join(try compile(a, in: context), try compile(b, in: context), left: false, condition: nil)
+        case .leftJoin(let a, let b, let condition):
+            return try join(try compile(a, in: context), try compile(b, in: context), left: true, condition: condition)
+        case .union(let a, let b):
+            return try union(try compile(a, in: context), try compile(b, in: context))
+        case .filter(let e, let inner):
+            return try filter(e, try compile(inner, in: context))
+        case .graph(.term(let t), let inner):
+            return try compile(inner, in: .named(.term(t)))
+        case .graph(.variable(let v), let inner):
+            // The inner pattern does not see ?g (18.6): its triples share a hidden graph column,
+            // which becomes ?g once the pattern is evaluated, joined with ?g where it binds it too.
+            let hidden = "\u{1F}graph:" + v
+            var fragment = try compile(inner, in: .named(.variable(hidden)))
+            if fragment.columns[hidden] == nil {
+                fragment = try join(try bgp([], in: .named(.variable(hidden))), fragment, left: false, condition: nil)
+            }
+            return try rename(fragment, hidden, to: v)
+        case .extend(let inner, let v, let e):
+            return try extend(try compile(inner, in: context), v, e)
+        case .values:
+            throw SPARQLError.unsupported("VALUES")
+        }
+    }
+
+    /// A fragment whose id column `from` becomes `to` (joined with `to` where it has it already).
+    private func rename(_ f: Fragment, _ from: String, to: String) throws -> Fragment {
+        let x = alias("g")
+        var select: [String] = [], where_ = ""
+        var nullable = f.nullable
+        for v in f.order where v != from {
+            if v == to {
+                guard f.columns[v] == .id else { throw SPARQLError.unsupported("a variable computed by BIND and used as a graph name (?\(v))") }
+                select.append("COALESCE(\(x).\(column(v)), \(x).\(column(from))) AS \(column(v))")
+                where_ = " WHERE (\(x).\(column(v)) IS NULL OR \(x).\(column(v)) = \(x).\(column(from)))"
+                nullable.remove(v)
+            } else {
+                select += columns(of: v, f.columns[v]!, in: x)
+            }
+        }
+        var columns = f.columns, order = f.order.filter { $0 != from }
+        columns[from] = nil
+        if nullable.remove(from) != nil, f.columns[to] == nil { nullable.insert(to) }
+        if columns[to] == nil {
+            select.append("\(x).\(column(from)) AS \(column(to))")
+            columns[to] = .id
+            order.append(to)
+        }
+        return Fragment(sql: "SELECT \(select.joined(separator: ", ")) FROM (\(f.sql)) \(x)\(where_)",
+                        columns: columns, order: order, nullable: nullable)
+    }
+
+    // MARK: - Basic graph patterns
+
+    private func bgp(_ triples: [TriplePattern], in context: GraphContext) throws -> Fragment {
+        var from: [String] = [], conditions: [String] = []
+        var bound: [String: String] = [:], order: [String] = []
+        func bind(_ v: String, _ expression: String) {
+            if let first = bound[v] { conditions.append("\(expression) = \(first)") } else { bound[v] = expression; order.append(v) }
+        }
+        func constant(_ term: Term, _ expression: String) {
+            if let id = ids[term] { conditions.append("\(expression) = \(idParameter(id))") } else { conditions.append("false") }
+        }
+        if triples.isEmpty {
+            guard case .named(let g) = context else { return Fragment(sql: "SELECT 1 AS one", columns: [:], order: [], nullable: []) }
+            let q = alias("q")
+            var where_ = ["\(q).g <> 0"]
+            if let named = dataset.namedGraphs { where_.append("\(q).g = ANY(\(idsParameter(named)))") }
+            switch g {
+            case .term(let t):
+                constant(t, "\(q).g")
+                return Fragment(sql: "SELECT 1 AS one WHERE EXISTS (SELECT 1 FROM quads \(q) WHERE \((where_ + conditions).joined(separator: " AND ")))",
+                                columns: [:], order: [], nullable: [])
+            case .variable(let v):
+                return Fragment(sql: "SELECT DISTINCT \(q).g AS \(column(v)) FROM quads \(q) WHERE \(where_.joined(separator: " AND "))",
+                                columns: [v: .id], order: [v], nullable: [])
+            }
+        }
+        for triple in triples {
+            let q = alias("q")
+            from.append("quads \(q)")
+            for (position, column) in [(triple.subject, "s"), (triple.predicate, "p"), (triple.object, "o")] {
+                switch position {
+                case .variable(let v): bind(v, "\(q).\(column)")
+                case .term(let t): constant(t, "\(q).\(column)")
+                }
+            }
+            switch context {
+            case .defaultGraph:
+                conditions += defaultGraph(q)
+            case .named(let g):
+                conditions.append("\(q).g <> 0")
+                if let named = dataset.namedGraphs { conditions.append("\(q).g = ANY(\(idsParameter(named)))") }
+                switch g {
+                case .variable(let v): bind(v, "\(q).g")
+                case .term(let t): constant(t, "\(q).g")
+                }
+            }
+        }
+        let select = order.map { "\(bound[$0]!) AS \(column($0))" }
+        let list: String = select.isEmpty ? "1 AS one" : select.joined(separator: ", ")
+        let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
+        let sql = "SELECT \(list) FROM \(from.joined(separator: ", "))\(where_)"
+        return Fragment(sql: sql, columns: Dictionary(uniqueKeysWithValues: order.map { ($0, .id) }), order: order, nullable: [])
+    }
+
+    /// A triple of the default graph: of the graphs that make it up, each triple once (the
+    /// default graph is their RDF merge).
+    private func defaultGraph(_ q: String) -> [String] {
+        guard let graphs = dataset.defaultGraphs else {
+            return ["\(q).g = (SELECT min(d.g) FROM quads d WHERE d.s = \(q).s AND d.p = \(q).p AND d.o = \(q).o)"]
+        }
+        switch graphs.count {
+        case 0: return ["false"]
+        case 1: return ["\(q).g = \(idParameter(graphs[0]))"]
+        default:
+            let list = idsParameter(graphs)
+            return ["\(q).g = ANY(\(list))",
+                    "\(q).g = (SELECT min(d.g) FROM quads d WHERE d.s = \(q).s AND d.p = \(q).p AND d.o = \(q).o AND d.g = ANY(\(list)))"]
+        }
+    }
+
+    // MARK: - Operators
+
+    /// The select list of a fragment's variables read from alias `x`.
+    func passThrough(_ f: Fragment, _ x: String) -> [String] {
+        f.order.flatMap { columns(of: $0, f.columns[$0]!, in: x) }
+    }
+
+    /// The select list of one variable read from alias `x`.
+    func columns(of v: String, _ kind: Fragment.Column, in x: String) -> [String] {
+        let c = column(v)
+        switch kind {
+        case .id: return ["\(x).\(c)"]
+        case .value: return SQLValue.suffixes.map { "\(x).\(c)_\($0)" }
+        }
+    }
+
+    private func join(_ a: Fragment, _ b: Fragment, left: Bool, condition: Expression?) throws -> Fragment {
+        let l = alias("l"), r = alias("r")
+        var on: [String] = [], select: [String] = []
+        var columns = a.columns, order = a.order, nullable = a.nullable
+        for v in a.order {
+            let c = column(v)
+            guard b.columns[v] != nil else { select += self.columns(of: v, a.columns[v]!, in: l); continue }
+            guard a.columns[v] == .id, b.columns[v] == .id else {
+                throw SPARQLError.unsupported("a variable computed by BIND and matched again in another pattern (?\(v))")
+            }
+            if a.nullable.contains(v) || b.nullable.contains(v) {
+                on.append("(\(l).\(c) IS NULL OR \(r).\(c) IS NULL OR \(l).\(c) = \(r).\(c))")
+                select.append("COALESCE(\(l).\(c), \(r).\(c)) AS \(c)")
+                let stillNullable = left ? a.nullable.contains(v) : a.nullable.contains(v) && b.nullable.contains(v)
+                if stillNullable { nullable.insert(v) } else { nullable.remove(v) }
+            } else {
+                on.append("\(l).\(c) = \(r).\(c)")
+                select.append("\(l).\(c)")
+            }
+        }
+        for v in b.order where a.columns[v] == nil {
+            select += self.columns(of: v, b.columns[v]!, in: r)
+            columns[v] = b.columns[v]
+            order.append(v)
+            if left || b.nullable.contains(v) { nullable.insert(v) }
+        }
+        let list = select.isEmpty ? "1 AS one" : select.joined(separator: ", ")
+        guard left else {
+            return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) JOIN (\(b.sql)) \(r) ON \(on.isEmpty ? "true" : on.joined(separator: " AND "))",
+                            columns: columns, order: order, nullable: nullable)
+        }
+        guard let condition else {
+            return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN (\(b.sql)) \(r) ON \(on.isEmpty ? "true" : on.joined(separator: " AND "))",
+                            columns: columns, order: order, nullable: nullable)
+        }
+        // OPTIONAL with a filter: the filter sees both sides, so the right side is joined laterally.
+        let inner = alias("o")
+        var env: [String: (String, Fragment.Column)] = [:]
+        for v in Set(a.order).union(b.order) {
+            let c = column(v)
+            switch (a.columns[v], b.columns[v]) {
+            case (.id?, .id?): env[v] = ("COALESCE(\(l).\(c), \(inner).\(c))", .id)
+            case (.some(let k), nil): env[v] = ("\(l).\(c)", k)
+            case (nil, .some(let k)): env[v] = ("\(inner).\(c)", k)
+            default: break
+            }
+        }
+        let (joins, lookup) = environment(env, variables: condition.variables)
+        let test = try expressions(lookup).ebv(condition)
+        let lateral = "SELECT \(inner).* FROM (\(b.sql)) \(inner) \(joins) WHERE \((on.map { $0.replacingOccurrences(of: "\(r).", with: "\(inner).") } + [test]).joined(separator: " AND "))"
+        return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN LATERAL (\(lateral)) \(r) ON true",
+                        columns: columns, order: order, nullable: nullable)
+    }
+
+    private func union(_ a: Fragment, _ b: Fragment) throws -> Fragment {
+        var order = a.order
+        for v in b.order where !order.contains(v) { order.append(v) }
+        var columns: [String: Fragment.Column] = [:]
+        for v in order {
+            if let x = a.columns[v], let y = b.columns[v], x != y {
+                throw SPARQLError.unsupported("a variable computed by BIND on one side of a UNION and matched on the other (?\(v))")
+            }
+            columns[v] = a.columns[v] ?? b.columns[v]
+        }
+        func side(_ f: Fragment) -> String {
+            let x = alias("u")
+            let select = order.flatMap { v -> [String] in
+                let c = column(v)
+                if let kind = f.columns[v] { return self.columns(of: v, kind, in: x) }
+                switch columns[v]! {
+                case .id: return ["NULL::bigint AS \(c)"]
+                case .value: return zip(SQLValue.suffixes, SQLValue.fieldTypes).map { "NULL::\($1) AS \(c)_\($0)" }
+                }
+            }
+            return "SELECT \(select.isEmpty ? "1 AS one" : select.joined(separator: ", ")) FROM (\(f.sql)) \(x)"
+        }
+        let nullable = Set(order.filter { a.columns[$0] == nil || b.columns[$0] == nil || a.nullable.contains($0) || b.nullable.contains($0) })
+        return Fragment(sql: side(a) + " UNION ALL " + side(b), columns: columns, order: order, nullable: nullable)
+    }
+
+    private func filter(_ e: Expression, _ f: Fragment) throws -> Fragment {
+        let x = alias("f")
+        let (joins, lookup) = environment(f, x, variables: e.variables)
+        let test = try expressions(lookup).ebv(e)
+        return Fragment(sql: "SELECT \(x).* FROM (\(f.sql)) \(x) \(joins) WHERE \(test)",
+                        columns: f.columns, order: f.order, nullable: f.nullable)
+    }
+
+    private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
+        guard f.columns[v] == nil else { throw SPARQLError.syntax("BIND of ?\(v), which is already in scope") }
+        let x = alias("e")
+        let (joins, lookup) = environment(f, x, variables: e.variables)
+        let value = try expressions(lookup).compile(e)
+        let c = column(v)
+        let computed = zip(value.fields, SQLValue.suffixes).map { "\($0) AS \(c)_\($1)" }
+        var columns = f.columns
+        columns[v] = .value
+        var nullable = f.nullable
+        nullable.insert(v)
+        return Fragment(sql: "SELECT \((passThrough(f, x) + computed).joined(separator: ", ")) FROM (\(f.sql)) \(x) \(joins)",
+                        columns: columns, order: f.order + [v], nullable: nullable)
+    }
+
+    // MARK: - Rows for expressions
+
+    /// LEFT JOINs of `terms` for the id variables an expression reads, and how each variable reads.
+    func environment(_ f: Fragment, _ x: String, variables: [String]) -> (String, (String) -> SQLValue?) {
+        var env: [String: (String, Fragment.Column)] = [:]
+        for v in f.order { env[v] = (f.columns[v] == .id ? "\(x).\(column(v))" : "\(x)|\(column(v))", f.columns[v]!) }
+        return environment(env, variables: variables)
+    }
+
+    /// `env`: per variable, the SQL of its id, or `alias|prefix` of its value columns.
+    func environment(_ env: [String: (String, Fragment.Column)], variables: [String]) -> (String, (String) -> SQLValue?) {
+        var joins: [String] = [], values: [String: SQLValue] = [:]
+        for v in variables {
+            guard let (sql, kind) = env[v] else { continue }
+            switch kind {
+            case .id:
+                let t = alias("t")
+                joins.append("LEFT JOIN terms \(t) ON \(t).id = \(sql)")
+                values[v] = SQLValue.row(t, id: sql)
+            case .value:
+                let parts = sql.split(separator: "|").map(String.init)
+                values[v] = SQLValue.columns(parts[0], parts[1])
+            }
+        }
+        return (joins.joined(separator: " "), { values[$0] })
+    }
+
+    func expressions(_ lookup: @escaping (String) -> SQLValue?) -> ExpressionCompiler {
+        ExpressionCompiler(variable: lookup, aggregate: nil, parameters: parameters, now: now)
+    }
+}
