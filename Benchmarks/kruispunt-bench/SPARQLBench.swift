@@ -18,7 +18,7 @@ enum SPARQLBench {
 
     /// The dashboard's questions on the generated data (cameras stand in for zones and OD pairs,
     /// which the generator does not make).
-    static func queries(camera: String) -> [(name: String, query: String)] {
+    static func queries(camera: String, day: Int) -> [(name: String, query: String)] {
         let reading = """
               ?o sosa:madeBySensor ?camera ; sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i .
               ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?start .
@@ -37,7 +37,7 @@ enum SPARQLBench {
                 """),
             ("top 20 cameras of a day", prefixes + """
                 SELECT ?camera (SUM(?v) AS ?total) WHERE {
-                \(reading)  FILTER (MONTH(?start) = 1 && DAY(?start) = 15)
+                \(reading)  FILTER (MONTH(?start) = 1 && DAY(?start) = \(day))
                 } GROUP BY ?camera ORDER BY DESC(?total) ?camera LIMIT 20
                 """),
             ("totals per camera per week", prefixes + """
@@ -101,7 +101,7 @@ enum SPARQLBench {
         let server = try PublishingBench.serve(dataDir: dataDir, port: port)
         defer { server.terminate(); server.waitUntilExit() }
         guard PublishingBench.waitUntilReady(base) else { print("  the server did not become ready"); return [] }
-        let set = queries(camera: GeneratedObservations.camera(7, cameras: cameras).lexical)
+        let set = queries(camera: GeneratedObservations.camera(7, cameras: cameras).lexical, day: min(days, 15))
         let queryFile = work.appendingPathComponent("sparql-queries.json")
         let json = try JSONSerialization.data(withJSONObject: set.map { ["name": $0.name, "query": $0.query] }, options: [.prettyPrinted])
         try json.write(to: queryFile)
@@ -119,6 +119,7 @@ enum SPARQLBench {
             if system["available"] as? Bool == false { print("  \(name): not available (\(system["reason"] ?? ""))"); continue }
             if let load = system["load_seconds"] as? Double { print(String(format: "  %@ load: %.1f s", name, load)) }
         }
+        var errors: [String] = []
         print("query".padding(toLength: 38, withPad: " ", startingAt: 0) + order.map { $0.padding(toLength: 26, withPad: " ", startingAt: 0) }.joined())
         for (name, _) in set {
             var row = name.padding(toLength: 38, withPad: " ", startingAt: 0)
@@ -126,6 +127,9 @@ enum SPARQLBench {
             for system in order {
                 guard let q = (systems[system]?["queries"] as? [String: [String: Any]])?[name],
                       let p50 = q["p50_ms"] as? Double, let p = q["p95_ms"] as? Double else {
+                    if let error = ((systems[system]?["queries"] as? [String: [String: Any]])?[name]?["error"] as? String) {
+                        errors.append("  \(system), \(name): \(error.prefix(200))")
+                    }
                     row += "-".padding(toLength: 26, withPad: " ", startingAt: 0); continue
                 }
                 p95[system] = p
@@ -140,6 +144,7 @@ enum SPARQLBench {
                 ratios.append(ratio)
             }
         }
+        errors.forEach { print($0) }
         if let agree = result["agree"] as? Bool { print("  row counts agree across systems: \(agree ? "yes" : "NO: \(result["disagreements"] ?? "")")") }
         return ratios
     }

@@ -112,23 +112,12 @@ struct ExpressionCompiler {
         return "(CASE " + cases.joined(separator: " ") + " END)"
     }
 
-    /// The datatype of a number, as SQL text (NULL when it is not one).
-    private func numericType(_ v: SQLValue) -> String {
-        let ints = parameters.add("{" + Self.integerTypes.joined(separator: ",") + "}", "text[]")
-        return "(CASE WHEN \(v.num) IS NULL THEN NULL WHEN \(v.dt) = ANY(\(ints)) THEN \(parameters.text(XSD.integer)) ELSE \(v.dt) END)"
-    }
+    /// The datatype of a number, as SQL text (NULL when it is not one; integer types as xsd:integer).
+    private func numericType(_ v: SQLValue) -> String { "kp_numeric_type(\(v.num), \(v.dt))" }
 
     /// Numeric type promotion (17.3): integer, decimal, float, double.
     private func promoted(_ a: SQLValue, _ b: SQLValue, division: Bool) -> String {
-        let p = parameters
-        let ta = numericType(a), tb = numericType(b)
-        return """
-            (CASE WHEN \(ta) IS NULL OR \(tb) IS NULL THEN NULL \
-            WHEN \(ta) = \(p.text(XSD.double)) OR \(tb) = \(p.text(XSD.double)) THEN \(p.text(XSD.double)) \
-            WHEN \(ta) = \(p.text(Self.float)) OR \(tb) = \(p.text(Self.float)) THEN \(p.text(Self.float)) \
-            WHEN \(ta) = \(p.text(XSD.decimal)) OR \(tb) = \(p.text(XSD.decimal)) OR \(division) THEN \(p.text(XSD.decimal)) \
-            ELSE \(p.text(XSD.integer)) END)
-            """
+        "kp_promote(\(numericType(a)), \(numericType(b)), \(division))"
     }
 
     private func arithmetic(_ op: Expression.Arithmetic, _ a: SQLValue, _ b: SQLValue) -> SQLValue {
@@ -222,8 +211,14 @@ struct ExpressionCompiler {
             let group = ["YEAR": 1, "MONTH": 2, "DAY": 3, "HOURS": 4, "MINUTES": 5][name]!
             let types = p.add("{\(XSD.dateTime),\(XSD.dateTimeStamp)}", "text[]")
             let re = p.text(#"^(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):"#)
-            return .number("CASE WHEN \(x.kind) = 2 AND \(x.dt) = ANY(\(types)) THEN ((regexp_match(\(x.lex), \(re)))[\(group)])::numeric END",
-                           dt: p.text(XSD.integer))
+            // A valid date-time with a time zone (it has an instant) is in canonical layout:
+            // its parts stand at fixed places. Others are read with the pattern.
+            let start = [1, 6, 9, 12, 15][group - 1], length = group == 1 ? 4 : 2
+            let fixed = "substr(\(x.lex), \(start), \(length))::numeric"
+            return .number("""
+                CASE WHEN \(x.ts) IS NOT NULL AND substr(\(x.lex), 5, 1) = '-' AND substr(\(x.lex), 11, 1) = 'T' THEN \(fixed) \
+                WHEN \(x.kind) = 2 AND \(x.dt) = ANY(\(types)) THEN ((regexp_match(\(x.lex), \(re)))[\(group)])::numeric END
+                """, dt: p.text(XSD.integer))
         case "NOW":
             let text = XSDDateTime.format(epochMillis: Int64(now.timeIntervalSince1970 * 1000), offsetMinutes: 0)
             return .constant(.typed(text, XSD.dateTime), p)

@@ -153,6 +153,10 @@ final class PatternCompiler {
                                 columns: [v: .id], order: [v], nullable: [])
             }
         }
+        // The default graph is the RDF merge of its graphs: a triple stored in several of them
+        // matches once. The solutions of the patterns are then the distinct rows of their
+        // variables (blank nodes of the query included).
+        var merged = false
         for triple in triples {
             let q = alias("q")
             from.append("quads \(q)")
@@ -165,6 +169,7 @@ final class PatternCompiler {
             switch context {
             case .defaultGraph:
                 conditions += defaultGraph(q)
+                merged = dataset.defaultGraphs.map { $0.count > 1 } ?? true
             case .named(let g):
                 conditions.append("\(q).g <> 0")
                 if let named = dataset.namedGraphs { conditions.append("\(q).g = ANY(\(idsParameter(named)))") }
@@ -177,23 +182,18 @@ final class PatternCompiler {
         let select = order.map { "\(bound[$0]!) AS \(column($0))" }
         let list: String = select.isEmpty ? "1 AS one" : select.joined(separator: ", ")
         let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(list) FROM \(from.joined(separator: ", "))\(where_)"
+        let sql = "SELECT \(merged ? "DISTINCT " : "")\(list) FROM \(from.joined(separator: ", "))\(where_)"
         return Fragment(sql: sql, columns: Dictionary(uniqueKeysWithValues: order.map { ($0, .id) }), order: order, nullable: [])
     }
 
-    /// A triple of the default graph: of the graphs that make it up, each triple once (the
-    /// default graph is their RDF merge).
+    /// A triple of the default graph: in one of the graphs that make it up (the query's
+    /// solutions then come out distinct, see `bgp`).
     private func defaultGraph(_ q: String) -> [String] {
-        guard let graphs = dataset.defaultGraphs else {
-            return ["\(q).g = (SELECT min(d.g) FROM quads d WHERE d.s = \(q).s AND d.p = \(q).p AND d.o = \(q).o)"]
-        }
+        guard let graphs = dataset.defaultGraphs else { return [] }
         switch graphs.count {
         case 0: return ["false"]
         case 1: return ["\(q).g = \(idParameter(graphs[0]))"]
-        default:
-            let list = idsParameter(graphs)
-            return ["\(q).g = ANY(\(list))",
-                    "\(q).g = (SELECT min(d.g) FROM quads d WHERE d.s = \(q).s AND d.p = \(q).p AND d.o = \(q).o AND d.g = ANY(\(list)))"]
+        default: return ["\(q).g = ANY(\(idsParameter(graphs)))"]
         }
     }
 
@@ -333,7 +333,9 @@ final class PatternCompiler {
             switch kind {
             case .id:
                 let t = alias("t")
-                joins.append("LEFT JOIN terms \(t) ON \(t).id = \(sql)")
+                // One index lookup per row: the planner cannot see how few rows come (and would
+                // hash the whole dictionary).
+                joins.append("LEFT JOIN LATERAL (SELECT * FROM terms WHERE id = \(sql) OFFSET 0) \(t) ON true")
                 values[v] = SQLValue.row(t, id: sql)
             case .value:
                 let parts = sql.split(separator: "|").map(String.init)

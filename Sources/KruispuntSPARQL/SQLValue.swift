@@ -73,11 +73,11 @@ struct SQLValue {
     }
 
     /// A number of the datatype `dt` (SQL text) from an SQL numeric (NULL: error), written in
-    /// its canonical form.
+    /// its canonical form. The datatype may stand when the number is an error: `kind` says which.
     static func number(_ n: String, dt: String) -> SQLValue {
         let lex = "kp_numeric_lexical((\(n)), (\(dt)))"
         return SQLValue(kind: "(CASE WHEN (\(n)) IS NULL THEN NULL ELSE 2 END)::smallint", lex: lex,
-                        dt: "(CASE WHEN (\(n)) IS NULL THEN NULL ELSE (\(dt)) END)", lang: "NULL::text",
+                        dt: "(\(dt))", lang: "NULL::text",
                         num: "(\(n))", ts: "NULL::timestamptz", id: nil, bool: nil)
     }
 

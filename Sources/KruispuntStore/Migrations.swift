@@ -218,6 +218,27 @@ public enum Migrations {
             CREATE INDEX published_cells_prefix ON published_cells (key text_pattern_ops, day);
             """),
         Migration(version: 12, name: "SPARQL-lite", sql: """
+            -- The numeric datatype an operand brings to arithmetic (integer types as xsd:integer),
+            -- and the type of a result by promotion (SPARQL 17.3): one call each, so that nested
+            -- expressions do not repeat their operands.
+            CREATE FUNCTION kp_numeric_type(num numeric, dt text) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT CASE WHEN num IS NULL THEN NULL
+                    WHEN dt IN ('http://www.w3.org/2001/XMLSchema#decimal', 'http://www.w3.org/2001/XMLSchema#double',
+                                'http://www.w3.org/2001/XMLSchema#float') THEN dt
+                    ELSE 'http://www.w3.org/2001/XMLSchema#integer' END
+            $$;
+            CREATE FUNCTION kp_promote(a text, b text, division boolean) RETURNS text
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+                SELECT CASE WHEN a IS NULL OR b IS NULL THEN NULL
+                    WHEN a = 'http://www.w3.org/2001/XMLSchema#double' OR b = 'http://www.w3.org/2001/XMLSchema#double'
+                        THEN 'http://www.w3.org/2001/XMLSchema#double'
+                    WHEN a = 'http://www.w3.org/2001/XMLSchema#float' OR b = 'http://www.w3.org/2001/XMLSchema#float'
+                        THEN 'http://www.w3.org/2001/XMLSchema#float'
+                    WHEN a = 'http://www.w3.org/2001/XMLSchema#decimal' OR b = 'http://www.w3.org/2001/XMLSchema#decimal' OR division
+                        THEN 'http://www.w3.org/2001/XMLSchema#decimal'
+                    ELSE 'http://www.w3.org/2001/XMLSchema#integer' END
+            $$;
             -- A number as mantissa (one digit before the point) and exponent: 1.5E3.
             CREATE FUNCTION kp_scientific(n numeric, e int) RETURNS text
             LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$

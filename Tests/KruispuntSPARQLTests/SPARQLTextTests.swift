@@ -1,0 +1,66 @@
+@testable import KruispuntSPARQL
+import KruispuntRDF
+import Testing
+
+/// What the parser says about a query before and besides rasqal: features outside the subset
+/// named with their position, content negotiation of result formats, and the algebra of a few
+/// shapes whose translation is easy to get wrong.
+@Suite struct SPARQLTextTests {
+    @Test func unsupportedFeaturesAreNamedWhereTheyStand() {
+        let cases: [(String, String, Int, Int)] = [
+            ("SELECT * WHERE {\n  ?s ?p ?o\n  MINUS { ?s a ?c }\n}", "MINUS", 3, 3),
+            ("SELECT * WHERE { ?s <http://ex.org/p>/<http://ex.org/q> ?o }", "property path", 1, 38),
+            ("SELECT * WHERE { ?s ex:p* ?o }", "property path", 1, 25),
+            ("SELECT * WHERE { ?s ^ex:p ?o }", "property path", 1, 21),
+            ("SELECT * WHERE { FILTER NOT EXISTS { ?s ?p ?o } }", "EXISTS", 1, 29),
+            ("# MINUS in a comment\nDELETE WHERE { ?s ?p ?o }", "SPARQL Update", 2, 1),
+        ]
+        for (text, feature, line, column) in cases {
+            let error = QueryText.unsupportedFeature(text)
+            #expect(error?.feature == feature, "\(text)")
+            #expect(error?.line == line && error?.column == column, "\(text): \(String(describing: error))")
+        }
+        // Strings, IRIs, comments and arithmetic are not features.
+        for text in ["SELECT * WHERE { ?s ?p \"MINUS / EXISTS\" . FILTER (?a / 2 > ?b * 3) }",
+                     "SELECT * WHERE { ?s <http://ex.org/a/b> ?o } # SERVICE",
+                     "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?c } ORDER BY ?n LIMIT 5"] {
+            #expect(QueryText.unsupportedFeature(text) == nil, "\(text)")
+        }
+    }
+
+    @Test func resultFormatsByAcceptOrParameter() {
+        #expect(SPARQLResultFormat.negotiate(accept: nil, format: nil) == .json)
+        #expect(SPARQLResultFormat.negotiate(accept: "text/csv", format: nil) == .csv)
+        #expect(SPARQLResultFormat.negotiate(accept: "text/html, application/sparql-results+xml;q=0.9, */*;q=0.1", format: nil) == .xml)
+        #expect(SPARQLResultFormat.negotiate(accept: "text/html", format: nil) == nil)
+        #expect(SPARQLResultFormat.negotiate(accept: "text/csv", format: "tsv") == .tsv)
+        #expect(SPARQLResultFormat.negotiate(accept: nil, format: "text/plain") == nil)
+    }
+
+    @Test func resultsAreWrittenEscaped() {
+        let result = SPARQLResult.bindings(variables: ["x", "y"], rows: [[.string("a \"b\"\n<c>"), nil], [.iri("http://ex.org/a&b"), .lang("x", "nl")]],
+                                           truncated: true)
+        let xml = SPARQLResultFormat.xml.write(result)
+        #expect(xml.contains("<literal>a &quot;b&quot;\n&lt;c&gt;</literal>"))
+        #expect(xml.contains("<uri>http://ex.org/a&amp;b</uri>"))
+        #expect(xml.contains("truncated"))
+        let csv = SPARQLResultFormat.csv.write(result)
+        #expect(csv == "x,y\r\n\"a \"\"b\"\"\n<c>\",\r\nhttp://ex.org/a&b,x\r\n")
+        let tsv = SPARQLResultFormat.tsv.write(result)
+        #expect(tsv == "?x\t?y\n\"a \\\"b\\\"\\n<c>\"\t\n<http://ex.org/a&b>\t\"x\"@nl\n")
+    }
+
+    @Test func optionalFiltersAndBindTranslate() throws {
+        let q = try SPARQLParser.shared.parse("""
+            PREFIX : <http://ex.org/>
+            SELECT ?a ?b WHERE { ?a :p ?v OPTIONAL { ?a :q ?b FILTER (?v > 1) } BIND (?v + 1 AS ?w) FILTER (?w < 10) }
+            """)
+        guard case .filter(let outer, .extend(.leftJoin(.bgp(let left), .bgp(let right), let condition?), "w", _)) = q.pattern else {
+            Issue.record("unexpected algebra \(q.pattern)")
+            return
+        }
+        #expect(left.count == 1 && right.count == 1)
+        #expect(condition == .compare(.gt, .variable("v"), .constant(.integer(1))))
+        #expect(outer == .compare(.lt, .variable("w"), .constant(.integer(10))))
+    }
+}
