@@ -20,8 +20,11 @@ import Testing
         "sparql11/aggregates", "sparql11/grouping", "sparql11/bind", "sparql11/project-expression",
     ]
 
+    /// `KRUISPUNT_SHARED` (as for the end-to-end tests), else `<repo>/../shared`.
     static var suiteRoot: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared/w3c-sparql").standardized
+        let shared = ProcessInfo.processInfo.environment["KRUISPUNT_SHARED"].map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../shared")
+        return shared.appendingPathComponent("w3c-sparql").standardized
     }
 
     struct Entry {
