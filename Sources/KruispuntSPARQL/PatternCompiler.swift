@@ -220,8 +220,25 @@ final class PatternCompiler {
         for v in a.order {
             let c = column(v)
             guard b.columns[v] != nil else { select += self.columns(of: v, a.columns[v]!, in: l); continue }
-            guard a.columns[v] == .id, b.columns[v] == .id else {
-                throw SPARQLError.unsupported("a variable computed by BIND and matched again in another pattern (?\(v))")
+            if a.columns[v] == .value || b.columns[v] == .value {
+                // A value computed by BIND meets the same variable from elsewhere: RDF term equality.
+                let stillNullable = left ? a.nullable.contains(v) : a.nullable.contains(v) && b.nullable.contains(v)
+                if a.columns[v] == .value && b.columns[v] == .value {
+                    let x = SQLValue.columns(l, c), y = SQLValue.columns(r, c)
+                    on.append("(\(x.kind) IS NULL OR \(y.kind) IS NULL OR (\(x.kind) = \(y.kind) AND \(x.lex) = \(y.lex) AND \(x.dt) IS NOT DISTINCT FROM \(y.dt) AND \(x.lang) IS NOT DISTINCT FROM \(y.lang)))")
+                    select += zip(x.fields, y.fields).enumerated().map { "COALESCE(\($1.0), \($1.1)) AS \(c)_\(SQLValue.suffixes[$0])" }
+                } else {
+                    let (idAlias, idNullable, value) = a.columns[v] == .id ? (l, a.nullable.contains(v), SQLValue.columns(r, c))
+                        : (r, b.nullable.contains(v), SQLValue.columns(l, c))
+                    guard !idNullable else {
+                        throw SPARQLError.unsupported("a variable computed by BIND and matched with an optional one (?\(v))")
+                    }
+                    on.append("(\(value.kind) IS NULL OR EXISTS (SELECT 1 FROM terms t WHERE t.id = \(idAlias).\(c) AND t.kind = \(value.kind) AND t.lex = \(value.lex) AND t.datatype IS NOT DISTINCT FROM \(value.dt) AND t.lang IS NOT DISTINCT FROM \(value.lang)))")
+                    select.append("\(idAlias).\(c)")
+                    columns[v] = .id
+                }
+                if stillNullable { nullable.insert(v) } else { nullable.remove(v) }
+                continue
             }
             if a.nullable.contains(v) || b.nullable.contains(v) {
                 on.append("(\(l).\(c) IS NULL OR \(r).\(c) IS NULL OR \(l).\(c) = \(r).\(c))")

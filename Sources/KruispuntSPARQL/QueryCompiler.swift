@@ -66,7 +66,9 @@ struct QueryCompiler {
                                 num: "min(\(row.num))", ts: "min(\(row.ts))", id: "min(\(id))", bool: nil)
             }
             var compiler = patterns.expressions(groupValue)
-            compiler.aggregate = { try self.aggregate($0, rowLookup) }
+            let wholeRow = patterns.passThrough(f, x)
+            let rowKey = wholeRow.isEmpty ? "1" : "ROW(" + wholeRow.joined(separator: ", ") + ")"
+            compiler.aggregate = { try self.aggregate($0, rowLookup, rowKey: rowKey) }
             for p in projection {
                 // rasqal gives `GROUP BY (e AS ?v)` to the projected ?v too: the key is its value.
                 if let e = p.expression, keys[p.variable] == nil, keyIDs[p.variable] == nil {
@@ -147,15 +149,15 @@ struct QueryCompiler {
     }
 
     /// An aggregate over the rows of a group (18.5.1).
-    private func aggregate(_ e: Expression, _ row: @escaping (String) -> SQLValue?) throws -> SQLValue {
+    /// `rowKey`: the whole solution as one SQL value (for `COUNT(DISTINCT *)`).
+    private func aggregate(_ e: Expression, _ row: @escaping (String) -> SQLValue?, rowKey: String) throws -> SQLValue {
         guard case .aggregate(let name, let argument, let distinct, let separator) = e else { return .error }
         let p = patterns.parameters
         let compiler = patterns.expressions(row)
         let d = distinct ? "DISTINCT " : ""
         let integer = p.text(XSD.integer)
         guard let argument else {
-            if distinct { throw SPARQLError.unsupported("COUNT(DISTINCT *)") }
-            return .number("count(*)::numeric", dt: integer)
+            return .number(distinct ? "count(DISTINCT \(rowKey))::numeric" : "count(*)::numeric", dt: integer)
         }
         let a = try compiler.compile(argument)
         let ints = p.add("{" + ExpressionCompiler.integerTypes.joined(separator: ",") + "}", "text[]")

@@ -187,7 +187,12 @@ private struct Translation {
         case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE: throw unsupported("SERVICE", keyword: "SERVICE")
         case RASQAL_GRAPH_PATTERN_OPERATOR_SELECT: throw unsupported("subquery", keyword: "SELECT")
         case RASQAL_GRAPH_PATTERN_OPERATOR_VALUES: throw unsupported("VALUES", keyword: "VALUES")
-        case RASQAL_GRAPH_PATTERN_OPERATOR_LET: throw unsupported("BIND", keyword: "BIND")
+        case RASQAL_GRAPH_PATTERN_OPERATOR_LET:
+            // A group holding only a BIND (rasqal drops the group): the variable over no pattern.
+            guard let v = rasqal_graph_pattern_get_variable(gp), let e = rasqal_graph_pattern_get_filter_expression(gp) else {
+                throw SPARQLError.syntax("BIND without a variable")
+            }
+            return .extend(.bgp([]), name(v), try expression(e))
         default: throw unsupported("graph pattern \(op.rawValue)")
         }
     }
