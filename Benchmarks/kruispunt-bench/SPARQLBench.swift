@@ -66,34 +66,11 @@ enum SPARQLBench {
         let file = work.appendingPathComponent("observations.nq")
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let out = try FileHandle(forWritingTo: file)
-        try? FileManager.default.removeItem(at: dataDir)
-        let cluster = try EmbeddedCluster(dataDirectory: dataDir, logger: logger)
-        try cluster.start()
-        let loadSeconds: Double
-        do {
-            defer { cluster.stop() }
-            let db = try Connection(conninfo: cluster.conninfo)
-            try Migrations.apply(on: db)
-            _ = try StoreSettings.setIfAbsent("base_url", to: base, on: db)
-            loadSeconds = try seconds {
-                var next = 0
-                while next < members {
-                    let upper = min(members, next + 100_000)
-                    try db.transaction {
-                        let load = try BulkLoad(intoEmptyGraphs: true, on: db)
-                        for from in stride(from: next, to: upper, by: 25_000) {
-                            let quads = GeneratedObservations.quads(from..<min(upper, from + 25_000), cameras: cameras)
-                            try load.add(quads)
-                            var text = ""
-                            for q in quads { NTriples.append(q, to: &text) }
-                            out.write(Data(text.utf8))
-                        }
-                        _ = try load.finish()
-                    }
-                    next = upper
-                }
-                try db.execute("ANALYZE")
-            }
+        let loadSeconds = try PublishingBench.loadGenerated(members: members, cameras: cameras, dataDir: dataDir, base: base,
+                                                            logger: logger) { quads in
+            var text = ""
+            for q in quads { NTriples.append(q, to: &text) }
+            out.write(Data(text.utf8))
         }
         try out.close()
         line("store of the observations (and the N-Quads file)", members * GeneratedObservations.perMember, loadSeconds, "  (not a target)")

@@ -14,11 +14,14 @@ struct ExpressionCompiler {
     /// The instant NOW() returns, the same for the whole query.
     let now: Date
 
-    static let integerTypes = [XSD.integer, XSD.nonNegativeInteger, XSD.ns + "long", XSD.ns + "int", XSD.ns + "short",
-                               XSD.ns + "byte", XSD.ns + "positiveInteger", XSD.ns + "negativeInteger",
-                               XSD.ns + "nonPositiveInteger", XSD.ns + "unsignedInt", XSD.ns + "unsignedLong",
-                               XSD.ns + "unsignedShort", XSD.ns + "unsignedByte"]
     static let float = XSD.ns + "float"
+    /// The numeric datatypes the dictionary keeps a value for; integers are those not decimal,
+    /// float or double.
+    static let numericTypes = TypedValue.numericTypes.sorted()
+    static let integerTypes = numericTypes.filter { ![XSD.decimal, XSD.double, float].contains($0) }
+
+    /// A PostgreSQL array literal of IRIs (bound as one parameter).
+    static func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
 
     func compile(_ e: Expression) throws -> SQLValue {
         let p = parameters
@@ -65,13 +68,9 @@ struct ExpressionCompiler {
         return """
             (CASE WHEN \(v.kind) = 2 AND \(v.dt) = \(p.text(XSD.boolean)) THEN \(v.lex) IN ('true', '1') \
             WHEN \(v.num) IS NOT NULL THEN \(v.num) <> 0 \
-            WHEN \(v.kind) = 2 AND \(v.dt) = ANY(\(p.add(numericArray, "text[]"))) THEN false \
+            WHEN \(v.kind) = 2 AND \(v.dt) = ANY(\(p.add(Self.array(Self.numericTypes), "text[]"))) THEN false \
             WHEN \(v.kind) = 2 AND \(v.dt) IS NULL AND \(v.lang) IS NULL THEN \(v.lex) <> '' END)
             """
-    }
-
-    private var numericArray: String {
-        "{" + (Self.integerTypes + [XSD.decimal, XSD.double, Self.float]).joined(separator: ",") + "}"
     }
 
     /// A simple literal or xsd:string (no datatype, no language in the dictionary's form).
@@ -84,8 +83,7 @@ struct ExpressionCompiler {
 
     /// A literal whose datatype SPARQL's operators understand (the others only compare as terms).
     private func isKnownType(_ v: SQLValue) -> String {
-        let known = "{" + ([XSD.boolean, XSD.dateTime, XSD.dateTimeStamp, XSD.decimal, XSD.double, Self.float] + Self.integerTypes)
-            .joined(separator: ",") + "}"
+        let known = Self.array([XSD.boolean, XSD.dateTime, XSD.dateTimeStamp] + Self.numericTypes)
         return "(\(v.dt) IS NULL OR \(v.dt) = ANY(\(parameters.add(known, "text[]"))))"
     }
 
@@ -167,7 +165,7 @@ struct ExpressionCompiler {
                 ELSE lower(\(tag.lex)) = lower(\(range.lex)) OR left(lower(\(tag.lex)), length(\(range.lex)) + 1) = lower(\(range.lex)) || '-' END
                 """, p)
         case "REGEX":
-            let text = try arg(0), pattern = try arg(1)
+            let text = try arg(0)
             var insensitive = false
             if raw.count > 2 {
                 guard case .constant(let flags) = raw[2], flags.isLiteral, flags.lexical.allSatisfy({ $0 == "i" }) else {
@@ -179,7 +177,6 @@ struct ExpressionCompiler {
                 throw SPARQLError.unsupported("REGEX with a pattern that is not a constant string")
             }
             try RegexCheck.validate(patternTerm.lexical)
-            _ = pattern
             let re = p.text(RegexCheck.postgres(patternTerm.lexical))
             return .boolean("CASE WHEN \(isString(text)) THEN \(text.lex) \(insensitive ? "~*" : "~") \(re) END", p)
         case "STRSTARTS", "STRENDS", "CONTAINS":

@@ -265,21 +265,21 @@ final class PatternCompiler {
             return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN (\(b.sql)) \(r) ON \(on.isEmpty ? "true" : on.joined(separator: " AND "))",
                             columns: columns, order: order, nullable: nullable)
         }
-        // OPTIONAL with a filter: the filter sees both sides, so the right side is joined laterally.
-        let inner = alias("o")
-        var env: [String: (String, Fragment.Column)] = [:]
+        // OPTIONAL with a filter: the filter sees both sides, so the right side is joined laterally
+        // (inside, `r` names the right side's rows, as the join conditions expect).
+        var env: [String: VariableSource] = [:]
         for v in Set(a.order).union(b.order) {
             let c = column(v)
             switch (a.columns[v], b.columns[v]) {
-            case (.id?, .id?): env[v] = ("COALESCE(\(l).\(c), \(inner).\(c))", .id)
-            case (.some(let k), nil): env[v] = ("\(l).\(c)", k)
-            case (nil, .some(let k)): env[v] = ("\(inner).\(c)", k)
+            case (.id?, .id?): env[v] = .id("COALESCE(\(l).\(c), \(r).\(c))")
+            case (.some(let k), nil): env[v] = .init(k, l, c)
+            case (nil, .some(let k)): env[v] = .init(k, r, c)
             default: break
             }
         }
         let (joins, lookup) = environment(env, variables: condition.variables)
         let test = try expressions(lookup).ebv(condition)
-        let lateral = "SELECT \(inner).* FROM (\(b.sql)) \(inner) \(joins) WHERE \((on.map { $0.replacingOccurrences(of: "\(r).", with: "\(inner).") } + [test]).joined(separator: " AND "))"
+        let lateral = "SELECT \(r).* FROM (\(b.sql)) \(r) \(joins) WHERE \((on + [test]).joined(separator: " AND "))"
         return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN LATERAL (\(lateral)) \(r) ON true",
                         columns: columns, order: order, nullable: nullable)
     }
@@ -335,28 +335,38 @@ final class PatternCompiler {
 
     // MARK: - Rows for expressions
 
+    /// Where a variable's value comes from in a row: a term id, or value columns computed by BIND.
+    enum VariableSource {
+        case id(String)
+        case value(SQLValue)
+
+        /// Column `c` of alias `x`, of the given kind.
+        init(_ kind: Fragment.Column, _ x: String, _ c: String) {
+            self = kind == .id ? .id("\(x).\(c)") : .value(SQLValue.columns(x, c))
+        }
+    }
+
     /// LEFT JOINs of `terms` for the id variables an expression reads, and how each variable reads.
     func environment(_ f: Fragment, _ x: String, variables: [String]) -> (String, (String) -> SQLValue?) {
-        var env: [String: (String, Fragment.Column)] = [:]
-        for v in f.order { env[v] = (f.columns[v] == .id ? "\(x).\(column(v))" : "\(x)|\(column(v))", f.columns[v]!) }
+        var env: [String: VariableSource] = [:]
+        for v in f.order { env[v] = VariableSource(f.columns[v]!, x, column(v)) }
         return environment(env, variables: variables)
     }
 
-    /// `env`: per variable, the SQL of its id, or `alias|prefix` of its value columns.
-    func environment(_ env: [String: (String, Fragment.Column)], variables: [String]) -> (String, (String) -> SQLValue?) {
+    func environment(_ env: [String: VariableSource], variables: [String]) -> (String, (String) -> SQLValue?) {
         var joins: [String] = [], values: [String: SQLValue] = [:]
         for v in variables {
-            guard let (sql, kind) = env[v] else { continue }
-            switch kind {
-            case .id:
+            switch env[v] {
+            case .id(let sql)?:
                 let t = alias("t")
                 // One index lookup per row: the planner cannot see how few rows come (and would
                 // hash the whole dictionary).
                 joins.append("LEFT JOIN LATERAL (SELECT * FROM terms WHERE id = \(sql) OFFSET 0) \(t) ON true")
                 values[v] = SQLValue.row(t, id: sql)
-            case .value:
-                let parts = sql.split(separator: "|").map(String.init)
-                values[v] = SQLValue.columns(parts[0], parts[1])
+            case .value(let value)?:
+                values[v] = value
+            case nil:
+                continue
             }
         }
         return (joins.joined(separator: " "), { values[$0] })

@@ -31,7 +31,7 @@ struct QueryCompiler {
         query.groupBy.compactMap(\.expression).forEach(need)
         let (joins, rowLookup) = patterns.environment(f, x, variables: needed)
         var select: [String] = [], outputs: [CompiledQuery.Output] = []
-        var groupBy: [String] = [], having: [String] = [], orderBy: [String] = []
+        var groupBy: [String] = [], having: [String] = [], orderBy: [(key: String, direction: String)] = []
         var computed: [String: SQLValue] = [:]
 
         if query.isAggregate {
@@ -88,7 +88,7 @@ struct QueryCompiler {
                 }
             }
             having = try query.having.map { try compiler.ebv($0) }
-            orderBy = try query.orderBy.flatMap { o in Self.sortKeys(try compiler.compile(o.expression), descending: o.descending) }
+            orderBy = try query.orderBy.flatMap { o in Self.sortKeys(try compiler.compile(o.expression)).map { ($0, o.descending ? "DESC" : "ASC") } }
         } else {
             func lookup(_ v: String) -> SQLValue? { computed[v] ?? rowLookup(v) }
             let compiler = patterns.expressions(lookup)
@@ -113,21 +113,20 @@ struct QueryCompiler {
                     }
                 }
             }
-            orderBy = try query.orderBy.flatMap { o in Self.sortKeys(try compiler.compile(o.expression), descending: o.descending) }
+            orderBy = try query.orderBy.flatMap { o in Self.sortKeys(try compiler.compile(o.expression)).map { ($0, o.descending ? "DESC" : "ASC") } }
         }
 
         let named = select.enumerated().map { "\($1) AS r\($0)" }
         var sql = "SELECT " + (query.distinct ? "DISTINCT " : "") + (named.isEmpty ? "1 AS r0" : named.joined(separator: ", "))
         if query.distinct && !orderBy.isEmpty {
             // DISTINCT needs its sort keys in the select list; they come from the projected row.
-            sql += ", " + orderBy.enumerated().map { "\($1.replacingOccurrences(of: " DESC", with: "").replacingOccurrences(of: " ASC", with: "")) AS k\($0)" }
-                .joined(separator: ", ")
-            orderBy = orderBy.enumerated().map { "k\($0)" + ($1.hasSuffix(" DESC") ? " DESC" : " ASC") }
+            sql += ", " + orderBy.enumerated().map { "\($1.key) AS k\($0)" }.joined(separator: ", ")
+            orderBy = orderBy.enumerated().map { ("k\($0)", $1.direction) }
         }
         sql += " FROM (\(f.sql)) \(x) \(joins)"
         if !groupBy.isEmpty { sql += " GROUP BY " + groupBy.joined(separator: ", ") }
         if !having.isEmpty { sql += " HAVING " + having.joined(separator: " AND ") }
-        if !orderBy.isEmpty { sql += " ORDER BY " + orderBy.joined(separator: ", ") }
+        if !orderBy.isEmpty { sql += " ORDER BY " + orderBy.map { "\($0.key) \($0.direction)" }.joined(separator: ", ") }
         let limit = min(query.limit ?? Int.max, rowCap + 1)
         sql += " LIMIT \(limit)"
         if let offset = query.offset { sql += " OFFSET \(offset)" }
@@ -142,10 +141,9 @@ struct QueryCompiler {
 
     /// SPARQL's ORDER BY (15.1): unbound, blank nodes, IRIs, literals; literals by number, instant,
     /// then text.
-    static func sortKeys(_ v: SQLValue, descending: Bool) -> [String] {
-        let direction = descending ? " DESC" : " ASC"
-        return ["(CASE WHEN \(v.kind) IS NULL THEN 0 WHEN \(v.kind) = 1 THEN 1 WHEN \(v.kind) = 0 THEN 2 ELSE 3 END)",
-                v.num, v.ts, "\(v.lex) COLLATE \"C\"", v.dt, v.lang].map { $0 + direction }
+    static func sortKeys(_ v: SQLValue) -> [String] {
+        ["(CASE WHEN \(v.kind) IS NULL THEN 0 WHEN \(v.kind) = 1 THEN 1 WHEN \(v.kind) = 0 THEN 2 ELSE 3 END)",
+         v.num, v.ts, "\(v.lex) COLLATE \"C\"", v.dt, v.lang]
     }
 
     /// An aggregate over the rows of a group (18.5.1).
@@ -160,7 +158,7 @@ struct QueryCompiler {
             return .number(distinct ? "count(DISTINCT \(rowKey))::numeric" : "count(*)::numeric", dt: integer)
         }
         let a = try compiler.compile(argument)
-        let ints = p.add("{" + ExpressionCompiler.integerTypes.joined(separator: ",") + "}", "text[]")
+        let ints = p.add(ExpressionCompiler.array(ExpressionCompiler.integerTypes), "text[]")
         switch name {
         case "COUNT":
             let key = a.id ?? "CASE WHEN \(a.kind) IS NOT NULL THEN ROW(\(a.kind), \(a.lex), \(a.dt), \(a.lang)) END"
@@ -175,7 +173,7 @@ struct QueryCompiler {
                 """
             return .number("(CASE WHEN count(*) = count(\(a.num)) THEN COALESCE(\(total), 0) END)", dt: dt)
         case "MIN", "MAX", "SAMPLE":
-            let keys = Self.sortKeys(a, descending: name == "MAX").joined(separator: ", ")
+            let keys = Self.sortKeys(a).map { $0 + (name == "MAX" ? " DESC" : " ASC") }.joined(separator: ", ")
             func first(_ field: String) -> String { "(array_agg(\(field) ORDER BY \(keys)) FILTER (WHERE \(a.kind) IS NOT NULL))[1]" }
             return SQLValue(kind: first(a.kind), lex: first(a.lex), dt: first(a.dt), lang: first(a.lang), num: first(a.num),
                             ts: first(a.ts), id: nil, bool: nil)
