@@ -13,6 +13,9 @@ struct ExpressionCompiler {
     let parameters: SQLParameters
     /// The instant NOW() returns, the same for the whole query.
     let now: Date
+    /// Where a computed number can be evaluated once per row and read back as a column (the
+    /// operators that use it would otherwise each repeat its expression); nil where rows are groups.
+    var share: ((SQLValue) -> SQLValue)? = nil
 
     static let float = XSD.ns + "float"
     /// The numeric datatypes the dictionary keeps a value for; integers are those not decimal,
@@ -55,8 +58,15 @@ struct ExpressionCompiler {
             guard let aggregate else { throw SPARQLError.syntax("an aggregate is only allowed in a grouped SELECT, HAVING or ORDER BY") }
             return try aggregate(e)
         case .function(let name, let args):
-            return try function(name, try args.map(compile), raw: args)
+            let value = try function(name, try args.map(compile), raw: args)
+            // A date part reads the lexical form several times: once per row is enough.
+            return ["YEAR", "MONTH", "DAY", "HOURS", "MINUTES"].contains(name) ? shared(value) : value
         }
+    }
+
+    private func shared(_ v: SQLValue) -> SQLValue {
+        guard v.number != nil, let share else { return v }
+        return share(v)
     }
 
     /// The effective boolean value (18.2.2): NULL when it is an error.

@@ -19,6 +19,8 @@ struct Fragment {
     enum Column: Equatable {
         case id
         case value
+        /// A term id with its value columns beside it (read from the observation index).
+        case stored
     }
 
     var sql: String
@@ -39,12 +41,19 @@ final class PatternCompiler {
     let now: Date
     private var columnNames: [String: String] = [:]
     private var aliasCount = 0
+    /// Range hints of the filters around the pattern being compiled, for variables every
+    /// solution binds (not inside OPTIONAL).
+    private var hints: [String: [RangeHint]] = [:]
 
-    init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date) {
+    /// Whether basic patterns over observations read the observation index.
+    let observationIndex: Bool
+
+    init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date, observationIndex: Bool = true) {
         self.parameters = parameters
         self.dataset = dataset
         self.ids = ids
         self.now = now
+        self.observationIndex = observationIndex
     }
 
     /// The column of a variable, the same in every fragment (names never reach SQL).
@@ -77,11 +86,14 @@ final class PatternCompiler {
         case .join(let a, let b):
             return try join(try compile(a, in: context), try compile(b, in: context), left: false, condition: nil)
         case .leftJoin(let a, let b, let condition):
-            return try join(try compile(a, in: context), try compile(b, in: context), left: true, condition: condition)
+            let left = try compile(a, in: context)
+            let right = try withHints([:]) { try compile(b, in: context) }
+            return try join(left, right, left: true, condition: condition)
         case .union(let a, let b):
             return try union(try compile(a, in: context), try compile(b, in: context))
         case .filter(let e, let inner):
-            return try filter(e, try compile(inner, in: context))
+            let inner = try withHints(hints.merging(RangeHint.hints(e), uniquingKeysWith: +)) { try compile(inner, in: context) }
+            return try filter(e, inner)
         case .graph(.term(let t), let inner):
             return try compile(inner, in: .named(.term(t)))
         case .graph(.variable(let v), let inner):
@@ -94,10 +106,52 @@ final class PatternCompiler {
             }
             return try rename(fragment, hidden, to: v)
         case .extend(let inner, let v, let e):
-            return try extend(try compile(inner, in: context), v, e)
-        case .values:
-            throw SPARQLError.unsupported("VALUES")
+            var outer = hints
+            outer[v] = nil
+            return try extend(try withHints(outer) { try compile(inner, in: context) }, v, e)
+        case .values(let variables, let rows):
+            return values(variables, rows)
         }
+    }
+
+    /// Inline data (VALUES): a variable whose terms are all in the store reads as ids (and joins
+    /// on them), another as values (compared as RDF terms); UNDEF leaves it unbound.
+    private func values(_ variables: [String], _ rows: [[Term?]]) -> Fragment {
+        var kinds: [String: Fragment.Column] = [:]
+        for (k, v) in variables.enumerated() {
+            kinds[v] = rows.allSatisfy { $0[k].map { ids[$0] != nil } ?? true } ? .id : .value
+        }
+        let nullable = Set(variables.enumerated().filter { k, _ in rows.contains { $0[k] == nil } }.map(\.element))
+        var names: [String] = []
+        for v in variables { names += kinds[v] == .id ? [column(v)] : SQLValue.suffixes.map { "\(column(v))_\($0)" } }
+        guard !rows.isEmpty else {
+            let nulls = variables.flatMap { v in
+                kinds[v] == .id ? ["NULL::bigint AS \(column(v))"] : zip(SQLValue.suffixes, SQLValue.fieldTypes).map { "NULL::\($1) AS \(column(v))_\($0)" }
+            }
+            return Fragment(sql: "SELECT \((nulls.isEmpty ? ["1 AS one"] : nulls).joined(separator: ", ")) WHERE false",
+                            columns: kinds, order: variables, nullable: [])
+        }
+        let tuples = rows.map { row -> String in
+            var fields: [String] = []
+            for (k, v) in variables.enumerated() {
+                if kinds[v] == .id {
+                    fields.append(row[k].flatMap { ids[$0] }.map(idParameter) ?? "NULL::bigint")
+                } else {
+                    fields += (row[k].map { SQLValue.constant($0, parameters) } ?? .error).fields
+                }
+            }
+            return "(" + (fields.isEmpty ? "1" : fields.joined(separator: ", ")) + ")"
+        }
+        let x = alias("v")
+        return Fragment(sql: "SELECT * FROM (VALUES \(tuples.joined(separator: ", "))) \(x) (\((names.isEmpty ? ["one"] : names).joined(separator: ", ")))",
+                        columns: kinds, order: variables, nullable: nullable)
+    }
+
+    private func withHints<T>(_ scoped: [String: [RangeHint]], _ body: () throws -> T) rethrows -> T {
+        let saved = hints
+        hints = scoped
+        defer { hints = saved }
+        return try body()
     }
 
     /// A fragment whose id column `from` becomes `to` (joined with `to` where it has it already).
@@ -107,7 +161,7 @@ final class PatternCompiler {
         var nullable = f.nullable
         for v in f.order where v != from {
             if v == to {
-                guard f.columns[v] == .id else { throw SPARQLError.unsupported("a variable computed by BIND and used as a graph name (?\(v))") }
+                guard f.columns[v] != .value else { throw SPARQLError.unsupported("a variable computed by BIND and used as a graph name (?\(v))") }
                 select.append("COALESCE(\(x).\(column(v)), \(x).\(column(from))) AS \(column(v))")
                 where_ = " WHERE (\(x).\(column(v)) IS NULL OR \(x).\(column(v)) = \(x).\(column(from)))"
                 nullable.remove(v)
@@ -117,6 +171,7 @@ final class PatternCompiler {
         }
         var columns = f.columns, order = f.order.filter { $0 != from }
         columns[from] = nil
+        if columns[to] == .stored { columns[to] = .id }
         if nullable.remove(from) != nil, f.columns[to] == nil { nullable.insert(to) }
         if columns[to] == nil {
             select.append("\(x).\(column(from)) AS \(column(to))")
@@ -130,10 +185,43 @@ final class PatternCompiler {
     // MARK: - Basic graph patterns
 
     private func bgp(_ triples: [TriplePattern], in context: GraphContext) throws -> Fragment {
+        // Observations in the merged default graph: regular ones from the index, the few
+        // irregular ones from the quads.
+        if observationIndex, case .defaultGraph = context, dataset.defaultGraphs == nil,
+           let match = ObservationPattern.find(in: triples) {
+            let regular = try bgp(triples, in: context, observations: match, irregular: false)
+            let irregular = try bgp(triples, in: context, observations: match, irregular: true)
+            return try union(regular, irregular)
+        }
+        return try bgp(triples, in: context, observations: nil, irregular: false)
+    }
+
+    /// A basic pattern over quads; with `observations`, its group read from the index's rows
+    /// (`irregular` false) or from the quads of the subjects the index leaves out (`irregular`
+    /// true, with the same value columns).
+    private func bgp(_ triples: [TriplePattern], in context: GraphContext, observations match: ObservationPattern?,
+                     irregular: Bool) throws -> Fragment {
         var from: [String] = [], conditions: [String] = []
         var bound: [String: String] = [:], order: [String] = []
-        func bind(_ v: String, _ expression: String) {
-            if let first = bound[v] { conditions.append("\(expression) = \(first)") } else { bound[v] = expression; order.append(v) }
+        /// Value columns (prefix) of variables the index binds to a valued slot.
+        var stored: [String: String] = [:]
+        func bind(_ v: String, _ expression: String, values: String? = nil) {
+            if let first = bound[v] {
+                if first != expression { conditions.append("\(expression) = \(first)") }
+                return
+            }
+            bound[v] = expression
+            order.append(v)
+            stored[v] = values
+            guard let ranges = hints[v] else { return }
+            func value(_ hint: RangeHint) -> String { parameters.add(hint.value, hint.field == .number ? "numeric" : "timestamptz") }
+            if let values {
+                conditions += ranges.map { "\(values)_\($0.field == .number ? "n" : "t") \($0.op.rawValue) \(value($0))" }
+            } else {
+                // The filter's bounds find the terms on the dictionary's number or instant index.
+                let tests = ranges.map { "\($0.field.rawValue) \($0.op.rawValue) \(value($0))" }
+                conditions.append("\(expression) IN (SELECT id FROM terms WHERE \(tests.joined(separator: " AND ")))")
+            }
         }
         func constant(_ term: Term, _ expression: String) {
             if let id = ids[term] { conditions.append("\(expression) = \(idParameter(id))") } else { conditions.append("false") }
@@ -157,7 +245,26 @@ final class PatternCompiler {
         // matches once. The solutions of the patterns are then the distinct rows of their
         // variables (blank nodes of the query included).
         var merged = false
-        for triple in triples {
+        var rest = triples
+        if let match, !irregular {
+            let j = alias("j")
+            from.append("observation_rows \(j)")
+            switch match.root {
+            case .variable(let v): bind(v, "\(j).s")
+            case .term(let t): constant(t, "\(j).s")
+            }
+            for (i, slot) in match.covered.sorted(by: { $0.key < $1.key }) {
+                let parent = slot.parent.map { "\(j).\($0)" } ?? "\(j).s", column = "\(j).\(slot.column)"
+                if case .variable(let v) = triples[i].subject { bind(v, parent) }
+                conditions.append("\(column) IS NOT NULL")
+                switch triples[i].object {
+                case .variable(let v): bind(v, column, values: slot.valued ? column : nil)
+                case .term(let t): constant(t, column)
+                }
+            }
+            rest = triples.enumerated().filter { match.covered[$0.offset] == nil }.map(\.element)
+        }
+        for triple in rest {
             let q = alias("q")
             from.append("quads \(q)")
             for (position, column) in [(triple.subject, "s"), (triple.predicate, "p"), (triple.object, "o")] {
@@ -179,11 +286,37 @@ final class PatternCompiler {
                 }
             }
         }
-        let select = order.map { "\(bound[$0]!) AS \(column($0))" }
-        let list: String = select.isEmpty ? "1 AS one" : select.joined(separator: ", ")
+        var valued: [String] = []
+        if let match, irregular {
+            switch match.root {
+            case .variable(let v): conditions.append("\(bound[v]!) IN (SELECT s FROM observation_irregular)")
+            case .term(let t):
+                conditions.append(ids[t].map { "EXISTS (SELECT 1 FROM observation_irregular WHERE s = \(idParameter($0)))" } ?? "false")
+            }
+            for (i, slot) in match.covered where slot.valued {
+                if let v = triples[i].object.variable, !valued.contains(v) { valued.append(v) }
+            }
+        }
+        var select = order.map { v in
+            [bound[v]! + " AS " + column(v)] + (stored[v].map { p in SQLValue.suffixes.map { "\(p)_\($0) AS \(column(v))_\($0)" } } ?? [])
+        }.flatMap { $0 }
+        if select.isEmpty { select = ["1 AS one"] }
         let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        let sql = "SELECT \(merged ? "DISTINCT " : "")\(list) FROM \(from.joined(separator: ", "))\(where_)"
-        return Fragment(sql: sql, columns: Dictionary(uniqueKeysWithValues: order.map { ($0, .id) }), order: order, nullable: [])
+        var sql = "SELECT \(merged ? "DISTINCT " : "")\(select.joined(separator: ", ")) FROM \(from.joined(separator: ", "))\(where_)"
+        var columns: [String: Fragment.Column] = Dictionary(uniqueKeysWithValues: order.map { ($0, stored[$0] == nil ? .id : .stored) })
+        if !valued.isEmpty {
+            // The same value columns as the index's rows, from the dictionary.
+            let x = alias("v")
+            var list = ["\(x).*"], joins: [String] = []
+            for v in valued {
+                let t = alias("t")
+                joins.append("LEFT JOIN LATERAL (SELECT * FROM terms WHERE id = \(x).\(column(v)) OFFSET 0) \(t) ON true")
+                list += zip(SQLValue.suffixes, SQLValue.row(t, id: "").fields).map { "\($1) AS \(column(v))_\($0)" }
+                columns[v] = .stored
+            }
+            sql = "SELECT \(list.joined(separator: ", ")) FROM (\(sql)) \(x) \(joins.joined(separator: " "))"
+        }
+        return Fragment(sql: sql, columns: columns, order: order, nullable: [])
     }
 
     /// A triple of the default graph: in one of the graphs that make it up (the query's
@@ -210,6 +343,7 @@ final class PatternCompiler {
         switch kind {
         case .id: return ["\(x).\(c)"]
         case .value: return SQLValue.suffixes.map { "\(x).\(c)_\($0)" }
+        case .stored: return ["\(x).\(c)"] + SQLValue.suffixes.map { "\(x).\(c)_\($0)" }
         }
     }
 
@@ -228,7 +362,7 @@ final class PatternCompiler {
                     on.append("(\(x.kind) IS NULL OR \(y.kind) IS NULL OR (\(x.kind) = \(y.kind) AND \(x.lex) = \(y.lex) AND \(x.dt) IS NOT DISTINCT FROM \(y.dt) AND \(x.lang) IS NOT DISTINCT FROM \(y.lang)))")
                     select += zip(x.fields, y.fields).enumerated().map { "COALESCE(\($1.0), \($1.1)) AS \(c)_\(SQLValue.suffixes[$0])" }
                 } else {
-                    let (idAlias, idNullable, value) = a.columns[v] == .id ? (l, a.nullable.contains(v), SQLValue.columns(r, c))
+                    let (idAlias, idNullable, value) = a.columns[v] != .value ? (l, a.nullable.contains(v), SQLValue.columns(r, c))
                         : (r, b.nullable.contains(v), SQLValue.columns(l, c))
                     guard !idNullable else {
                         throw SPARQLError.unsupported("a variable computed by BIND and matched with an optional one (?\(v))")
@@ -243,11 +377,15 @@ final class PatternCompiler {
             if a.nullable.contains(v) || b.nullable.contains(v) {
                 on.append("(\(l).\(c) IS NULL OR \(r).\(c) IS NULL OR \(l).\(c) = \(r).\(c))")
                 select.append("COALESCE(\(l).\(c), \(r).\(c)) AS \(c)")
+                columns[v] = .id
                 let stillNullable = left ? a.nullable.contains(v) : a.nullable.contains(v) && b.nullable.contains(v)
                 if stillNullable { nullable.insert(v) } else { nullable.remove(v) }
             } else {
                 on.append("\(l).\(c) = \(r).\(c)")
-                select.append("\(l).\(c)")
+                // The same term on both sides: its values from whichever side has them.
+                let (side, kind) = b.columns[v] == .stored && a.columns[v] != .stored ? (r, Fragment.Column.stored) : (l, a.columns[v]!)
+                select += self.columns(of: v, kind, in: side)
+                columns[v] = kind
             }
         }
         for v in b.order where a.columns[v] == nil {
@@ -271,7 +409,7 @@ final class PatternCompiler {
         for v in Set(a.order).union(b.order) {
             let c = column(v)
             switch (a.columns[v], b.columns[v]) {
-            case (.id?, .id?): env[v] = .id("COALESCE(\(l).\(c), \(r).\(c))")
+            case (let x?, let y?) where x != .value && y != .value: env[v] = .id("COALESCE(\(l).\(c), \(r).\(c))")
             case (.some(let k), nil): env[v] = .init(k, l, c)
             case (nil, .some(let k)): env[v] = .init(k, r, c)
             default: break
@@ -290,7 +428,11 @@ final class PatternCompiler {
         var columns: [String: Fragment.Column] = [:]
         for v in order {
             if let x = a.columns[v], let y = b.columns[v], x != y {
-                throw SPARQLError.unsupported("a variable computed by BIND on one side of a UNION and matched on the other (?\(v))")
+                guard x != .value && y != .value else {
+                    throw SPARQLError.unsupported("a variable computed by BIND on one side of a UNION and matched on the other (?\(v))")
+                }
+                columns[v] = .id
+                continue
             }
             columns[v] = a.columns[v] ?? b.columns[v]
         }
@@ -298,10 +440,12 @@ final class PatternCompiler {
             let x = alias("u")
             let select = order.flatMap { v -> [String] in
                 let c = column(v)
-                if let kind = f.columns[v] { return self.columns(of: v, kind, in: x) }
+                if let kind = f.columns[v] { return self.columns(of: v, columns[v] == .id ? .id : kind, in: x) }
+                let values = zip(SQLValue.suffixes, SQLValue.fieldTypes).map { "NULL::\($1) AS \(c)_\($0)" }
                 switch columns[v]! {
                 case .id: return ["NULL::bigint AS \(c)"]
-                case .value: return zip(SQLValue.suffixes, SQLValue.fieldTypes).map { "NULL::\($1) AS \(c)_\($0)" }
+                case .value: return values
+                case .stored: return ["NULL::bigint AS \(c)"] + values
                 }
             }
             return "SELECT \(select.isEmpty ? "1 AS one" : select.joined(separator: ", ")) FROM (\(f.sql)) \(x)"
@@ -312,8 +456,10 @@ final class PatternCompiler {
 
     private func filter(_ e: Expression, _ f: Fragment) throws -> Fragment {
         let x = alias("f")
-        let (joins, lookup) = environment(f, x, variables: e.variables)
-        let test = try expressions(lookup).ebv(e)
+        let (rowJoins, lookup) = environment(f, x, variables: e.variables)
+        let numbers = SharedNumbers(self)
+        let test = try expressions(lookup, sharing: numbers).ebv(e)
+        let joins = rowJoins + numbers.joins
         return Fragment(sql: "SELECT \(x).* FROM (\(f.sql)) \(x) \(joins) WHERE \(test)",
                         columns: f.columns, order: f.order, nullable: f.nullable)
     }
@@ -321,8 +467,10 @@ final class PatternCompiler {
     private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
         guard f.columns[v] == nil else { throw SPARQLError.syntax("BIND of ?\(v), which is already in scope") }
         let x = alias("e")
-        let (joins, lookup) = environment(f, x, variables: e.variables)
-        let value = try expressions(lookup).compile(e)
+        let (rowJoins, lookup) = environment(f, x, variables: e.variables)
+        let numbers = SharedNumbers(self)
+        let value = numbers.column(for: try expressions(lookup, sharing: numbers).compile(e))
+        let joins = rowJoins + numbers.joins
         let c = column(v)
         let computed = zip(value.fields, SQLValue.suffixes).map { "\($0) AS \(c)_\($1)" }
         var columns = f.columns
@@ -342,7 +490,14 @@ final class PatternCompiler {
 
         /// Column `c` of alias `x`, of the given kind.
         init(_ kind: Fragment.Column, _ x: String, _ c: String) {
-            self = kind == .id ? .id("\(x).\(c)") : .value(SQLValue.columns(x, c))
+            switch kind {
+            case .id: self = .id("\(x).\(c)")
+            case .value: self = .value(SQLValue.columns(x, c))
+            case .stored:
+                var value = SQLValue.columns(x, c)
+                value.id = "\(x).\(c)"
+                self = .value(value)
+            }
         }
     }
 
@@ -372,7 +527,28 @@ final class PatternCompiler {
         return (joins.joined(separator: " "), { values[$0] })
     }
 
-    func expressions(_ lookup: @escaping (String) -> SQLValue?) -> ExpressionCompiler {
-        ExpressionCompiler(variable: lookup, aggregate: nil, parameters: parameters, now: now)
+    func expressions(_ lookup: @escaping (String) -> SQLValue?, sharing numbers: SharedNumbers? = nil) -> ExpressionCompiler {
+        var compiler = ExpressionCompiler(variable: lookup, aggregate: nil, parameters: parameters, now: now)
+        compiler.share = numbers.map { n in { n.column(for: $0) } }
+        return compiler
+    }
+
+    /// Numbers computed once per row, each in a lateral subquery of its own (in the order they
+    /// were compiled, so that each reads only the row and the ones before it).
+    final class SharedNumbers {
+        private unowned let compiler: PatternCompiler
+        private(set) var joins = ""
+
+        init(_ compiler: PatternCompiler) { self.compiler = compiler }
+
+        private var made: Set<String> = []
+
+        func column(for value: SQLValue) -> SQLValue {
+            guard let number = value.number, !made.contains(number.value) else { return value }
+            let z = compiler.alias("n")
+            joins += " CROSS JOIN LATERAL (SELECT \(number.value) AS n, \(number.datatype) AS d OFFSET 0) \(z)"
+            made.insert("\(z).n")
+            return .number("\(z).n", dt: "\(z).d")
+        }
     }
 }

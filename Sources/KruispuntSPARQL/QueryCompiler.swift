@@ -11,6 +11,8 @@ public struct CompiledQuery: Sendable {
 
     public var sql: String
     public var parameters: [String?]
+    /// The parameters' type OIDs.
+    public var parameterTypes: [UInt32]
     public var variables: [String]
     public var outputs: [Output]
 }
@@ -44,7 +46,7 @@ struct QueryCompiler {
                     keys[key.variable] = value
                 } else {
                     switch f.columns[key.variable] {
-                    case .id?:
+                    case .id?, .stored?:
                         let id = "\(x).\(patterns.column(key.variable))"
                         groupBy.append(id)
                         keyIDs[key.variable] = id
@@ -101,7 +103,7 @@ struct QueryCompiler {
                     select += value.fields
                 } else {
                     switch f.columns[p.variable] {
-                    case .id?:
+                    case .id?, .stored?:
                         outputs.append(.id(select.count))
                         select.append("\(x).\(patterns.column(p.variable))")
                     case .value?:
@@ -130,13 +132,13 @@ struct QueryCompiler {
         let limit = min(query.limit ?? Int.max, rowCap + 1)
         sql += " LIMIT \(limit)"
         if let offset = query.offset { sql += " OFFSET \(offset)" }
-        return CompiledQuery(sql: sql, parameters: patterns.parameters.values, variables: projection.map(\.variable), outputs: outputs)
+        return CompiledQuery(sql: sql, parameters: patterns.parameters.values, parameterTypes: patterns.parameters.types, variables: projection.map(\.variable), outputs: outputs)
     }
 
     /// ASK: whether the pattern has a solution.
     func ask(_ query: SPARQLQuery) throws -> CompiledQuery {
         let f = try patterns.compile(query.pattern)
-        return CompiledQuery(sql: "SELECT EXISTS (\(f.sql)) AS r0", parameters: patterns.parameters.values, variables: [], outputs: [])
+        return CompiledQuery(sql: "SELECT EXISTS (\(f.sql)) AS r0", parameters: patterns.parameters.values, parameterTypes: patterns.parameters.types, variables: [], outputs: [])
     }
 
     /// SPARQL's ORDER BY (15.1): unbound, blank nodes, IRIs, literals; literals by number, instant,
@@ -174,9 +176,11 @@ struct QueryCompiler {
             return .number("(CASE WHEN count(*) = count(\(a.num)) THEN COALESCE(\(total), 0) END)", dt: dt)
         case "MIN", "MAX", "SAMPLE":
             let keys = Self.sortKeys(a).map { $0 + (name == "MAX" ? " DESC" : " ASC") }.joined(separator: ", ")
-            func first(_ field: String) -> String { "(array_agg(\(field) ORDER BY \(keys)) FILTER (WHERE \(a.kind) IS NOT NULL))[1]" }
-            return SQLValue(kind: first(a.kind), lex: first(a.lex), dt: first(a.dt), lang: first(a.lang), num: first(a.num),
-                            ts: first(a.ts), id: nil, bool: nil)
+            // One aggregate (PostgreSQL computes a repeated one once) holding the whole value.
+            let row = "(array_agg(ROW(\(a.fields.joined(separator: ", ")))::kp_value ORDER BY \(keys)) FILTER (WHERE \(a.kind) IS NOT NULL))[1]"
+            func first(_ field: String) -> String { "(\(row)).\(field)" }
+            return SQLValue(kind: first("k"), lex: first("l"), dt: first("d"), lang: first("g"), num: first("n"),
+                            ts: first("t"), id: nil, bool: nil)
         case "GROUP_CONCAT":
             let sep = p.text(separator ?? " ")
             return .string("(CASE WHEN count(*) = count(CASE WHEN \(a.kind) IN (0, 2) THEN 1 END) THEN COALESCE(string_agg(\(d)\(a.lex), \(sep)), '') END)")

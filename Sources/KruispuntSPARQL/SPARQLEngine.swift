@@ -26,6 +26,9 @@ public struct SPARQLEngine: Sendable {
     public var timeoutMillis: Int
     /// The most characters a query may have.
     public var maxQueryLength: Int
+    /// Whether observations are read from the store's observation index (see
+    /// `ObservationIndex`); off, every pattern joins quads (the reference the tests compare with).
+    public var observationIndex = true
 
     public init(unionDefaultGraph: Bool = true, rowCap: Int = 100_000, timeoutMillis: Int = 10_000, maxQueryLength: Int = 100_000) {
         self.unionDefaultGraph = unionDefaultGraph
@@ -91,7 +94,7 @@ public struct SPARQLEngine: Sendable {
             dataset = QueryDataset(defaultGraphs: (query.from ?? []).compactMap { ids[.iri($0)] },
                                    namedGraphs: (query.fromNamed ?? []).compactMap { ids[.iri($0)] })
         }
-        let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date())
+        let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(), observationIndex: observationIndex)
         let compiler = QueryCompiler(patterns: patterns)
         let compiled: CompiledQuery
         switch query.form {
@@ -124,7 +127,7 @@ public struct SPARQLEngine: Sendable {
             case .graph(let g, let inner):
                 if case .term(let t) = g { out.insert(t) }
                 walk(inner)
-            case .values: break
+            case .values(_, let rows): for row in rows { for case let term? in row { out.insert(term) } }
             }
         }
         walk(query.pattern)
@@ -137,7 +140,7 @@ public struct SPARQLEngine: Sendable {
             return try db.transaction {
                 // No JIT: compiling a query's expressions costs more than most queries take.
                 try db.execute("SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off")
-                return try db.query(compiled.sql, compiled.parameters, textParameters: true)
+                return try db.query(compiled.sql, compiled.parameters, parameterTypes: compiled.parameterTypes)
             }
         } catch let error as StoreError {
             throw SPARQLEvaluationError(error)

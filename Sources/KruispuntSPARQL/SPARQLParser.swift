@@ -29,34 +29,73 @@ public final class SPARQLParser: @unchecked Sendable {
     /// Parses and translates a query; throws `SPARQLError` for invalid queries and for features
     /// outside the subset.
     public func parse(_ text: String, baseIRI: String = "http://localhost/") throws -> SPARQLQuery {
-        try lock.withLock { _ in
-            guard let query = rasqal_new_query(world, "sparql11", nil) else { throw SPARQLError.syntax("rasqal: cannot create a query") }
-            defer { rasqal_free_query(query) }
-            let log = Log()
-            let box = Unmanaged.passRetained(log)
-            defer { box.release() }
-            rasqal_world_set_log_handler(world, box.toOpaque()) { data, message in
-                guard let data, let message else { return }
-                let log = Unmanaged<Log>.fromOpaque(data).takeUnretainedValue()
-                let m = message.pointee
-                guard m.level.rawValue >= RAPTOR_LOG_LEVEL_ERROR.rawValue else { return }
-                let text = m.text.map { String(cString: $0) } ?? "syntax error"
-                let line = m.locator.map { Int($0.pointee.line) }.flatMap { $0 > 0 ? $0 : nil }
-                let column = m.locator.map { Int($0.pointee.column) }.flatMap { $0 > 0 ? $0 : nil }
-                log.errors.append((text, line, column))
-            }
-            defer { rasqal_world_set_log_handler(world, nil, nil) }
-            let raptorWorld = rasqal_world_get_raptor(world)
-            guard let base = raptor_new_uri(raptorWorld, baseIRI) else { throw SPARQLError.syntax("invalid base IRI \(baseIRI)") }
-            defer { raptor_free_uri(base) }
-            let status = rasqal_query_prepare(query, text, base)
-            if status != 0 || !log.errors.isEmpty {
-                if let feature = QueryText.unsupportedFeature(text) { throw feature }
-                let first = log.errors.first
-                throw SPARQLError.syntax(first?.message ?? "syntax error", line: first?.line, column: first?.column)
-            }
-            return try Translation(query: query, text: text).translate()
+        try lock.withLock { _ in try parseLocked(text, baseIRI: baseIRI) }
+    }
+
+    private func parseLocked(_ text: String, baseIRI: String) throws -> SPARQLQuery {
+        guard let query = rasqal_new_query(world, "sparql11", nil) else { throw SPARQLError.syntax("rasqal: cannot create a query") }
+        defer { rasqal_free_query(query) }
+        let log = Log()
+        let box = Unmanaged.passRetained(log)
+        defer { box.release() }
+        rasqal_world_set_log_handler(world, box.toOpaque()) { data, message in
+            guard let data, let message else { return }
+            let log = Unmanaged<Log>.fromOpaque(data).takeUnretainedValue()
+            let m = message.pointee
+            guard m.level.rawValue >= RAPTOR_LOG_LEVEL_ERROR.rawValue else { return }
+            let text = m.text.map { String(cString: $0) } ?? "syntax error"
+            let line = m.locator.map { Int($0.pointee.line) }.flatMap { $0 > 0 ? $0 : nil }
+            let column = m.locator.map { Int($0.pointee.column) }.flatMap { $0 > 0 ? $0 : nil }
+            log.errors.append((text, line, column))
         }
+        defer { rasqal_world_set_log_handler(world, nil, nil) }
+        let raptorWorld = rasqal_world_get_raptor(world)
+        guard let base = raptor_new_uri(raptorWorld, baseIRI) else { throw SPARQLError.syntax("invalid base IRI \(baseIRI)") }
+        defer { raptor_free_uri(base) }
+        let status = rasqal_query_prepare(query, text, base)
+        if status != 0 || !log.errors.isEmpty {
+            if let feature = QueryText.unsupportedFeature(text) { throw feature }
+            let first = log.errors.first
+            throw SPARQLError.syntax(first?.message ?? "syntax error", line: first?.line, column: first?.column)
+        }
+        return try Translation(query: query, text: text, inline: try inlineData(text, baseIRI: baseIRI)).translate()
+    }
+
+    /// The rows of the query's VALUES blocks, their terms read by rasqal with the query's prologue.
+    private func inlineData(_ text: String, baseIRI: String) throws -> InlineBlocks {
+        guard text.range(of: "values", options: .caseInsensitive) != nil else { return InlineBlocks(blocks: []) }
+        let data = try InlineData(text)
+        let written = data.blocks.flatMap { $0.rows.flatMap { $0.compactMap { $0 } } }
+        var terms: [Term] = []
+        if !written.isEmpty {
+            let probe = try parseLocked(data.prologue + "SELECT * WHERE { FILTER (?v IN (\(written.joined(separator: ", ")))) }", baseIRI: baseIRI)
+            guard case .filter(.in(_, let list, false), _) = probe.pattern else { throw SPARQLError.syntax("VALUES: data values expected") }
+            terms = try list.map { e in
+                guard case .constant(let t) = e else { throw SPARQLError.syntax("VALUES: \(e) is not a data value") }
+                return t
+            }
+            guard terms.count == written.count else { throw SPARQLError.syntax("VALUES: data values expected") }
+        }
+        var k = 0
+        return InlineBlocks(blocks: data.blocks.map { block in
+            (block.variables, block.rows.map { row in row.map { value in value.map { _ in defer { k += 1 }; return terms[k] } } })
+        })
+    }
+}
+
+/// The VALUES blocks of a query, in order, and which one comes next in the translation.
+private final class InlineBlocks {
+    let blocks: [(variables: [String], rows: [[Term?]])]
+    var next = 0
+
+    init(blocks: [(variables: [String], rows: [[Term?]])]) { self.blocks = blocks }
+
+    func take(_ variables: [String]) throws -> GraphPattern {
+        guard next < blocks.count, blocks[next].variables == variables else {
+            throw SPARQLError.syntax("VALUES: the blocks of the query could not be read")
+        }
+        next += 1
+        return .values(blocks[next - 1].variables, blocks[next - 1].rows)
     }
 }
 
@@ -64,6 +103,7 @@ public final class SPARQLParser: @unchecked Sendable {
 private struct Translation {
     let query: OpaquePointer
     let text: String
+    let inline: InlineBlocks
 
     func unsupported(_ feature: String, keyword: String? = nil) -> SPARQLError {
         let at = keyword.flatMap { QueryText.position(of: $0, in: text) }
@@ -153,8 +193,12 @@ private struct Translation {
             result.fromNamed = named
         }
         if let seq = rasqal_query_get_bindings_variables_sequence(query), raptor_sequence_size(seq) > 0 {
-            throw unsupported("VALUES", keyword: "VALUES")
+            // The trailing VALUES joins the solutions of WHERE (18.2.4.3), after any grouping.
+            guard !result.isAggregate else { throw unsupported("VALUES after GROUP BY or aggregates", keyword: "VALUES") }
+            let names = (0..<raptor_sequence_size(seq)).compactMap { rasqal_query_get_bindings_variable(query, $0).map(name) }
+            result.pattern = join(result.pattern, try inline.take(names))
         }
+        guard inline.next == inline.blocks.count else { throw SPARQLError.syntax("VALUES: the blocks of the query could not be read") }
         return result
     }
 
@@ -186,7 +230,8 @@ private struct Translation {
         case RASQAL_GRAPH_PATTERN_OPERATOR_MINUS: throw unsupported("MINUS", keyword: "MINUS")
         case RASQAL_GRAPH_PATTERN_OPERATOR_SERVICE: throw unsupported("SERVICE", keyword: "SERVICE")
         case RASQAL_GRAPH_PATTERN_OPERATOR_SELECT: throw unsupported("subquery", keyword: "SELECT")
-        case RASQAL_GRAPH_PATTERN_OPERATOR_VALUES: throw unsupported("VALUES", keyword: "VALUES")
+        case RASQAL_GRAPH_PATTERN_OPERATOR_VALUES:
+            return try inline.take(inline.next < inline.blocks.count ? inline.blocks[inline.next].variables : [])
         case RASQAL_GRAPH_PATTERN_OPERATOR_LET:
             // A group holding only a BIND (rasqal drops the group): the variable over no pattern.
             guard let v = rasqal_graph_pattern_get_variable(gp), let e = rasqal_graph_pattern_get_filter_expression(gp) else {

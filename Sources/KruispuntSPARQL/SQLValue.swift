@@ -5,10 +5,17 @@ import KruispuntStore
 /// literals, language tags, patterns) reaches PostgreSQL only through here, never in SQL text.
 final class SQLParameters {
     private(set) var values: [String?] = []
+    /// Each parameter's type OID: the planner then sees typed constants (a cast from text to
+    /// an instant, which depends on the session's time zone, would hide the value from it).
+    private(set) var types: [UInt32] = []
+    private static let oids: [String: UInt32] = [
+        "text": 25, "bigint": 20, "smallint": 21, "numeric": 1700, "timestamptz": 1184, "text[]": 1009, "bigint[]": 1016,
+    ]
 
     /// A placeholder for a value, with a cast.
     func add(_ value: String?, _ type: String) -> String {
         values.append(value)
+        types.append(Self.oids[type] ?? 25)
         return "$\(values.count)::\(type)"
     }
 
@@ -29,6 +36,8 @@ struct SQLValue {
     var id: String?
     /// The effective boolean value when it is known more directly than from the fields.
     var bool: String?
+    /// For a computed number: the number and its datatype, which every field is made of.
+    var number: (value: String, datatype: String)? = nil
 
     static let error = SQLValue(kind: "NULL::smallint", lex: "NULL::text", dt: "NULL::text", lang: "NULL::text",
                                 num: "NULL::numeric", ts: "NULL::timestamptz", id: nil, bool: nil)
@@ -78,7 +87,7 @@ struct SQLValue {
         let lex = "kp_numeric_lexical((\(n)), (\(dt)))"
         return SQLValue(kind: "(CASE WHEN (\(n)) IS NULL THEN NULL ELSE 2 END)::smallint", lex: lex,
                         dt: "(\(dt))", lang: "NULL::text",
-                        num: "(\(n))", ts: "NULL::timestamptz", id: nil, bool: nil)
+                        num: "(\(n))", ts: "NULL::timestamptz", id: nil, bool: nil, number: (n, dt))
     }
 
     /// Every field, in the order value columns are stored.

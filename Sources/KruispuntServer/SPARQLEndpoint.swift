@@ -145,11 +145,11 @@ struct SPARQLEndpoint: Sendable {
             Triple(s, .iri(DCT.title), .lang("Kruispunt SPARQL-lite", "en")),
             Triple(s, .iri(DCT.description), .lang("""
                 Een deelverzameling van SPARQL 1.1 Query, volledig uitgevoerd in PostgreSQL. De standaardgraaf is de unie van alle \
-                grafen. Niet ondersteund: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES, updates (antwoord 400).
+                grafen. Niet ondersteund: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES na GROUP BY, updates (antwoord 400).
                 """, "nl")),
             Triple(s, .iri(DCT.description), .lang("""
                 A subset of SPARQL 1.1 Query, run entirely in PostgreSQL. The default graph is the union of all graphs. Not \
-                supported: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES, updates (answered 400).
+                supported: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES after GROUP BY, updates (answered 400).
                 """, "en")),
             Triple(s, .iri(KP.ns + "rowCap"), .integer(engine.rowCap)),
             Triple(s, .iri(KP.ns + "timeoutMilliseconds"), .integer(engine.timeoutMillis)),

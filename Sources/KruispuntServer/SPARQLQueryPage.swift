@@ -66,7 +66,7 @@ enum SPARQLQueryPage {
             <main>
             <h1>SPARQL-lite <small lang="en">query the published observations</small></h1>
             <p>Stel een vraag in SPARQL 1.1. De standaardgraaf is de unie van alle gepubliceerde grafen.
-            Niet ondersteund: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES en updates.
+            Niet ondersteund: property paths, MINUS, EXISTS, SERVICE, subqueries, VALUES na GROUP BY en updates.
             <span lang="en">Ask in SPARQL 1.1; the default graph is the union of every published graph.</span></p>
             <form method="get" action="\(e(endpoint))">
               <label for="query">Query</label>

@@ -117,12 +117,16 @@ public final class BulkLoad {
             WHERE NOT EXISTS (SELECT 1 FROM quads q WHERE q.g = l.g AND q.s = l.s AND q.p = l.p AND q.o = l.o)
             """
         guard let table else {
-            return staged == 0 ? 0 : try db.update("INSERT INTO quads \(unseen) ON CONFLICT DO NOTHING")
+            guard staged > 0 else { return 0 }
+            let added = try db.update("INSERT INTO quads \(unseen) ON CONFLICT DO NOTHING")
+            if added > 0 { try ObservationIndex.refresh(after: .init("quad_load", newTermsAbove: watermark), on: db) }
+            return added
         }
         let total = direct + (staged == 0 ? 0 : try db.update("INSERT INTO \(table) \(unseen)"))
         if total < Self.childThreshold {
             // Small: into quads itself (a quad with a new term is not there yet).
             let added = try db.update("INSERT INTO quads SELECT DISTINCT g, s, p, o FROM \(table) ON CONFLICT DO NOTHING")
+            try ObservationIndex.refresh(after: .init(table, newTermsAbove: watermark), on: db)
             try db.execute("DROP TABLE \(table)")
             return added
         }
@@ -130,6 +134,7 @@ public final class BulkLoad {
         do {
             try QuadStore.indexAndAttach(table, on: db)
             try db.execute("RELEASE SAVEPOINT bulk_load_index")
+            try ObservationIndex.refresh(after: .init(table, newTermsAbove: watermark), on: db)
             return total
         } catch let error as StoreError where error.isUniqueViolation {
             // The load repeats a quad: keep one of each, then index.
@@ -141,6 +146,7 @@ public final class BulkLoad {
                 """)
             try QuadStore.indexAndAttach(table, on: db)
             try db.execute("RELEASE SAVEPOINT bulk_load_index")
+            try ObservationIndex.refresh(after: .init(table, newTermsAbove: watermark), on: db)
             return total - removed
         }
     }

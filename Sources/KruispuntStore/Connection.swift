@@ -49,12 +49,12 @@ public final class Connection: @unchecked Sendable {
     /// Runs one statement (with `$1`... parameters) and returns its rows. A `prepared` statement
     /// is parsed (and, after a few runs, planned) once per connection: for the hot queries of
     /// pages, whose planning over many load tables costs more than running them. With
-    /// `textParameters` every parameter is declared `text` (the SQL casts it), so a statement
-    /// may leave some unused.
+    /// `parameterTypes` (type OIDs) every parameter is declared, so a statement may leave some
+    /// unused, and the planner sees typed constants.
     @discardableResult
-    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = false, textParameters: Bool = false) throws -> [[String?]] {
+    public func query(_ sql: String, _ params: [String?] = [], prepared: Bool = false, parameterTypes: [UInt32]? = nil) throws -> [[String?]] {
         try lock.withLock { _ in
-            let result = try run(sql, params, prepared: prepared, textParameters: textParameters)
+            let result = try run(sql, params, prepared: prepared, parameterTypes: parameterTypes)
             defer { PQclear(result) }
             let rows = Int(PQntuples(result)), cols = Int(PQnfields(result))
             var out: [[String?]] = []
@@ -217,7 +217,7 @@ public final class Connection: @unchecked Sendable {
     /// Names of the statements prepared on this connection, by SQL text.
     private var statements: [String: String] = [:]
 
-    private func run(_ sql: String, _ params: [String?], prepared: Bool = false, textParameters: Bool = false) throws -> OpaquePointer {
+    private func run(_ sql: String, _ params: [String?], prepared: Bool = false, parameterTypes: [UInt32]? = nil) throws -> OpaquePointer {
         var name: String?
         if prepared {
             name = statements[sql]
@@ -232,9 +232,8 @@ public final class Connection: @unchecked Sendable {
         }
         let result: OpaquePointer? = withCStrings(params) { values in
             if let name { return PQexecPrepared(conn, name, Int32(params.count), values, nil, nil, 0) }
-            guard textParameters else { return PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0) }
-            let text = [Oid](repeating: 25, count: params.count)
-            return PQexecParams(conn, sql, Int32(params.count), text, values, nil, nil, 0)
+            guard let parameterTypes else { return PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0) }
+            return PQexecParams(conn, sql, Int32(params.count), parameterTypes.map { Oid($0) }, values, nil, nil, 0)
         }
         guard let result else { throw StoreError(lastError) }
         let status = PQresultStatus(result)

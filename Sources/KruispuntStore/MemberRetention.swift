@@ -49,8 +49,10 @@ public enum MemberRetention {
                 plan.quadsDeleted = Int(try db.query("SELECT count(*) FROM quads q JOIN expired_members e ON q.g = e.member WHERE true" + rest)[0][0] ?? "0") ?? 0
                 return plan
             }
+            try ObservationIndex.collect(.init("(SELECT q.s, q.p, q.o FROM quads q JOIN expired_members e ON q.g = e.member)"), on: db)
             for table in plan.droppedTables { try db.execute("DROP TABLE \(table)") }
             plan.quadsDeleted = try db.update("DELETE FROM quads q USING expired_members e WHERE q.g = e.member")
+            try ObservationIndex.refreshPending(on: db)
             try db.execute("""
                 INSERT INTO stream_horizons (stream, removed_before)
                     SELECT DISTINCT stream, \(cutoff) FROM stream_members WHERE generated_at < \(cutoff)

@@ -5,6 +5,8 @@ public enum Migrations {
         public let version: Int
         public let name: String
         public let sql: String
+        /// Work after the SQL that needs the store's code (in the same transaction).
+        public var then: (@Sendable (Connection) throws -> Void)? = nil
     }
 
     /// Every migration, oldest first.
@@ -259,6 +261,11 @@ public enum Migrations {
                 END
             $$;
             """),
+        Migration(version: 13, name: "SPARQL-lite: observation index", sql: ObservationIndex.schema + """
+            -- A SPARQL value's fields as one (MIN and MAX keep the first row by SPARQL's order
+            -- with one sort, not one per field).
+            CREATE TYPE kp_value AS (k smallint, l text, d text, g text, n numeric, t timestamptz);
+            """, then: ObservationIndex.rebuild),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.
@@ -273,7 +280,10 @@ public enum Migrations {
             let applied = Set(try db.query("SELECT version FROM schema_migrations").compactMap { $0[0].flatMap(Int.init) })
             var done: [Int] = []
             for m in all where !applied.contains(m.version) {
-                do { try db.execute(m.sql) } catch {
+                do {
+                    try db.execute(m.sql)
+                    try m.then?(db)
+                } catch {
                     throw StoreError("migration \(m.version) (\(m.name)) failed: \(error)")
                 }
                 try db.query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)", [String(m.version), m.name])

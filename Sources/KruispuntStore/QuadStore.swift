@@ -87,14 +87,16 @@ public enum QuadStore {
     public static func replaceGraphs(_ graphs: [Term: [Triple]], on db: Connection) throws {
         let existing = try lookup(Array(graphs.keys), on: db)
         if !existing.isEmpty {
-            try db.query("DELETE FROM quads WHERE g = ANY($1::bigint[])",
-                         ["{" + existing.values.map(String.init).joined(separator: ",") + "}"])
+            let ids = "{" + existing.values.map(String.init).joined(separator: ",") + "}"
+            try ObservationIndex.collect(.init("(SELECT s, p, o FROM quads WHERE g = ANY('\(ids)'::bigint[]))"), on: db)
+            try db.query("DELETE FROM quads WHERE g = ANY($1::bigint[])", [ids])
         }
         var quads: [Quad] = []
         for (g, triples) in graphs { for t in triples { quads.append(Quad(t, graph: g)) } }
         let load = try BulkLoad(intoEmptyGraphs: true, on: db)
         try load.add(quads)
         _ = try load.finish()
+        try ObservationIndex.refreshPending(on: db)
     }
 
     /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids):

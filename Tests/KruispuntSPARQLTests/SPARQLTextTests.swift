@@ -63,4 +63,25 @@ import Testing
         #expect(condition == .compare(.gt, .variable("v"), .constant(.integer(1))))
         #expect(outer == .compare(.lt, .variable("w"), .constant(.integer(10))))
     }
+
+    @Test func valuesBlocksAreReadWithTheirTerms() throws {
+        let q = try SPARQLParser.shared.parse(#"""
+            PREFIX ex: <http://ex.org/>
+            SELECT * WHERE {
+              ?s ex:p ?o # VALUES in a comment
+              VALUES (?o ?n) { (1 "a \" } b"@nl-BE) (ex:x UNDEF) (-2.5e1 "x"^^ex:t) (true '') }
+            } VALUES ?s { <http://ex.org/s> }
+            """#)
+        guard case .join(.join(.bgp, .values(let inner, let rows)), .values(let outer, let last)) = q.pattern else {
+            Issue.record("unexpected algebra \(q.pattern)")
+            return
+        }
+        #expect(inner == ["o", "n"] && outer == ["s"])
+        #expect(rows == [[.integer(1), .lang("a \" } b", "nl-be")], [.iri("http://ex.org/x"), nil],
+                         [.typed("-2.5e1", XSD.double), .typed("x", "http://ex.org/t")], [.typed("true", XSD.boolean), .string("")]])
+        #expect(last == [[.iri("http://ex.org/s")]])
+        for bad in ["SELECT * WHERE { VALUES (?a ?b) { (1) } }", "SELECT * WHERE { VALUES ?a { ?b } }"] {
+            #expect(throws: SPARQLError.self) { try SPARQLParser.shared.parse(bad) }
+        }
+    }
 }

@@ -102,7 +102,7 @@ import Testing
             do { query = try engine.parse(text, baseIRI: entry.query.absoluteString) } catch let e as SPARQLError where e.kind == .unsupported {
                 return .refused(e.description)
             }
-            try db.execute("TRUNCATE quads, terms CASCADE")
+            try db.execute("TRUNCATE quads, terms, observation_rows, observation_irregular CASCADE")
             for file in entry.data { try load(file, graph: nil, on: db) }
             for file in entry.graphData { try load(file, graph: .iri(file.absoluteString), on: db) }
             // Datasets named in the query itself (FROM, FROM NAMED) are files next to it.
