@@ -194,33 +194,44 @@ extension QuadStore {
     /// publication time, so retention can still drop old ones whole (see `MemberRetention`), and
     /// a quad is rewritten about log2(tables) times over its life. One transaction; returns how
     /// many tables were merged away.
+    /// Each merge is a transaction of its own, which locks only the two tables it replaces.
     @discardableResult
     public static func compact(maxTables: Int, on db: Connection) throws -> Int {
-        try db.transaction {
+        var merged = 0
+        while try db.transaction({ () -> Bool in
             try db.execute("SELECT pg_advisory_xact_lock(\(writerLock))")
-            var tables = try loadTables(on: db)
-            guard tables.count > max(maxTables, 1) else { return 0 }
-            var sizes: [Int] = try tables.map { table in
+            let tables = try loadTables(on: db)
+            guard tables.count > max(maxTables, 1) else { return false }
+            let sizes: [Int] = try tables.map { table in
                 let rows = try db.query("SELECT reltuples::bigint FROM pg_class WHERE relname = $1", [table])
                 return Int(rows.first?[0] ?? "0") ?? 0
             }
-            var merged = 0
-            while tables.count > max(maxTables, 1) {
-                let pairs: [Int] = (0..<(tables.count - 1)).map { sizes[$0] + sizes[$0 + 1] }
-                let i = pairs.indices.min { pairs[$0] < pairs[$1] }!
-                let (older, newer) = (tables[i], tables[i + 1])
-                try db.execute("""
-                    CREATE TABLE quads_merging (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL);
-                    INSERT INTO quads_merging SELECT g, s, p, o FROM \(older) UNION ALL SELECT g, s, p, o FROM \(newer);
-                    DROP TABLE \(older); DROP TABLE \(newer);
-                    ALTER TABLE quads_merging RENAME TO \(older)
-                    """)
-                try indexAndAttach(older, on: db)
-                tables.remove(at: i + 1)
-                sizes[i] += sizes.remove(at: i + 1)
-                merged += 1
-            }
-            return merged
+            let pairs: [Int] = (0..<(tables.count - 1)).map { sizes[$0] + sizes[$0 + 1] }
+            let i = pairs.indices.min { pairs[$0] < pairs[$1] }!
+            let (older, newer) = (tables[i], tables[i + 1])
+            try lockForRemoval([older, newer], on: db)
+            try db.execute("""
+                CREATE TABLE quads_merging (g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL);
+                INSERT INTO quads_merging SELECT g, s, p, o FROM \(older) UNION ALL SELECT g, s, p, o FROM \(newer);
+                DROP TABLE \(older); DROP TABLE \(newer);
+                ALTER TABLE quads_merging RENAME TO \(older)
+                """)
+            try indexAndAttach(older, on: db)
+            return true
+        }) {
+            merged += 1
         }
+        return merged
+    }
+
+    /// Locks load tables about to be dropped in the order a reader of `quads` locks them (by
+    /// oid, as PostgreSQL expands an inheritance tree): a reader holding some and waiting for
+    /// one of them, and a writer holding that one and waiting for another, cannot wait on each
+    /// other. (Merged tables keep an older name with a newer oid, so names give another order.)
+    static func lockForRemoval(_ tables: [String], on db: Connection) throws {
+        guard !tables.isEmpty else { return }
+        let ordered = try db.query("SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) AND relkind = 'r' ORDER BY oid",
+                                   ["{" + tables.joined(separator: ",") + "}"]).compactMap { $0[0] }
+        try db.execute("LOCK TABLE \(ordered.joined(separator: ", ")) IN ACCESS EXCLUSIVE MODE")
     }
 }

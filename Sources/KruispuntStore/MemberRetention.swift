@@ -50,6 +50,7 @@ public enum MemberRetention {
                 return plan
             }
             try ObservationIndex.collect(.init("(SELECT q.s, q.p, q.o FROM quads q JOIN expired_members e ON q.g = e.member)"), on: db)
+            try QuadStore.lockForRemoval(plan.droppedTables, on: db)
             for table in plan.droppedTables { try db.execute("DROP TABLE \(table)") }
             plan.quadsDeleted = try db.update("DELETE FROM quads q USING expired_members e WHERE q.g = e.member")
             try ObservationIndex.refreshPending(on: db)

@@ -310,6 +310,38 @@ import Testing
         }
     }
 
+    /// Compaction locks the tables it merges in the order a reader of `quads` does (by oid),
+    /// also once a merged table keeps an older name with a newer oid: a reader that holds one
+    /// table and then wants the other waits for nothing, where name order made a deadlock.
+    @Test func compactionAndReadersLockLoadTablesInOneOrder() throws {
+        try withCluster { db, dir in
+            let ex = "http://example.org/"
+            for tag in ["a", "b", "c"] {
+                let quads = (0..<BulkLoad.childThreshold).map { i in Quad(.iri(ex + tag + "\(i)"), .iri(ex + "p"), .integer(i), .iri(ex + tag)) }
+                _ = try db.transaction { try QuadStore.insert(quads, on: db) }
+            }
+            #expect(try QuadStore.compact(maxTables: 2, on: db) == 1)
+            let tables = try QuadStore.loadTables(on: db)
+            let byOID = try db.query("SELECT relname FROM pg_class WHERE relname = ANY($1::text[]) ORDER BY oid",
+                                     ["{" + tables.joined(separator: ",") + "}"]).compactMap { $0[0] }
+            #expect(tables.count == 2 && byOID == tables.reversed(), "name order and oid order differ: \(tables) \(byOID)")
+            let reader = try Connection(conninfo: EmbeddedCluster(dataDirectory: dir, logger: Self.logger).conninfo)
+            try reader.execute("BEGIN; SET LOCAL lock_timeout = '30s'; LOCK TABLE \(byOID[0]) IN ACCESS SHARE MODE")
+            final class Outcome: @unchecked Sendable { var merged: Int?; var error: Error? }
+            let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                do { outcome.merged = try QuadStore.compact(maxTables: 1, on: db) } catch { outcome.error = error }
+                done.signal()
+            }
+            Thread.sleep(forTimeInterval: 1)
+            try reader.execute("LOCK TABLE \(byOID[1]) IN ACCESS SHARE MODE; COMMIT")
+            done.wait()
+            #expect(outcome.error == nil, "\(String(describing: outcome.error))")
+            #expect(outcome.merged == 1)
+            #expect(try QuadStore.count(on: db) == 3 * BulkLoad.childThreshold)
+        }
+    }
+
     @Test func retentionDropsWholeLoadTablesOfExpiredMembers() throws {
         try withCluster { db, _ in
             let ex = "http://ex.org/"
