@@ -266,6 +266,8 @@ public enum Migrations {
             -- with one sort, not one per field).
             CREATE TYPE kp_value AS (k smallint, l text, d text, g text, n numeric, t timestamptz);
             """, then: ObservationIndex.rebuild),
+        Migration(version: 14, name: "date-times without a time zone in the implicit one", sql: "SELECT 1",
+                  then: TypedValue.datingLocalTimes),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -27,10 +27,30 @@ public enum TypedValue {
         return lexical
     }
 
-    /// The instant as ISO text in UTC, for date-times that carry a time zone.
+    /// The instant as ISO text in UTC, for valid date-times. A date-time without a time zone is
+    /// read in the implicit time zone, UTC here (SPARQL compares date-times with XPath's
+    /// operators, whose implicit time zone is the implementation's choice); an
+    /// xsd:dateTimeStamp must have one.
     public static func instant(_ lexical: String, datatype: String?) -> String? {
-        guard datatype == XSD.dateTime || datatype == XSD.dateTimeStamp,
-              let value = XSDDateTime(lexical), value.hasOffset else { return nil }
+        guard datatype == XSD.dateTime || datatype == XSD.dateTimeStamp, let value = XSDDateTime(lexical),
+              value.hasOffset || datatype == XSD.dateTime else { return nil }
         return XSDDateTime.format(epochMillis: value.epochMillis, offsetMinutes: 0)
+    }
+
+    /// Gives the date-times without a time zone already in the dictionary their instant (the
+    /// migration that reads them in the implicit time zone).
+    static func datingLocalTimes(on db: Connection) throws {
+        let rows = try db.query("SELECT id, lex FROM terms WHERE kind = 2 AND datatype = $1 AND ts IS NULL", [XSD.dateTime])
+        var ids: [String] = [], instants: [String] = []
+        for row in rows {
+            guard let id = row[0], let lex = row[1], let instant = instant(lex, datatype: XSD.dateTime) else { continue }
+            ids.append(id)
+            instants.append(instant)
+        }
+        guard !ids.isEmpty else { return }
+        try db.query("UPDATE terms t SET ts = x.ts FROM unnest($1::bigint[], $2::timestamptz[]) x (id, ts) WHERE t.id = x.id",
+                     ["{" + ids.joined(separator: ",") + "}", "{" + instants.map { "\"\($0)\"" }.joined(separator: ",") + "}"])
+        // The observation index copies instants: it is built again from the dictionary.
+        try ObservationIndex.rebuild(on: db)
     }
 }

@@ -134,6 +134,39 @@ import Testing
         try check("retention", on: db, irregular: ["obs101", "obs5"])
     }
 
+    /// A date-time without a time zone is read in the implicit one (UTC): in the dictionary, in
+    /// the index, and after the migration that dates those stored before.
+    @Test func localDateTimesAreInstantsInTheImplicitTimeZone() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-local-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Logger(label: "local"))
+        try cluster.start()
+        defer { cluster.stop() }
+        let db = try Connection(conninfo: cluster.conninfo)
+        try Migrations.apply(on: db)
+        let o = Term.iri(Self.ex + "local"), i = Term.blank("li"), b = Term.blank("lb"), g = Term.iri(Self.ex + "lg")
+        let stamp = Term.typed("2026-03-01T10:30:00", XSD.dateTime)
+        try db.transaction {
+            _ = try QuadStore.insert([Quad(o, .iri(SOSA.hasSimpleResult), .integer(3), g), Quad(o, .iri(SOSA.phenomenonTime), i, g),
+                                      Quad(i, .iri(OWLTime.hasBeginning), b, g), Quad(b, .iri(OWLTime.inXSDDateTimeStamp), stamp, g)], on: db)
+        }
+        let instant = "SELECT extract(epoch FROM ts)::bigint FROM terms WHERE lex = '2026-03-01T10:30:00'"
+        let indexed = "SELECT extract(epoch FROM start_t)::bigint FROM observation_rows"
+        #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
+        // As stored before: no instant. The migration's step dates it and rebuilds the index.
+        try db.execute("UPDATE terms SET ts = NULL WHERE lex = '2026-03-01T10:30:00'; UPDATE observation_rows SET start_t = NULL")
+        try db.transaction { try TypedValue.datingLocalTimes(on: db) }
+        #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
+        // Compared with zoned instants through the index: 10:30 local is 10:30Z.
+        for (bounds, expected) in [(("10:29:59Z", "11:31:00+01:00"), true), (("10:30:01Z", "12:00:00Z"), false)] {
+            let answer = try SPARQLEngine().execute(Self.prefixes + """
+                ASK { ?o sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?t
+                      FILTER (?t > "2026-03-01T\(bounds.0)"^^xsd:dateTime && ?t < "2026-03-01T\(bounds.1)"^^xsd:dateTime) }
+                """, on: db)
+            #expect(answer == .boolean(expected), "\(bounds)")
+        }
+    }
+
     /// Same answers with and without the index, the index used, and equal to a rebuilt one.
     func check(_ step: String, on db: Connection, irregular: Set<String>) throws {
         var indexed = SPARQLEngine(rowCap: 100_000)
