@@ -58,9 +58,7 @@ struct ExpressionCompiler {
             guard let aggregate else { throw SPARQLError.syntax("an aggregate is only allowed in a grouped SELECT, HAVING or ORDER BY") }
             return try aggregate(e)
         case .function(let name, let args):
-            let value = try function(name, try args.map(compile), raw: args)
-            // A date part reads the lexical form several times: once per row is enough.
-            return ["YEAR", "MONTH", "DAY", "HOURS", "MINUTES"].contains(name) ? shared(value) : value
+            return try function(name, try args.map(compile), raw: args)
         }
     }
 
@@ -222,10 +220,11 @@ struct ExpressionCompiler {
             // its parts stand at fixed places. Others are read with the pattern.
             let start = [1, 6, 9, 12, 15][group - 1], length = group == 1 ? 4 : 2
             let fixed = "substr(\(x.lex), \(start), \(length))::numeric"
-            return .number("""
+            // It reads the lexical form several times: once per row is enough.
+            return shared(.number("""
                 CASE WHEN \(x.ts) IS NOT NULL AND substr(\(x.lex), 5, 1) = '-' AND substr(\(x.lex), 11, 1) = 'T' THEN \(fixed) \
                 WHEN \(x.kind) = 2 AND \(x.dt) = ANY(\(types)) THEN ((regexp_match(\(x.lex), \(re)))[\(group)])::numeric END
-                """, dt: p.text(XSD.integer))
+                """, dt: p.text(XSD.integer)))
         case "NOW":
             let text = XSDDateTime.format(epochMillis: Int64(now.timeIntervalSince1970 * 1000), offsetMinutes: 0)
             return .constant(.typed(text, XSD.dateTime), p)

@@ -293,7 +293,7 @@ final class PatternCompiler {
             case .term(let t):
                 conditions.append(ids[t].map { "EXISTS (SELECT 1 FROM observation_irregular WHERE s = \(idParameter($0)))" } ?? "false")
             }
-            for (i, slot) in match.covered where slot.valued {
+            for (i, slot) in match.covered.sorted(by: { $0.key < $1.key }) where slot.valued {
                 if let v = triples[i].object.variable, !valued.contains(v) { valued.append(v) }
             }
         }

@@ -82,13 +82,14 @@ public enum ObservationIndex {
 
     /// Refreshes the subjects that added quads may concern. Must run in a transaction.
     public static func refresh(after change: Change, on db: Connection) throws {
-        try collect(change, on: db)
-        try recompute(newTermsAbove: change.newTermsAbove, on: db)
+        let ids = try predicateIDs(on: db)
+        try collect(change, ids, on: db)
+        try recompute(newTermsAbove: change.newTermsAbove, ids, on: db)
     }
 
     /// Refreshes the subjects noted by `collect` before quads were removed.
     public static func refreshPending(on db: Connection) throws {
-        try recompute(newTermsAbove: nil, on: db)
+        try recompute(newTermsAbove: nil, try predicateIDs(on: db), on: db)
     }
 
     /// Notes the subjects that quads may concern (before they are removed, or after they are
@@ -97,8 +98,11 @@ public enum ObservationIndex {
     /// followed up, through the store. Each step is a table of its own, analysed, so that the
     /// planner knows how many rows it joins (a few, or a whole load).
     public static func collect(_ change: Change, on db: Connection) throws {
-        let ids = try predicateIDs(on: db)
-        try db.execute("CREATE TEMP TABLE IF NOT EXISTS observation_roots (s bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
+        try collect(change, try predicateIDs(on: db), on: db)
+    }
+
+    private static func collect(_ change: Change, _ ids: [String: Int64], on db: Connection) throws {
+        try createRoots(on: db)
         let rootLevel = slots.filter { $0.parent == nil }.compactMap { ids[$0.predicate] }
         guard !rootLevel.isEmpty else { return }
         try temporary("observation_delta", "SELECT s, p, o FROM \(change.relation) d WHERE d.p IN (\(list(Array(Set(ids.values)))))", on: db)
@@ -121,11 +125,10 @@ public enum ObservationIndex {
     /// Recomputes the rows of the subjects noted; with `newTermsAbove`, `collect`'s change holds
     /// every triple of the terms above it. The slots' terms are found a level at a time (a new
     /// term's in the change, an old one's in the store), then counted per subject and slot.
-    private static func recompute(newTermsAbove: Int64?, on db: Connection) throws {
-        try db.execute("CREATE TEMP TABLE IF NOT EXISTS observation_roots (s bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
+    private static func recompute(newTermsAbove: Int64?, _ ids: [String: Int64], on db: Connection) throws {
+        try createRoots(on: db)
         if try db.query("SELECT EXISTS (SELECT 1 FROM observation_roots)")[0][0] != "t" { return }
         try db.execute("ANALYZE observation_roots")
-        let ids = try predicateIDs(on: db)
         let w = newTermsAbove ?? .max
         func number(_ slot: Slot) -> Int { slots.firstIndex(of: slot)! }
         func predicate(_ slot: Slot) -> Int64 { ids[slot.predicate] ?? -1 }
@@ -182,6 +185,11 @@ public enum ObservationIndex {
         try db.execute(added >= 50_000 ? "TRUNCATE observation_roots; ANALYZE observation_rows" : "TRUNCATE observation_roots")
     }
 
+    /// The subjects to refresh, gathered over the transaction's writes.
+    private static func createRoots(on db: Connection) throws {
+        try db.execute("CREATE TEMP TABLE IF NOT EXISTS observation_roots (s bigint PRIMARY KEY) ON COMMIT DELETE ROWS")
+    }
+
     /// A temporary table of a query's rows, analysed (dropped at commit, or by the next one).
     private static func temporary(_ name: String, _ query: String, on db: Connection) throws {
         try db.execute("DROP TABLE IF EXISTS \(name); CREATE TEMP TABLE \(name) ON COMMIT DROP AS \(query); ANALYZE \(name)")
@@ -191,17 +199,15 @@ public enum ObservationIndex {
 
     /// Rebuilds the index from every quad (the migration that adds it).
     static func rebuild(on db: Connection) throws {
-        try db.execute("""
-            TRUNCATE observation_rows, observation_irregular;
-            CREATE TEMP TABLE IF NOT EXISTS observation_roots (s bigint PRIMARY KEY) ON COMMIT DELETE ROWS
-            """)
+        try db.execute("TRUNCATE observation_rows, observation_irregular")
+        try createRoots(on: db)
         let ids = try predicateIDs(on: db)
         let rootLevel = slots.filter { $0.parent == nil }.compactMap { ids[$0.predicate] }
         guard !rootLevel.isEmpty else { return }
         try db.execute("INSERT INTO observation_roots SELECT DISTINCT s FROM quads WHERE p IN (\(list(rootLevel)))")
         // Every quad is in the relation: read the slots' triples with one pass, not a probe each.
         try temporary("observation_delta", "SELECT s, p, o FROM quads WHERE p IN (\(list(Array(Set(ids.values)))))", on: db)
-        try recompute(newTermsAbove: 0, on: db)
+        try recompute(newTermsAbove: 0, ids, on: db)
         try db.execute("ANALYZE observation_rows; ANALYZE observation_irregular")
     }
 
