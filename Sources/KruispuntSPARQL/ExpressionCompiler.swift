@@ -91,7 +91,7 @@ struct ExpressionCompiler {
 
     /// A literal whose datatype SPARQL's operators understand (the others only compare as terms).
     private func isKnownType(_ v: SQLValue) -> String {
-        let known = Self.array([XSD.boolean, XSD.dateTime, XSD.dateTimeStamp] + Self.numericTypes)
+        let known = Self.array([XSD.boolean, XSD.date, XSD.dateTime, XSD.dateTimeStamp] + Self.numericTypes)
         return "(\(v.dt) IS NULL OR \(v.dt) = ANY(\(parameters.add(known, "text[]"))))"
     }
 
@@ -99,9 +99,11 @@ struct ExpressionCompiler {
     /// on other terms by identity, an error for literals of types it does not know.
     func compare(_ op: Expression.Comparison, _ a: SQLValue, _ b: SQLValue) -> String {
         let sqlOp = op == .ne ? "<>" : op.rawValue
+        let date = parameters.text(XSD.date)
         var cases = [
             "WHEN \(a.num) IS NOT NULL AND \(b.num) IS NOT NULL THEN \(a.num) \(sqlOp) \(b.num)",
-            "WHEN \(a.ts) IS NOT NULL AND \(b.ts) IS NOT NULL THEN \(a.ts) \(sqlOp) \(b.ts)",
+            // Dates with dates, date-times with date-times (XPath has no operator across them).
+            "WHEN \(a.ts) IS NOT NULL AND \(b.ts) IS NOT NULL AND (\(a.dt) = \(date)) = (\(b.dt) = \(date)) THEN \(a.ts) \(sqlOp) \(b.ts)",
             "WHEN \(isSimple(a)) AND \(isSimple(b)) THEN \(a.lex) COLLATE \"C\" \(sqlOp) \(b.lex) COLLATE \"C\"",
             "WHEN \(isBoolean(a)) AND \(isBoolean(b)) THEN (\(a.lex) IN ('true', '1')) \(sqlOp) (\(b.lex) IN ('true', '1'))",
         ]

@@ -29,6 +29,9 @@ struct Fragment {
     var order: [String]
     /// Variables that may be unbound in some solutions.
     var nullable: Set<String>
+    /// Value variables computed as numbers: their `_n` and `_d` columns decide all the others
+    /// (kept where an operator passes its input's rows on unchanged).
+    var numeric: Set<String> = []
 }
 
 /// Compiles the algebra to SQL over `quads` and `terms`. Every fixed term is a parameter (an id
@@ -264,6 +267,17 @@ final class PatternCompiler {
             }
             rest = triples.enumerated().filter { match.covered[$0.offset] == nil }.map(\.element)
         }
+        var driver: String?
+        if let match, irregular {
+            // The few irregular subjects drive the join: every triple of theirs is found from one
+            // (planned per subject, so rough estimates of joined quads cannot inflate the query's).
+            let r = alias("r")
+            driver = r
+            switch match.root {
+            case .variable(let v): bind(v, "\(r).s")
+            case .term(let t): constant(t, "\(r).s")
+            }
+        }
         for triple in rest {
             let q = alias("q")
             from.append("quads \(q)")
@@ -288,11 +302,6 @@ final class PatternCompiler {
         }
         var valued: [String] = []
         if let match, irregular {
-            switch match.root {
-            case .variable(let v): conditions.append("\(bound[v]!) IN (SELECT s FROM observation_irregular)")
-            case .term(let t):
-                conditions.append(ids[t].map { "EXISTS (SELECT 1 FROM observation_irregular WHERE s = \(idParameter($0)))" } ?? "false")
-            }
             for (i, slot) in match.covered.sorted(by: { $0.key < $1.key }) where slot.valued {
                 if let v = triples[i].object.variable, !valued.contains(v) { valued.append(v) }
             }
@@ -303,6 +312,10 @@ final class PatternCompiler {
         if select.isEmpty { select = ["1 AS one"] }
         let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var sql = "SELECT \(merged ? "DISTINCT " : "")\(select.joined(separator: ", ")) FROM \(from.joined(separator: ", "))\(where_)"
+        if let r = driver {
+            let l = alias("l")
+            sql = "SELECT \(l).* FROM observation_irregular \(r) CROSS JOIN LATERAL (\(sql) OFFSET 0) \(l)"
+        }
         var columns: [String: Fragment.Column] = Dictionary(uniqueKeysWithValues: order.map { ($0, stored[$0] == nil ? .id : .stored) })
         if !valued.isEmpty {
             // The same value columns as the index's rows, from the dictionary.
@@ -461,7 +474,7 @@ final class PatternCompiler {
         let test = try expressions(lookup, sharing: numbers).ebv(e)
         let joins = rowJoins + numbers.joins
         return Fragment(sql: "SELECT \(x).* FROM (\(f.sql)) \(x) \(joins) WHERE \(test)",
-                        columns: f.columns, order: f.order, nullable: f.nullable)
+                        columns: f.columns, order: f.order, nullable: f.nullable, numeric: f.numeric)
     }
 
     private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
@@ -478,7 +491,8 @@ final class PatternCompiler {
         var nullable = f.nullable
         nullable.insert(v)
         return Fragment(sql: "SELECT \((passThrough(f, x) + computed).joined(separator: ", ")) FROM (\(f.sql)) \(x) \(joins)",
-                        columns: columns, order: f.order + [v], nullable: nullable)
+                        columns: columns, order: f.order + [v], nullable: nullable,
+                        numeric: value.number == nil ? f.numeric : f.numeric.union([v]))
     }
 
     // MARK: - Rows for expressions

@@ -103,6 +103,42 @@ enum QueryText {
         return nil
     }
 
+    /// A shape rasqal parses but reads differently from SPARQL, if the text has one.
+    static func misreadByRasqal(_ text: String) -> SPARQLError? {
+        filterNestedInOptional(tokens(text)).map {
+            .unsupported("a FILTER in a group nested directly inside OPTIONAL", line: $0.line, column: $0.column)
+        }
+    }
+
+    /// A FILTER of a group that is the whole of an OPTIONAL's group (`OPTIONAL { { P FILTER(e) } }`):
+    /// rasqal 0.9.33 merges the two groups, after which the filter would also see the variables
+    /// outside the OPTIONAL, so SPARQL-lite refuses it rather than answer differently.
+    static func filterNestedInOptional(_ tokens: [Token]) -> Token? {
+        /// The index of the brace closing the one at `open`.
+        func closing(_ open: Int) -> Int? {
+            var depth = 0
+            for k in open..<tokens.count {
+                if tokens[k].text == "{" { depth += 1 }
+                if tokens[k].text == "}" { depth -= 1; if depth == 0 { return k } }
+            }
+            return nil
+        }
+        for k in tokens.indices where tokens[k].text.uppercased() == "OPTIONAL" && k + 2 < tokens.count
+            && tokens[k + 1].text == "{" && tokens[k + 2].text == "{" {
+            guard let end = closing(k + 2) else { continue }
+            var next = end + 1
+            while next < tokens.count && tokens[next].text == "." { next += 1 }
+            guard next < tokens.count, tokens[next].text == "}" else { continue }
+            var depth = 0
+            for j in (k + 3)..<end {
+                if tokens[j].text == "{" { depth += 1 }
+                if tokens[j].text == "}" { depth -= 1 }
+                if depth == 0 && tokens[j].text.uppercased() == "FILTER" { return tokens[j] }
+            }
+        }
+        return nil
+    }
+
     /// Where a keyword first stands, as a token.
     static func position(of keyword: String, in text: String) -> (line: Int, column: Int)? {
         tokens(text).first { $0.text.uppercased() == keyword }.map { ($0.line, $0.column) }

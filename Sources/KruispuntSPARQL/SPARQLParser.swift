@@ -58,6 +58,7 @@ public final class SPARQLParser: @unchecked Sendable {
             let first = log.errors.first
             throw SPARQLError.syntax(first?.message ?? "syntax error", line: first?.line, column: first?.column)
         }
+        if let misread = QueryText.misreadByRasqal(text) { throw misread }
         return try Translation(query: query, text: text, inline: try inlineData(text, baseIRI: baseIRI)).translate()
     }
 

@@ -1,3 +1,5 @@
+import KruispuntRDF
+
 /// Versioned schema migrations, applied in order at start inside one transaction each.
 /// A migration never changes once released: add a new one instead.
 public enum Migrations {
@@ -267,7 +269,14 @@ public enum Migrations {
             CREATE TYPE kp_value AS (k smallint, l text, d text, g text, n numeric, t timestamptz);
             """, then: ObservationIndex.rebuild),
         Migration(version: 14, name: "date-times without a time zone in the implicit one", sql: "SELECT 1",
-                  then: TypedValue.datingLocalTimes),
+                  then: { try TypedValue.dating(XSD.dateTime, on: $0) }),
+        Migration(version: 15, name: "no JIT compilation", sql: """
+            -- The store's statements are short and their row estimates over joined quads are
+            -- rough: JIT compiling a SPARQL query's expressions took a second where the query
+            -- itself runs in a fraction of one (sessions opened from now on).
+            DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jit = off', current_database()); END $$;
+            """),
+        Migration(version: 16, name: "dates by value", sql: "SELECT 1", then: { try TypedValue.dating(XSD.date, on: $0) }),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

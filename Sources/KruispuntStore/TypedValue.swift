@@ -31,19 +31,35 @@ public enum TypedValue {
     /// read in the implicit time zone, UTC here (SPARQL compares date-times with XPath's
     /// operators, whose implicit time zone is the implementation's choice); an
     /// xsd:dateTimeStamp must have one.
+    /// An xsd:date is the instant its day starts (in its time zone, or the implicit one): dates
+    /// compare by value with each other (SPARQL's operators keep them apart from date-times).
     public static func instant(_ lexical: String, datatype: String?) -> String? {
+        if datatype == XSD.date { return dateInstant(lexical) }
         guard datatype == XSD.dateTime || datatype == XSD.dateTimeStamp, let value = XSDDateTime(lexical),
               value.hasOffset || datatype == XSD.dateTime else { return nil }
         return XSDDateTime.format(epochMillis: value.epochMillis, offsetMinutes: 0)
     }
 
-    /// Gives the date-times without a time zone already in the dictionary their instant (the
-    /// migration that reads them in the implicit time zone).
-    static func datingLocalTimes(on db: Connection) throws {
-        let rows = try db.query("SELECT id, lex FROM terms WHERE kind = 2 AND datatype = $1 AND ts IS NULL", [XSD.dateTime])
+    /// `-?YYYY-MM-DD` with an optional time zone, read as the date-time of its midnight.
+    private static func dateInstant(_ lexical: String) -> String? {
+        let bytes = Array(lexical.utf8)
+        var i = bytes.first == UInt8(ascii: "-") ? 1 : 0
+        let yearStart = i
+        while i < bytes.count, bytes[i] >= 48, bytes[i] <= 57 { i += 1 }
+        guard i - yearStart >= 4, bytes.count >= i + 6 else { return nil }
+        let date = i + 6, zone = String(decoding: bytes[date...], as: UTF8.self)
+        guard zone.isEmpty || zone == "Z" || zone.utf8.count == 6,
+              let value = XSDDateTime(String(decoding: bytes[..<date], as: UTF8.self) + "T00:00:00" + zone) else { return nil }
+        return XSDDateTime.format(epochMillis: value.epochMillis, offsetMinutes: 0)
+    }
+
+    /// Gives the literals of `datatype` without an instant already in the dictionary theirs (the
+    /// migrations that read date-times without a time zone in the implicit one, and dates).
+    static func dating(_ datatype: String, on db: Connection) throws {
+        let rows = try db.query("SELECT id, lex FROM terms WHERE kind = 2 AND datatype = $1 AND ts IS NULL", [datatype])
         var ids: [String] = [], instants: [String] = []
         for row in rows {
-            guard let id = row[0], let lex = row[1], let instant = instant(lex, datatype: XSD.dateTime) else { continue }
+            guard let id = row[0], let lex = row[1], let instant = instant(lex, datatype: datatype) else { continue }
             ids.append(id)
             instants.append(instant)
         }

@@ -136,7 +136,7 @@ import Testing
 
     /// A date-time without a time zone is read in the implicit one (UTC): in the dictionary, in
     /// the index, and after the migration that dates those stored before.
-    @Test func localDateTimesAreInstantsInTheImplicitTimeZone() throws {
+    @Test func localDateTimesAndDatesAreInstantsInTheImplicitTimeZone() throws {
         let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-local-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: dir) }
         let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Logger(label: "local"))
@@ -155,7 +155,7 @@ import Testing
         #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
         // As stored before: no instant. The migration's step dates it and rebuilds the index.
         try db.execute("UPDATE terms SET ts = NULL WHERE lex = '2026-03-01T10:30:00'; UPDATE observation_rows SET start_t = NULL")
-        try db.transaction { try TypedValue.datingLocalTimes(on: db) }
+        try db.transaction { try TypedValue.dating(XSD.dateTime, on: db) }
         #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
         // Compared with zoned instants through the index: 10:30 local is 10:30Z.
         for (bounds, expected) in [(("10:29:59Z", "11:31:00+01:00"), true), (("10:30:01Z", "12:00:00Z"), false)] {
@@ -164,6 +164,19 @@ import Testing
                       FILTER (?t > "2026-03-01T\(bounds.0)"^^xsd:dateTime && ?t < "2026-03-01T\(bounds.1)"^^xsd:dateTime) }
                 """, on: db)
             #expect(answer == .boolean(expected), "\(bounds)")
+        }
+        // Dates are instants too (their midnight), compared with dates only.
+        let on = Term.iri(Self.ex + "on")
+        try db.transaction {
+            _ = try QuadStore.insert([Quad(.iri(Self.ex + "d1"), on, .typed("2026-03-01", XSD.date), g),
+                                      Quad(.iri(Self.ex + "d2"), on, .typed("2026-03-01+02:00", XSD.date), g)], on: db)
+        }
+        for (pattern, expected) in [("<\(Self.ex)d2> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", true),
+                                    ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", false),
+                                    ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v = \"2026-03-01Z\"^^xsd:date)", true),
+                                    ("?b time:inXSDDateTimeStamp ?t FILTER (?t > \"2026-01-01\"^^xsd:date)", false)] {
+            let answer = try SPARQLEngine().execute(Self.prefixes + "ASK { \(pattern) }", on: db)
+            #expect(answer == .boolean(expected), "\(pattern)")
         }
     }
 

@@ -20,6 +20,14 @@ import Testing
             #expect(error?.feature == feature, "\(text)")
             #expect(error?.line == line && error?.column == column, "\(text): \(String(describing: error))")
         }
+        // A shape rasqal parses but merges into another.
+        let nested = QueryText.misreadByRasqal("SELECT * { ?b ?p ?t OPTIONAL {\n  { ?b ?q ?v . FILTER (?t = 1) } . } }")
+        #expect(nested?.feature == "a FILTER in a group nested directly inside OPTIONAL" && nested?.line == 2 && nested?.column == 16)
+        for text in ["SELECT * { ?b ?p ?t OPTIONAL { { ?b ?q ?v FILTER (?t = 1) } ?b ?r ?w } }",
+                     "SELECT * { ?b ?p ?t OPTIONAL { { ?b ?q ?v { FILTER (?t = 1) } } } }",
+                     "SELECT * { ?b ?p ?t OPTIONAL { ?b ?q ?v FILTER (?t = 1) } }"] {
+            #expect(QueryText.misreadByRasqal(text) == nil, "\(text)")
+        }
         // Strings, IRIs, comments and arithmetic are not features.
         for text in ["SELECT * WHERE { ?s ?p \"MINUS / EXISTS\" . FILTER (?a / 2 > ?b * 3) }",
                      "SELECT * WHERE { ?s <http://ex.org/a/b> ?o } # SERVICE",
