@@ -98,86 +98,87 @@ import Testing
     }
 
     @Test func indexAnswersAsTheQuadsDo() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-obs-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Logger(label: "obs"))
-        try cluster.start()
-        defer { cluster.stop() }
-        let db = try Connection(conninfo: cluster.conninfo)
-        try Migrations.apply(on: db)
+        try withStore("obs") { db in
+            try db.transaction { _ = try QuadStore.insert(Self.awkward, on: db) }
+            try check("small loads", on: db, irregular: ["obs100", "obs101"])
 
-        try db.transaction { _ = try QuadStore.insert(Self.awkward, on: db) }
-        try check("small loads", on: db, irregular: ["obs100", "obs101"])
+            // Replacing a graph: obs100 loses its second result; obs5 gains a second sensor.
+            try db.transaction {
+                try QuadStore.replaceGraphs([.iri(Self.ex + "g100b"): []], on: db)
+                _ = try QuadStore.insert([Quad(.iri(Self.ex + "obs5"), .iri(SOSA.madeBySensor), .iri(Self.ex + "C9"), .iri(Self.ex + "g5b"))], on: db)
+            }
+            try check("replaced graphs", on: db, irregular: ["obs101", "obs5"])
 
-        // Replacing a graph: obs100 loses its second result; obs5 gains a second sensor.
-        try db.transaction {
-            try QuadStore.replaceGraphs([.iri(Self.ex + "g100b"): []], on: db)
-            _ = try QuadStore.insert([Quad(.iri(Self.ex + "obs5"), .iri(SOSA.madeBySensor), .iri(Self.ex + "C9"), .iri(Self.ex + "g5b"))], on: db)
+            // A load table (at least BulkLoad.childThreshold quads), published as stream members.
+            let many = (1_000..<10_400).flatMap { Self.observation($0, sensor: $0 % 11, result: .integer($0 % 97), hour: $0 % 300) }
+            #expect(many.count >= BulkLoad.childThreshold)
+            try db.transaction {
+                let load = try BulkLoad(intoEmptyGraphs: true, on: db)
+                try load.add(many)
+                _ = try load.finish()
+                try StreamMemberIndex.append((1_000..<1_200).map { (stream: "s", member: .iri(Self.ex + "g\($0)"), base: .iri(Self.ex + "obs\($0)")) },
+                                             generatedAt: 1_000_000, on: db)
+            }
+            try check("load table", on: db, irregular: ["obs101", "obs5"])
+
+            // Retention removes the members' graphs, and with them their observations.
+            try MemberRetention.purge(publishedBeforeMillis: 10_000_000, dryRun: false, on: db)
+            #expect(try db.query("SELECT count(*) FROM observation_rows o JOIN terms t ON t.id = o.s WHERE t.lex = $1", [Self.ex + "obs1100"])[0][0] == "0")
+            try check("retention", on: db, irregular: ["obs101", "obs5"])
         }
-        try check("replaced graphs", on: db, irregular: ["obs101", "obs5"])
-
-        // A load table (at least BulkLoad.childThreshold quads), published as stream members.
-        let many = (1_000..<10_400).flatMap { Self.observation($0, sensor: $0 % 11, result: .integer($0 % 97), hour: $0 % 300) }
-        #expect(many.count >= BulkLoad.childThreshold)
-        try db.transaction {
-            let load = try BulkLoad(intoEmptyGraphs: true, on: db)
-            try load.add(many)
-            _ = try load.finish()
-            try StreamMemberIndex.append((1_000..<1_200).map { (stream: "s", member: .iri(Self.ex + "g\($0)"), base: .iri(Self.ex + "obs\($0)")) },
-                                         generatedAt: 1_000_000, on: db)
-        }
-        try check("load table", on: db, irregular: ["obs101", "obs5"])
-
-        // Retention removes the members' graphs, and with them their observations.
-        try MemberRetention.purge(publishedBeforeMillis: 10_000_000, dryRun: false, on: db)
-        #expect(try db.query("SELECT count(*) FROM observation_rows o JOIN terms t ON t.id = o.s WHERE t.lex = $1", [Self.ex + "obs1100"])[0][0] == "0")
-        try check("retention", on: db, irregular: ["obs101", "obs5"])
     }
 
     /// A date-time without a time zone is read in the implicit one (UTC): in the dictionary, in
     /// the index, and after the migration that dates those stored before.
     @Test func localDateTimesAndDatesAreInstantsInTheImplicitTimeZone() throws {
-        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-local-\(UUID().uuidString.prefix(8))")
+        try withStore("local") { db in
+            let o = Term.iri(Self.ex + "local"), i = Term.blank("li"), b = Term.blank("lb"), g = Term.iri(Self.ex + "lg")
+            let stamp = Term.typed("2026-03-01T10:30:00", XSD.dateTime)
+            try db.transaction {
+                _ = try QuadStore.insert([Quad(o, .iri(SOSA.hasSimpleResult), .integer(3), g), Quad(o, .iri(SOSA.phenomenonTime), i, g),
+                                          Quad(i, .iri(OWLTime.hasBeginning), b, g), Quad(b, .iri(OWLTime.inXSDDateTimeStamp), stamp, g)], on: db)
+            }
+            let instant = "SELECT extract(epoch FROM ts)::bigint FROM terms WHERE lex = '2026-03-01T10:30:00'"
+            let indexed = "SELECT extract(epoch FROM start_t)::bigint FROM observation_rows"
+            #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
+            // As stored before: no instant. The migration's step dates it and rebuilds the index.
+            try db.execute("UPDATE terms SET ts = NULL WHERE lex = '2026-03-01T10:30:00'; UPDATE observation_rows SET start_t = NULL")
+            try db.transaction { try TypedValue.dating(XSD.dateTime, on: db) }
+            #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
+            // Compared with zoned instants through the index: 10:30 local is 10:30Z.
+            for (bounds, expected) in [(("10:29:59Z", "11:31:00+01:00"), true), (("10:30:01Z", "12:00:00Z"), false)] {
+                let answer = try SPARQLEngine().execute(Self.prefixes + """
+                    ASK { ?o sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?t
+                          FILTER (?t > "2026-03-01T\(bounds.0)"^^xsd:dateTime && ?t < "2026-03-01T\(bounds.1)"^^xsd:dateTime) }
+                    """, on: db)
+                #expect(answer == .boolean(expected), "\(bounds)")
+            }
+            // Dates are instants too (their midnight), compared with dates only.
+            let on = Term.iri(Self.ex + "on")
+            try db.transaction {
+                _ = try QuadStore.insert([Quad(.iri(Self.ex + "d1"), on, .typed("2026-03-01", XSD.date), g),
+                                          Quad(.iri(Self.ex + "d2"), on, .typed("2026-03-01+02:00", XSD.date), g)], on: db)
+            }
+            for (pattern, expected) in [("<\(Self.ex)d2> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", true),
+                                        ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", false),
+                                        ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v = \"2026-03-01Z\"^^xsd:date)", true),
+                                        ("?b time:inXSDDateTimeStamp ?t FILTER (?t > \"2026-01-01\"^^xsd:date)", false)] {
+                let answer = try SPARQLEngine().execute(Self.prefixes + "ASK { \(pattern) }", on: db)
+                #expect(answer == .boolean(expected), "\(pattern)")
+            }
+        }
+    }
+
+    /// A fresh embedded store with the schema, for `body`; removed afterwards.
+    func withStore(_ label: String, _ body: (Connection) throws -> Void) throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-\(label)-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Logger(label: "local"))
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Logger(label: label))
         try cluster.start()
         defer { cluster.stop() }
         let db = try Connection(conninfo: cluster.conninfo)
         try Migrations.apply(on: db)
-        let o = Term.iri(Self.ex + "local"), i = Term.blank("li"), b = Term.blank("lb"), g = Term.iri(Self.ex + "lg")
-        let stamp = Term.typed("2026-03-01T10:30:00", XSD.dateTime)
-        try db.transaction {
-            _ = try QuadStore.insert([Quad(o, .iri(SOSA.hasSimpleResult), .integer(3), g), Quad(o, .iri(SOSA.phenomenonTime), i, g),
-                                      Quad(i, .iri(OWLTime.hasBeginning), b, g), Quad(b, .iri(OWLTime.inXSDDateTimeStamp), stamp, g)], on: db)
-        }
-        let instant = "SELECT extract(epoch FROM ts)::bigint FROM terms WHERE lex = '2026-03-01T10:30:00'"
-        let indexed = "SELECT extract(epoch FROM start_t)::bigint FROM observation_rows"
-        #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
-        // As stored before: no instant. The migration's step dates it and rebuilds the index.
-        try db.execute("UPDATE terms SET ts = NULL WHERE lex = '2026-03-01T10:30:00'; UPDATE observation_rows SET start_t = NULL")
-        try db.transaction { try TypedValue.dating(XSD.dateTime, on: db) }
-        #expect(try db.query(instant)[0][0] == "1772361000" && db.query(indexed)[0][0] == "1772361000")
-        // Compared with zoned instants through the index: 10:30 local is 10:30Z.
-        for (bounds, expected) in [(("10:29:59Z", "11:31:00+01:00"), true), (("10:30:01Z", "12:00:00Z"), false)] {
-            let answer = try SPARQLEngine().execute(Self.prefixes + """
-                ASK { ?o sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?t
-                      FILTER (?t > "2026-03-01T\(bounds.0)"^^xsd:dateTime && ?t < "2026-03-01T\(bounds.1)"^^xsd:dateTime) }
-                """, on: db)
-            #expect(answer == .boolean(expected), "\(bounds)")
-        }
-        // Dates are instants too (their midnight), compared with dates only.
-        let on = Term.iri(Self.ex + "on")
-        try db.transaction {
-            _ = try QuadStore.insert([Quad(.iri(Self.ex + "d1"), on, .typed("2026-03-01", XSD.date), g),
-                                      Quad(.iri(Self.ex + "d2"), on, .typed("2026-03-01+02:00", XSD.date), g)], on: db)
-        }
-        for (pattern, expected) in [("<\(Self.ex)d2> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", true),
-                                    ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v < \"2026-03-01Z\"^^xsd:date)", false),
-                                    ("<\(Self.ex)d1> <\(Self.ex)on> ?v FILTER (?v = \"2026-03-01Z\"^^xsd:date)", true),
-                                    ("?b time:inXSDDateTimeStamp ?t FILTER (?t > \"2026-01-01\"^^xsd:date)", false)] {
-            let answer = try SPARQLEngine().execute(Self.prefixes + "ASK { \(pattern) }", on: db)
-            #expect(answer == .boolean(expected), "\(pattern)")
-        }
+        try body(db)
     }
 
     /// Same answers with and without the index, the index used, and equal to a rebuilt one.
