@@ -218,13 +218,15 @@ struct ExpressionCompiler {
             let group = ["YEAR": 1, "MONTH": 2, "DAY": 3, "HOURS": 4, "MINUTES": 5][name]!
             let types = p.add("{\(XSD.dateTime),\(XSD.dateTimeStamp)}", "text[]")
             let re = p.text(#"^(-?\d{4,})-(\d\d)-(\d\d)T(\d\d):(\d\d):"#)
-            // A valid date-time with a time zone (it has an instant) is in canonical layout:
-            // its parts stand at fixed places. Others are read with the pattern.
+            // A date-time has an instant only when it is valid and its year has four digits
+            // (`XSDDateTime`): its parts stand at fixed places. Testing the instant costs less
+            // per row than reading the text. Dates have instants too, and no time. Others are
+            // read with the pattern.
             let start = [1, 6, 9, 12, 15][group - 1], length = group == 1 ? 4 : 2
             let fixed = "substr(\(x.lex), \(start), \(length))::numeric"
             // It reads the lexical form several times: once per row is enough.
             return shared(.number("""
-                CASE WHEN \(x.ts) IS NOT NULL AND substr(\(x.lex), 5, 1) = '-' AND substr(\(x.lex), 11, 1) = 'T' THEN \(fixed) \
+                CASE WHEN \(x.ts) IS NOT NULL AND \(x.dt) <> \(p.text(XSD.date)) THEN \(fixed) \
                 WHEN \(x.kind) = 2 AND \(x.dt) = ANY(\(types)) THEN ((regexp_match(\(x.lex), \(re)))[\(group)])::numeric END
                 """, dt: p.text(XSD.integer)))
         case "NOW":

@@ -48,15 +48,22 @@ final class PatternCompiler {
     /// solution binds (not inside OPTIONAL).
     private var hints: [String: [RangeHint]] = [:]
 
-    /// Whether basic patterns over observations read the observation index.
+    /// Whether basic patterns over observations read the observation index, and whether it
+    /// lists irregular subjects (read from the quads beside it).
     let observationIndex: Bool
+    let irregularObservations: Bool
+    /// Set when the query only asks for the extremes of each group of observations: the index
+    /// then gives its candidate rows instead of every row.
+    var extremum: GroupExtremum?
 
-    init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date, observationIndex: Bool = true) {
+    init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date, observationIndex: Bool = true,
+         irregularObservations: Bool = true) {
         self.parameters = parameters
         self.dataset = dataset
         self.ids = ids
         self.now = now
         self.observationIndex = observationIndex
+        self.irregularObservations = irregularObservations
     }
 
     /// The column of a variable, the same in every fragment (names never reach SQL).
@@ -193,6 +200,7 @@ final class PatternCompiler {
         if observationIndex, case .defaultGraph = context, dataset.defaultGraphs == nil,
            let match = ObservationPattern.find(in: triples) {
             let regular = try bgp(triples, in: context, observations: match, irregular: false)
+            guard irregularObservations else { return regular }
             let irregular = try bgp(triples, in: context, observations: match, irregular: true)
             return try union(regular, irregular)
         }
@@ -249,8 +257,10 @@ final class PatternCompiler {
         // variables (blank nodes of the query included).
         var merged = false
         var rest = triples
+        var indexAlias: String?
         if let match, !irregular {
             let j = alias("j")
+            indexAlias = j
             from.append("observation_rows \(j)")
             switch match.root {
             case .variable(let v): bind(v, "\(j).s")
@@ -312,6 +322,10 @@ final class PatternCompiler {
         if select.isEmpty { select = ["1 AS one"] }
         let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
         var sql = "SELECT \(merged ? "DISTINCT " : "")\(select.joined(separator: ", ")) FROM \(from.joined(separator: ", "))\(where_)"
+        if let j = indexAlias, let e = extremum, rest.isEmpty, stored[e.value] == "\(j).start",
+           let key = GroupExtremum.keyColumns.first(where: { bound[e.group] == "\(j).\($0)" }) {
+            sql = "SELECT \(select.joined(separator: ", ")) FROM \(e.candidates(j, key: key, conditions: conditions))"
+        }
         if let r = driver {
             let l = alias("l")
             sql = "SELECT \(l).* FROM observation_irregular \(r) CROSS JOIN LATERAL (\(sql) OFFSET 0) \(l)"

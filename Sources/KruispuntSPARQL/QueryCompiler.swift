@@ -23,6 +23,7 @@ struct QueryCompiler {
 
     /// A SELECT (or the solutions CONSTRUCT and DESCRIBE instantiate), with at most `rowCap` rows.
     func select(_ query: SPARQLQuery, projection: [SPARQLQuery.Projection], rowCap: Int) throws -> CompiledQuery {
+        patterns.extremum = query.isAggregate ? GroupExtremum.find(query, projection: projection) : nil
         let f = try patterns.compile(query.pattern)
         let x = patterns.alias("x")
         var needed: [String] = []
@@ -174,11 +175,13 @@ struct QueryCompiler {
             return .number("count(\(d)\(distinct ? key : a.kind))::numeric", dt: integer)
         case "SUM", "AVG":
             let total = name == "SUM" ? "sum(\(d)\(a.num))" : "avg(\(d)\(a.num))"
-            // The widest type of the numbers (18.5.1.3 by 17.3's promotion), one test per row
-            // with the likeliest first: integer 0, decimal 1, float 2, double 3.
+            // The widest type of the numbers (18.5.1.3 by 17.3's promotion): integer 0, decimal
+            // 1, float 2, double 3. xsd:integer, the likeliest, is the narrowest: its rows take
+            // one test and leave the maximum alone (0 when the group has only them).
             let widest = """
-                max(CASE WHEN \(a.dt) = \(integer) THEN 0 WHEN \(a.dt) = \(p.text(XSD.double)) THEN 3 \
-                WHEN \(a.dt) = \(p.text(ExpressionCompiler.float)) THEN 2 WHEN \(a.dt) = ANY(\(ints)) THEN 0 ELSE 1 END)
+                COALESCE(max(CASE WHEN \(a.dt) = \(p.text(XSD.double)) THEN 3 \
+                WHEN \(a.dt) = \(p.text(ExpressionCompiler.float)) THEN 2 WHEN \(a.dt) = ANY(\(ints)) THEN 0 ELSE 1 END) \
+                FILTER (WHERE \(a.dt) IS DISTINCT FROM \(integer)), 0)
                 """
             let dt = """
                 (CASE WHEN count(*) = 0 THEN \(integer) WHEN \(widest) = 3 THEN \(p.text(XSD.double)) \

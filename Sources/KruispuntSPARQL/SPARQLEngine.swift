@@ -56,6 +56,23 @@ public struct SPARQLEngine: Sendable {
     }
 
     public func execute(_ query: SPARQLQuery, on db: Connection) throws -> SPARQLResult {
+        do {
+            return try db.transaction {
+                // One snapshot for compiling (which reads the dictionary and the observation
+                // index's state) and for running. No JIT: compiling a query's expressions costs
+                // more than most queries take.
+                try db.execute("""
+                    SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
+                    SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off
+                    """)
+                return try answer(query, on: db)
+            }
+        } catch let error as StoreError {
+            throw SPARQLEvaluationError(error)
+        }
+    }
+
+    private func answer(_ query: SPARQLQuery, on db: Connection) throws -> SPARQLResult {
         switch query.form {
         case .ask:
             let rows = try run(try compile(query, on: db), on: db)
@@ -94,7 +111,10 @@ public struct SPARQLEngine: Sendable {
             dataset = QueryDataset(defaultGraphs: (query.from ?? []).compactMap { ids[.iri($0)] },
                                    namedGraphs: (query.fromNamed ?? []).compactMap { ids[.iri($0)] })
         }
-        let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(), observationIndex: observationIndex)
+        // Without irregular subjects (the usual case) the index alone answers its patterns.
+        let irregular = observationIndex ? try db.query("SELECT EXISTS (SELECT 1 FROM observation_irregular)")[0][0] == "t" : false
+        let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(),
+                                       observationIndex: observationIndex, irregularObservations: irregular)
         let compiler = QueryCompiler(patterns: patterns)
         let compiled: CompiledQuery
         switch query.form {
@@ -136,15 +156,7 @@ public struct SPARQLEngine: Sendable {
     }
 
     private func run(_ compiled: CompiledQuery, on db: Connection) throws -> [[String?]] {
-        do {
-            return try db.transaction {
-                // No JIT: compiling a query's expressions costs more than most queries take.
-                try db.execute("SET TRANSACTION READ ONLY; SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off")
-                return try db.query(compiled.sql, compiled.parameters, parameterTypes: compiled.parameterTypes)
-            }
-        } catch let error as StoreError {
-            throw SPARQLEvaluationError(error)
-        }
+        try db.query(compiled.sql, compiled.parameters, parameterTypes: compiled.parameterTypes)
     }
 
     private func decode(_ rows: [[String?]], _ compiled: CompiledQuery, on db: Connection) throws -> [[Term?]] {

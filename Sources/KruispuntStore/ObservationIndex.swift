@@ -180,9 +180,24 @@ public enum ObservationIndex {
             DELETE FROM observation_irregular o USING observation_roots r WHERE o.s = r.s AND r.s <= \(w);
             INSERT INTO observation_irregular SELECT s FROM observation_classes WHERE NOT regular
             """)
-        let added = try db.update("INSERT INTO observation_rows SELECT \(columns.joined(separator: ", ")) FROM observation_classes c \(terms.joined(separator: " ")) WHERE c.regular")
-        // A large load changes the index's statistics at once (queries right after it plan with them).
-        try db.execute(added >= 50_000 ? "TRUNCATE observation_roots; ANALYZE observation_rows" : "TRUNCATE observation_roots")
+        let added = try db.update("""
+            INSERT INTO observation_rows SELECT \(columns.joined(separator: ", ")) FROM observation_classes c \(terms.joined(separator: " ")) \
+            WHERE c.regular ORDER BY \(physicalOrder(start: "t_start.ts", sensor: "c.sensor"))
+            """)
+        // A large load changes the index's statistics at once (queries right after it plan with
+        // them), and its pages join the block-range index at once (autovacuum would summarise
+        // them later; until then a range scan reads every new page).
+        try db.execute(added >= 50_000 ? """
+            TRUNCATE observation_roots; ANALYZE observation_rows; SELECT brin_summarize_new_values('observation_rows_start')
+            """ : "TRUNCATE observation_roots")
+    }
+
+    /// The order rows are written in: by day of start, then sensor. A load of history then lies
+    /// on the pages of its days, so that a query over a month reads a month's pages (through the
+    /// block-range index on `start_t`), and a sensor's day on one or two of them (a year of one
+    /// camera is a page per day, not one per hour). Live writes come a day at a time anyway.
+    static func physicalOrder(start: String, sensor: String) -> String {
+        "date_trunc('day', \(start) AT TIME ZONE 'UTC'), \(sensor), \(start)"
     }
 
     /// The subjects to refresh, gathered over the transaction's writes.
