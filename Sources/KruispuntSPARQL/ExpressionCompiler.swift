@@ -53,7 +53,7 @@ struct ExpressionCompiler {
             return arithmetic(op, try compile(a), try compile(b))
         case .negate(let a):
             let x = try compile(a)
-            return .number("(-\(x.num))", dt: numericType(x))
+            return .number("(-\(x.num))", dt: numericType(x), known: x.numericType)
         case .aggregate:
             guard let aggregate else { throw SPARQLError.syntax("an aggregate is only allowed in a grouped SELECT, HAVING or ORDER BY") }
             return try aggregate(e)
@@ -121,11 +121,19 @@ struct ExpressionCompiler {
     }
 
     /// The datatype of a number, as SQL text (NULL when it is not one; integer types as xsd:integer).
-    private func numericType(_ v: SQLValue) -> String { "kp_numeric_type(\(v.num), \(v.dt))" }
+    private func numericType(_ v: SQLValue) -> String {
+        if let known = v.numericType { return parameters.text(known) }
+        return "kp_numeric_type(\(v.num), \(v.dt))"
+    }
 
-    /// Numeric type promotion (17.3): integer, decimal, float, double.
-    private func promoted(_ a: SQLValue, _ b: SQLValue, division: Bool) -> String {
-        "kp_promote(\(numericType(a)), \(numericType(b)), \(division))"
+    /// Numeric type promotion (17.3): integer, decimal, float, double. Known types are promoted
+    /// here, once.
+    private func promoted(_ a: SQLValue, _ b: SQLValue, division: Bool) -> (sql: String, known: String?) {
+        if let x = a.numericType, let y = b.numericType {
+            let type = SQLValue.promoted(x, y, division: division)
+            return (parameters.text(type), type)
+        }
+        return ("kp_promote(\(numericType(a)), \(numericType(b)), \(division))", nil)
     }
 
     private func arithmetic(_ op: Expression.Arithmetic, _ a: SQLValue, _ b: SQLValue) -> SQLValue {
@@ -136,7 +144,8 @@ struct ExpressionCompiler {
         case .multiply: n = "(\(a.num) * \(b.num))"
         case .divide: n = "(\(a.num) / NULLIF(\(b.num), 0))"
         }
-        return .number(n, dt: promoted(a, b, division: op == .divide))
+        let type = promoted(a, b, division: op == .divide)
+        return .number(n, dt: type.sql, known: type.known)
     }
 
     // MARK: - Functions
@@ -202,7 +211,7 @@ struct ExpressionCompiler {
             return .boolean("CASE WHEN \(compatible) THEN \(test) END", p)
         case "STRLEN":
             let x = try arg(0)
-            return .number("CASE WHEN \(isString(x)) THEN char_length(\(x.lex))::numeric END", dt: p.text(XSD.integer))
+            return .number("CASE WHEN \(isString(x)) THEN char_length(\(x.lex))::numeric END", dt: p.text(XSD.integer), known: XSD.integer)
         case "UCASE", "LCASE":
             let x = try arg(0)
             return .string("CASE WHEN \(isString(x)) THEN \(name == "UCASE" ? "upper" : "lower")(\(x.lex)) END", lang: x.lang)
@@ -228,14 +237,14 @@ struct ExpressionCompiler {
             return shared(.number("""
                 CASE WHEN \(x.ts) IS NOT NULL AND \(x.dt) <> \(p.text(XSD.date)) THEN \(fixed) \
                 WHEN \(x.kind) = 2 AND \(x.dt) = ANY(\(types)) THEN ((regexp_match(\(x.lex), \(re)))[\(group)])::numeric END
-                """, dt: p.text(XSD.integer)))
+                """, dt: p.text(XSD.integer), known: XSD.integer))
         case "NOW":
             let text = XSDDateTime.format(epochMillis: Int64(now.timeIntervalSince1970 * 1000), offsetMinutes: 0)
             return .constant(.typed(text, XSD.dateTime), p)
         case "ABS", "ROUND", "CEIL", "FLOOR":
             let x = try arg(0)
             let f = ["ABS": "abs(\(x.num))", "ROUND": "floor(\(x.num) + 0.5)", "CEIL": "ceil(\(x.num))", "FLOOR": "floor(\(x.num))"][name]!
-            return .number(f, dt: numericType(x))
+            return .number(f, dt: numericType(x), known: x.numericType)
         case "IF":
             let c = try ebv(raw[0])
             return .choose(c, try arg(1), try arg(2))

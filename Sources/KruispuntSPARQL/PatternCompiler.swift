@@ -32,6 +32,9 @@ struct Fragment {
     /// Value variables computed as numbers: their `_n` and `_d` columns decide all the others
     /// (kept where an operator passes its input's rows on unchanged).
     var numeric: Set<String> = []
+    /// Range hints every solution's term satisfies, by variable (bound in every solution): the
+    /// filters they come from need not test them again.
+    var exact: [String: [RangeHint]] = [:]
 }
 
 /// Compiles the algebra to SQL over `quads` and `terms`. Every fixed term is a parameter (an id
@@ -216,6 +219,7 @@ final class PatternCompiler {
         var bound: [String: String] = [:], order: [String] = []
         /// Value columns (prefix) of variables the index binds to a valued slot.
         var stored: [String: String] = [:]
+        var exact: [String: [RangeHint]] = [:]
         func bind(_ v: String, _ expression: String, values: String? = nil) {
             if let first = bound[v] {
                 if first != expression { conditions.append("\(expression) = \(first)") }
@@ -225,12 +229,17 @@ final class PatternCompiler {
             order.append(v)
             stored[v] = values
             guard let ranges = hints[v] else { return }
+            exact[v] = ranges
             func value(_ hint: RangeHint) -> String { parameters.add(hint.value, hint.field == .number ? "numeric" : "timestamptz") }
+            /// A date compares with dates only, a date-time with date-times only.
+            func sameKind(_ hint: RangeHint, _ datatype: String) -> [String] {
+                hint.field == .instant ? ["\(datatype) \(hint.date ? "=" : "<>") \(parameters.text(XSD.date))"] : []
+            }
             if let values {
-                conditions += ranges.map { "\(values)_\($0.field == .number ? "n" : "t") \($0.op.rawValue) \(value($0))" }
+                conditions += ranges.flatMap { ["\(values)_\($0.field == .number ? "n" : "t") \($0.op.rawValue) \(value($0))"] + sameKind($0, "\(values)_d") }
             } else {
                 // The filter's bounds find the terms on the dictionary's number or instant index.
-                let tests = ranges.map { "\($0.field.rawValue) \($0.op.rawValue) \(value($0))" }
+                let tests = ranges.flatMap { ["\($0.field.rawValue) \($0.op.rawValue) \(value($0))"] + sameKind($0, "datatype") }
                 conditions.append("\(expression) IN (SELECT id FROM terms WHERE \(tests.joined(separator: " AND ")))")
             }
         }
@@ -343,7 +352,7 @@ final class PatternCompiler {
             }
             sql = "SELECT \(list.joined(separator: ", ")) FROM (\(sql)) \(x) \(joins.joined(separator: " "))"
         }
-        return Fragment(sql: sql, columns: columns, order: order, nullable: [])
+        return Fragment(sql: sql, columns: columns, order: order, nullable: [], exact: exact)
     }
 
     /// A triple of the default graph: in one of the graphs that make it up (the query's
@@ -422,13 +431,15 @@ final class PatternCompiler {
             if left || b.nullable.contains(v) { nullable.insert(v) }
         }
         let list = select.isEmpty ? "1 AS one" : select.joined(separator: ", ")
+        // A side's narrowing holds for the variables it binds in every solution.
+        func always(_ f: Fragment) -> [String: [RangeHint]] { f.exact.filter { !f.nullable.contains($0.key) } }
         guard left else {
             return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) JOIN (\(b.sql)) \(r) ON \(on.isEmpty ? "true" : on.joined(separator: " AND "))",
-                            columns: columns, order: order, nullable: nullable)
+                            columns: columns, order: order, nullable: nullable, exact: always(a).merging(always(b), uniquingKeysWith: +))
         }
         guard let condition else {
             return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN (\(b.sql)) \(r) ON \(on.isEmpty ? "true" : on.joined(separator: " AND "))",
-                            columns: columns, order: order, nullable: nullable)
+                            columns: columns, order: order, nullable: nullable, exact: always(a))
         }
         // OPTIONAL with a filter: the filter sees both sides, so the right side is joined laterally
         // (inside, `r` names the right side's rows, as the join conditions expect).
@@ -446,7 +457,7 @@ final class PatternCompiler {
         let test = try expressions(lookup).ebv(condition)
         let lateral = "SELECT \(r).* FROM (\(b.sql)) \(r) \(joins) WHERE \((on + [test]).joined(separator: " AND "))"
         return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN LATERAL (\(lateral)) \(r) ON true",
-                        columns: columns, order: order, nullable: nullable)
+                        columns: columns, order: order, nullable: nullable, exact: always(a))
     }
 
     private func union(_ a: Fragment, _ b: Fragment) throws -> Fragment {
@@ -478,17 +489,26 @@ final class PatternCompiler {
             return "SELECT \(select.isEmpty ? "1 AS one" : select.joined(separator: ", ")) FROM (\(f.sql)) \(x)"
         }
         let nullable = Set(order.filter { a.columns[$0] == nil || b.columns[$0] == nil || a.nullable.contains($0) || b.nullable.contains($0) })
-        return Fragment(sql: side(a) + " UNION ALL " + side(b), columns: columns, order: order, nullable: nullable)
+        var exact: [String: [RangeHint]] = [:]
+        for (v, hints) in a.exact { if let other = b.exact[v] { exact[v] = hints.filter(other.contains) } }
+        return Fragment(sql: side(a) + " UNION ALL " + side(b), columns: columns, order: order, nullable: nullable, exact: exact)
     }
 
     private func filter(_ e: Expression, _ f: Fragment) throws -> Fragment {
+        // Conjuncts every solution satisfies already (its pattern kept only such terms) go.
+        let kept = RangeHint.conjuncts(e).filter { c in
+            guard let (v, hint) = RangeHint.hint(of: c) else { return true }
+            return f.exact[v]?.contains(hint) != true
+        }
+        guard let first = kept.first else { return f }
+        let e = kept.dropFirst().reduce(first) { .and($0, $1) }
         let x = alias("f")
         let (rowJoins, lookup) = environment(f, x, variables: e.variables)
         let numbers = SharedNumbers(self)
         let test = try expressions(lookup, sharing: numbers).ebv(e)
         let joins = rowJoins + numbers.joins
         return Fragment(sql: "SELECT \(x).* FROM (\(f.sql)) \(x) \(joins) WHERE \(test)",
-                        columns: f.columns, order: f.order, nullable: f.nullable, numeric: f.numeric)
+                        columns: f.columns, order: f.order, nullable: f.nullable, numeric: f.numeric, exact: f.exact)
     }
 
     private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
@@ -506,7 +526,7 @@ final class PatternCompiler {
         nullable.insert(v)
         return Fragment(sql: "SELECT \((passThrough(f, x) + computed).joined(separator: ", ")) FROM (\(f.sql)) \(x) \(joins)",
                         columns: columns, order: f.order + [v], nullable: nullable,
-                        numeric: value.number == nil ? f.numeric : f.numeric.union([v]))
+                        numeric: value.number == nil ? f.numeric : f.numeric.union([v]), exact: f.exact)
     }
 
     // MARK: - Rows for expressions
@@ -576,6 +596,8 @@ final class PatternCompiler {
             let z = compiler.alias("n")
             joins += " CROSS JOIN LATERAL (SELECT \(number.value) AS n, \(number.datatype) AS d OFFSET 0) \(z)"
             made.insert("\(z).n")
+            // A known type stays a constant, so that what is computed from it is typed once.
+            if let known = value.numericType { return .number("\(z).n", dt: number.datatype, known: known) }
             return .number("\(z).n", dt: "\(z).d")
         }
     }

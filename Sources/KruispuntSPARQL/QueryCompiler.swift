@@ -165,14 +165,14 @@ struct QueryCompiler {
         let d = distinct ? "DISTINCT " : ""
         let integer = p.text(XSD.integer)
         guard let argument else {
-            return .number(distinct ? "count(DISTINCT \(rowKey))::numeric" : "count(*)::numeric", dt: integer)
+            return .number(distinct ? "count(DISTINCT \(rowKey))::numeric" : "count(*)::numeric", dt: integer, known: XSD.integer)
         }
         let a = try compiler.compile(argument)
         let ints = p.add(ExpressionCompiler.array(ExpressionCompiler.integerTypes), "text[]")
         switch name {
         case "COUNT":
             let key = a.id ?? "CASE WHEN \(a.kind) IS NOT NULL THEN ROW(\(a.kind), \(a.lex), \(a.dt), \(a.lang)) END"
-            return .number("count(\(d)\(distinct ? key : a.kind))::numeric", dt: integer)
+            return .number("count(\(d)\(distinct ? key : a.kind))::numeric", dt: integer, known: XSD.integer)
         case "SUM", "AVG":
             let total = name == "SUM" ? "sum(\(d)\(a.num))" : "avg(\(d)\(a.num))"
             // The widest type of the numbers (18.5.1.3 by 17.3's promotion): integer 0, decimal

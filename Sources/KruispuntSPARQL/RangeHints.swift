@@ -3,8 +3,10 @@ import KruispuntStore
 
 /// What a FILTER says about a variable's stored term that the dictionary's indexes on numbers and
 /// instants can find: comparisons of the variable with a number or an instant, in conjuncts of
-/// the filter. A hint is necessary, not sufficient (the filter still runs on every row it lets
-/// through), so it can only narrow the rows a basic pattern reads, never change the answer.
+/// the filter. A basic pattern that binds the variable keeps only the terms that compare so (and,
+/// for an instant, only dates with a date and date-times with a date-time, as 17.3 compares
+/// them): exactly the terms for which the comparison is true. Where every solution of a pattern
+/// was narrowed so (`Fragment.exact`), the filter leaves that conjunct out.
 struct RangeHint: Equatable {
     enum Field: String { case number = "num", instant = "ts" }
 
@@ -12,6 +14,21 @@ struct RangeHint: Equatable {
     let field: Field
     /// The bound's value, as PostgreSQL reads it (numeric or timestamptz).
     let value: String
+    /// For an instant: whether the bound is an xsd:date.
+    var date = false
+
+    /// The conjuncts of a filter expression.
+    static func conjuncts(_ e: Expression) -> [Expression] {
+        if case .and(let a, let b) = e { return conjuncts(a) + conjuncts(b) }
+        return [e]
+    }
+
+    /// The hint a conjunct is, if it is one.
+    static func hint(of conjunct: Expression) -> (variable: String, hint: RangeHint)? {
+        guard let (v, h) = hints(conjunct).first, let only = h.first, h.count == 1 else { return nil }
+        if case .and = conjunct { return nil }
+        return (v, only)
+    }
 
     /// The hints of a filter expression, by variable.
     static func hints(_ e: Expression) -> [String: [RangeHint]] {
@@ -32,7 +49,7 @@ struct RangeHint: Equatable {
     private static func hint(_ op: Expression.Comparison, _ t: Term) -> RangeHint? {
         guard op != .ne, case .literal(let lexical, let datatype?, nil) = t else { return nil }
         if let n = TypedValue.number(lexical, datatype: datatype) { return RangeHint(op: op, field: .number, value: n) }
-        if let i = TypedValue.instant(lexical, datatype: datatype) { return RangeHint(op: op, field: .instant, value: i) }
+        if let i = TypedValue.instant(lexical, datatype: datatype) { return RangeHint(op: op, field: .instant, value: i, date: datatype == XSD.date) }
         return nil
     }
 }

@@ -38,6 +38,10 @@ struct SQLValue {
     var bool: String?
     /// For a computed number: the number and its datatype, which every field is made of.
     var number: (value: String, datatype: String)? = nil
+    /// The numeric type (xsd:integer, decimal, float or double) when the compiler knows it: a
+    /// number of that type, or an error. Arithmetic over such values types its result once,
+    /// not per row.
+    var numericType: String? = nil
 
     static let error = SQLValue(kind: "NULL::smallint", lex: "NULL::text", dt: "NULL::text", lang: "NULL::text",
                                 num: "NULL::numeric", ts: "NULL::timestamptz", id: nil, bool: nil)
@@ -60,10 +64,12 @@ struct SQLValue {
         case .literal(let lexical, let datatype, let language):
             let number = TypedValue.number(lexical, datatype: datatype)
             let instant = TypedValue.instant(lexical, datatype: datatype)
-            return SQLValue(kind: "2::smallint", lex: p.text(lexical), dt: datatype.map { p.text($0) } ?? "NULL::text",
-                            lang: language.map { p.text($0) } ?? "NULL::text",
-                            num: number.map { p.add($0, "numeric") } ?? "NULL::numeric",
-                            ts: instant.map { p.add($0, "timestamptz") } ?? "NULL::timestamptz", id: nil, bool: nil)
+            var value = SQLValue(kind: "2::smallint", lex: p.text(lexical), dt: datatype.map { p.text($0) } ?? "NULL::text",
+                                 lang: language.map { p.text($0) } ?? "NULL::text",
+                                 num: number.map { p.add($0, "numeric") } ?? "NULL::numeric",
+                                 ts: instant.map { p.add($0, "timestamptz") } ?? "NULL::timestamptz", id: nil, bool: nil)
+            if number != nil, let datatype { value.numericType = promotionType(datatype) }
+            return value
         }
     }
 
@@ -83,11 +89,24 @@ struct SQLValue {
 
     /// A number of the datatype `dt` (SQL text) from an SQL numeric (NULL: error), written in
     /// its canonical form. The datatype may stand when the number is an error: `kind` says which.
-    static func number(_ n: String, dt: String) -> SQLValue {
+    /// `known`: its numeric type, when the compiler knows it (then `dt` is that type).
+    static func number(_ n: String, dt: String, known: String? = nil) -> SQLValue {
         let lex = "kp_numeric_lexical((\(n)), (\(dt)))"
         return SQLValue(kind: "(CASE WHEN (\(n)) IS NULL THEN NULL ELSE 2 END)::smallint", lex: lex,
                         dt: "(\(dt))", lang: "NULL::text",
-                        num: "(\(n))", ts: "NULL::timestamptz", id: nil, bool: nil, number: (n, dt))
+                        num: "(\(n))", ts: "NULL::timestamptz", id: nil, bool: nil, number: (n, dt), numericType: known)
+    }
+
+    /// The type a numeric datatype takes part in promotion as (17.3): integer types as xsd:integer.
+    static func promotionType(_ datatype: String) -> String {
+        [XSD.decimal, XSD.double, XSD.ns + "float"].contains(datatype) ? datatype : XSD.integer
+    }
+
+    /// The type of arithmetic over two numeric types (17.3; a division of integers is decimal),
+    /// as `kp_promote` computes it per row.
+    static func promoted(_ a: String, _ b: String, division: Bool) -> String {
+        for wide in [XSD.double, XSD.ns + "float"] where a == wide || b == wide { return wide }
+        return a == XSD.decimal || b == XSD.decimal || division ? XSD.decimal : XSD.integer
     }
 
     /// Every field, in the order value columns are stored.

@@ -286,7 +286,10 @@ public enum Migrations {
                 SELECT * FROM observation_rows ORDER BY \(ObservationIndex.physicalOrder(start: "start_t", sensor: "sensor"));
             TRUNCATE observation_rows;
             INSERT INTO observation_rows SELECT * FROM observation_rows_ordered;
-            CREATE INDEX observation_rows_start ON observation_rows USING brin (start_t) WITH (pages_per_range = 16, autosummarize = on);
+            -- New pages join it when a large load ends (`ObservationIndex`) or at the next
+            -- vacuum: until then a range scan reads them all (a few pages between vacuums live;
+            -- autosummarize would queue a request per 16 pages of a load, most of them dropped).
+            CREATE INDEX observation_rows_start ON observation_rows USING brin (start_t) WITH (pages_per_range = 16);
             ANALYZE observation_rows
             """),
     ]

@@ -185,8 +185,8 @@ public enum ObservationIndex {
             WHERE c.regular ORDER BY \(physicalOrder(start: "t_start.ts", sensor: "c.sensor"))
             """)
         // A large load changes the index's statistics at once (queries right after it plan with
-        // them), and its pages join the block-range index at once (autovacuum would summarise
-        // them later; until then a range scan reads every new page).
+        // them), and its pages join the block-range index at once (a vacuum would summarise them
+        // later; until then a range scan reads every new page).
         try db.execute(added >= 50_000 ? """
             TRUNCATE observation_roots; ANALYZE observation_rows; SELECT brin_summarize_new_values('observation_rows_start')
             """ : "TRUNCATE observation_roots")

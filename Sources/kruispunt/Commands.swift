@@ -160,12 +160,21 @@ struct Worker: AsyncParsableCommand {
         let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
         let treatment = try runtime.treatment(iris: iris)
         var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
-        while true {
+        // A signal lets the run in progress finish (stopping the cluster under it would fail it).
+        let stop = StopRequest()
+        SignalGuard.onSignal { sig in
+            runtime.logger.notice("signal \(sig): stopping after the current run")
+            stop.set(sig)
+        }
+        while stop.signal == nil {
             let summary = try treatment.run(on: db, flush: idle.shouldClose)
             idle.record(summary)
             if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
-            try await Task.sleep(for: .seconds(interval))
+            let next = ContinuousClock.now + .seconds(interval)
+            while stop.signal == nil, ContinuousClock.now < next { try await Task.sleep(for: .milliseconds(100)) }
         }
+        runtime.shutdown()
+        Foundation.exit(128 + (stop.signal ?? 0))
     }
 }
 

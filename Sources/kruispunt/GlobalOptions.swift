@@ -99,6 +99,13 @@ enum SignalGuard {
     }
 }
 
+/// The signal that asked a loop to stop, if one did.
+final class StopRequest: Sendable {
+    private let received = Mutex<Int32?>(nil)
+    var signal: Int32? { received.withLock { $0 } }
+    func set(_ signal: Int32) { received.withLock { $0 = signal } }
+}
+
 /// Writes to standard output without Foundation's shared `stdout` global.
 enum StandardOutput {
     private static let handle = FileHandle(fileDescriptor: 1, closeOnDealloc: false)
