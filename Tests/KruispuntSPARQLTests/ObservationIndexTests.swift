@@ -187,6 +187,23 @@ import Testing
                 let answer = try SPARQLEngine().execute(Self.prefixes + "ASK { \(pattern) }", on: db)
                 #expect(answer == .boolean(expected), "\(pattern)")
             }
+            // Through the index too, where the filter's range is tested in the pattern alone.
+            let dated = Term.iri(Self.ex + "dated"), di = Term.blank("di"), db_ = Term.blank("db")
+            try db.transaction {
+                _ = try QuadStore.insert([Quad(dated, .iri(SOSA.hasSimpleResult), .integer(4), g), Quad(dated, .iri(SOSA.phenomenonTime), di, g),
+                                          Quad(di, .iri(OWLTime.hasBeginning), db_, g),
+                                          Quad(db_, .iri(OWLTime.inXSDDateTimeStamp), .typed("2026-04-01", XSD.date), g)], on: db)
+            }
+            let star = "?o sosa:hasSimpleResult ?v ; sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?t"
+            for (filter, expected) in [("?t >= \"2026-02-15T00:00:00Z\"^^xsd:dateTime", "\"3\""),
+                                       ("?t >= \"2026-03-15\"^^xsd:date", "\"4\""),
+                                       ("?t < \"2026-05-01T00:00:00Z\"^^xsd:dateTime && ?v > 2", "\"3\"")] {
+                let (_, compiled) = try SPARQLEngine().compile(Self.prefixes + "SELECT ?v { \(star) FILTER (\(filter)) }", on: db)
+                #expect(compiled.sql.contains("observation_rows"), "\(filter)")
+                let answer = try SPARQLEngine().execute(Self.prefixes + "SELECT (GROUP_CONCAT(STR(?v)) AS ?all) { \(star) FILTER (\(filter)) }", on: db)
+                guard case .bindings(_, let rows, _) = answer else { Issue.record("\(filter)"); continue }
+                #expect(rows.first?.first??.ntriples == expected, "\(filter)")
+            }
         }
     }
 
