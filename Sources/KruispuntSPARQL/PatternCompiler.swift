@@ -32,6 +32,8 @@ struct Fragment {
     /// Value variables computed as numbers: their `_n` and `_d` columns decide all the others
     /// (kept where an operator passes its input's rows on unchanged).
     var numeric: Set<String> = []
+    /// Of those, the ones whose numeric type the compiler knows (their `_d` column is that type).
+    var numericTypes: [String: String] = [:]
     /// Range hints every solution's term satisfies, by variable (bound in every solution): the
     /// filters they come from need not test them again.
     var exact: [String: [RangeHint]] = [:]
@@ -508,7 +510,7 @@ final class PatternCompiler {
         let test = try expressions(lookup, sharing: numbers).ebv(e)
         let joins = rowJoins + numbers.joins
         return Fragment(sql: "SELECT \(x).* FROM (\(f.sql)) \(x) \(joins) WHERE \(test)",
-                        columns: f.columns, order: f.order, nullable: f.nullable, numeric: f.numeric, exact: f.exact)
+                        columns: f.columns, order: f.order, nullable: f.nullable, numeric: f.numeric, numericTypes: f.numericTypes, exact: f.exact)
     }
 
     private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
@@ -526,7 +528,8 @@ final class PatternCompiler {
         nullable.insert(v)
         return Fragment(sql: "SELECT \((passThrough(f, x) + computed).joined(separator: ", ")) FROM (\(f.sql)) \(x) \(joins)",
                         columns: columns, order: f.order + [v], nullable: nullable,
-                        numeric: value.number == nil ? f.numeric : f.numeric.union([v]), exact: f.exact)
+                        numeric: value.number == nil ? f.numeric : f.numeric.union([v]),
+                        numericTypes: f.numericTypes.merging(value.numericType.map { [v: $0] } ?? [:]) { $1 }, exact: f.exact)
     }
 
     // MARK: - Rows for expressions

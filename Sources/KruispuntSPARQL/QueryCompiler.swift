@@ -53,10 +53,12 @@ struct QueryCompiler {
                         keyIDs[key.variable] = id
                     case .value? where f.numeric.contains(key.variable):
                         // A number's term is its value and datatype (the datatype only when the
-                        // number is not an error): two keys, no lexical form per row.
+                        // number is not an error): two keys, no lexical form per row; one when
+                        // the datatype is known.
                         let c = SQLValue.columns(x, patterns.column(key.variable))
-                        let value = SQLValue.number(c.num, dt: "CASE WHEN \(c.num) IS NOT NULL THEN \(c.dt) END")
-                        groupBy += [c.num, value.dt]
+                        let known = f.numericTypes[key.variable]
+                        let value = SQLValue.number(c.num, dt: "CASE WHEN \(c.num) IS NOT NULL THEN \(known.map(patterns.parameters.text) ?? c.dt) END")
+                        groupBy += known == nil ? [c.num, value.dt] : [c.num]
                         keys[key.variable] = value
                     case .value?:
                         let value = SQLValue.columns(x, patterns.column(key.variable))
