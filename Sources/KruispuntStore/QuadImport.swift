@@ -40,7 +40,7 @@ public enum QuadImport {
         parser.stackSize = 8 << 20
         parser.start()
         defer { queue.cancel() }
-        return try db.transaction {
+        let summary = try db.transaction {
             var summary = Summary()
             let load = try BulkLoad(on: db)
             while let quads = try queue.take() {
@@ -50,6 +50,10 @@ public enum QuadImport {
             summary.added = try load.finish()
             return summary
         }
+        // After a large load, the observation index is vacuumed at once (autovacuum would within
+        // minutes): the queries that follow neither write its pages' hint bits nor wait on it.
+        if summary.added >= 1_000_000 { try db.execute("VACUUM (ANALYZE) observation_rows") }
+        return summary
     }
 
     /// 16 hex digits of a 128-bit hash of the file's content.
