@@ -63,29 +63,40 @@ public enum SPARQLResultFormat: String, Sendable, CaseIterable {
 
     private static func json(_ variables: [String], _ rows: [[Term?]], _ truncated: Bool) -> String {
         var out = "{\"head\": {\"vars\": [" + variables.map { JSONText.quoted($0) }.joined(separator: ", ") + "]"
+        // Room for the whole answer at once (about 90 bytes a binding): growing a string of
+        // megabytes step by step costs more than writing it.
+        out.reserveCapacity(256 + rows.count * max(1, variables.count) * 96)
+        let names = variables.map { JSONText.quoted($0) + ": " }
         if truncated { out += ", \"link\": [\"https://kruispunt.vlaanderen.be/ns#truncated\"]" }
         out += "},\n \"results\": {\"bindings\": ["
         for (i, row) in rows.enumerated() {
             out += i == 0 ? "\n  {" : ",\n  {"
             var first = true
-            for (v, term) in zip(variables, row) {
+            for (name, term) in zip(names, row) {
                 guard let term else { continue }
-                out += first ? "" : ", "
+                if !first { out += ", " }
                 first = false
-                out += JSONText.quoted(v) + ": "
+                out += name
+                // Pieces appended in place, no string built per value.
                 switch term {
-                case .iri(let iri): out += "{\"type\": \"uri\", \"value\": " + JSONText.quoted(iri) + "}"
-                case .blank(let label): out += "{\"type\": \"bnode\", \"value\": " + JSONText.quoted(label) + "}"
+                case .iri(let iri):
+                    out += "{\"type\": \"uri\", \"value\": "
+                    JSONText.append(iri, to: &out)
+                case .blank(let label):
+                    out += "{\"type\": \"bnode\", \"value\": "
+                    JSONText.append(label, to: &out)
                 case .literal(let value, let datatype, let language):
-                    out += "{\"type\": \"literal\", \"value\": " + JSONText.quoted(value)
-                    if let language { out += ", \"xml:lang\": " + JSONText.quoted(language) }
-                    else if let datatype { out += ", \"datatype\": " + JSONText.quoted(datatype) }
-                    out += "}"
+                    out += "{\"type\": \"literal\", \"value\": "
+                    JSONText.append(value, to: &out)
+                    if let language { out += ", \"xml:lang\": "; JSONText.append(language, to: &out) }
+                    else if let datatype { out += ", \"datatype\": "; JSONText.append(datatype, to: &out) }
                 }
+                out += "}"
             }
             out += "}"
         }
-        return out + "\n ]}}\n"
+        out += "\n ]}}\n"
+        return out
     }
 
     private static func escapeXML(_ s: String) -> String { XMLText.escape(s) }
@@ -122,6 +133,7 @@ public enum SPARQLResultFormat: String, Sendable, CaseIterable {
             s.utf8.contains(where: { $0 == 44 || $0 == 34 || $0 == 10 || $0 == 13 }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
         }
         var out = variables.map(field).joined(separator: ",") + "\r\n"
+        out.reserveCapacity(out.utf8.count + rows.count * max(1, variables.count) * 40)
         for row in rows {
             out += row.map { term -> String in
                 switch term {

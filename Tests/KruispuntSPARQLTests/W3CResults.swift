@@ -30,7 +30,7 @@ enum W3CResults {
         }
     }
 
-    private static func json(_ data: Data) throws -> Answer {
+    static func json(_ data: Data) throws -> Answer {
         guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { throw NSError(domain: "W3C", code: 2) }
         if let b = root["boolean"] as? Bool { return .boolean(b) }
         let bindings = ((root["results"] as? [String: Any])?["bindings"] as? [[String: Any]]) ?? []

@@ -18,6 +18,7 @@ import Testing
         "sparql10/expr-ops", "sparql10/regex", "sparql10/ask", "sparql10/construct", "sparql10/type-promotion",
         "sparql10/boolean-effective-value", "sparql10/algebra", "sparql10/open-world", "sparql10/graph", "sparql10/dataset",
         "sparql11/aggregates", "sparql11/grouping", "sparql11/bind", "sparql11/project-expression",
+        "sparql11/json-res", "sparql11/csv-tsv-res",
     ]
 
     /// `KRUISPUNT_SHARED` (as for the end-to-end tests), else `<repo>/../shared`.
@@ -115,10 +116,56 @@ import Testing
             do { result = try engine.execute(query, on: db) } catch let e as SPARQLError where e.kind == .unsupported {
                 return .refused(e.description)
             }
-            let expected = try W3CResults.read(entry.result)
-            return Self.compare(result, expected, ordered: !query.orderBy.isEmpty)
+            switch entry.result.pathExtension {
+            case "csv", "tsv":
+                // The result formats themselves: our text against the expected text.
+                let format: SPARQLResultFormat = entry.result.pathExtension == "csv" ? .csv : .tsv
+                let want = try String(contentsOf: entry.result, encoding: .utf8)
+                let got = format.write(result)
+                return Self.sameText(got, want) ? .passed : .failed("wrote \(got.prefix(300)), expected \(want.prefix(300))")
+            case "srj":
+                // The answer as our JSON writer writes it, read back, is the expected one.
+                let written = try W3CResults.json(Data(SPARQLResultFormat.json.write(result).utf8))
+                return Self.compare(Self.result(written), try W3CResults.read(entry.result), ordered: !query.orderBy.isEmpty)
+            default:
+                let expected = try W3CResults.read(entry.result)
+                return Self.compare(result, expected, ordered: !query.orderBy.isEmpty)
+            }
         } catch {
             return .failed("\(error)")
+        }
+    }
+
+    /// CSV or TSV text equal up to line ends, blank node labels (named in order of appearance)
+    /// and the spelling of a TSV double's exponent (compared by value, as `compare` does).
+    static func sameText(_ a: String, _ b: String) -> Bool {
+        func normal(_ text: String) -> String {
+            var labels: [String: String] = [:], out = ""
+            let lines = text.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: true)
+            for line in lines {
+                let fields = line.split(separator: line.contains("\t") ? "\t" : ",", omittingEmptySubsequences: false).map { field -> String in
+                    if field.contains(where: { $0 == "e" || $0 == "E" }), field.allSatisfy({ "0123456789.+-eE".contains($0) }),
+                       let d = Double(field) { return "\(d)^^double" }
+                    guard field.hasPrefix("_:") else { return String(field) }
+                    if let known = labels[String(field)] { return known }
+                    labels[String(field)] = "_:b\(labels.count)"
+                    return labels[String(field)]!
+                }
+                out += fields.joined(separator: "|") + "\n"
+            }
+            return out
+        }
+        return normal(a) == normal(b)
+    }
+
+    /// An answer read back from results, as a result.
+    static func result(_ answer: W3CResults.Answer) -> SPARQLResult {
+        switch answer {
+        case .boolean(let b): return .boolean(b)
+        case .graph(let triples): return .graph(triples, truncated: false)
+        case .bindings(let head, let rows):
+            let variables = (head?.keys.map { $0 } ?? Array(Set(rows.flatMap(\.keys)))).sorted()
+            return .bindings(variables: variables, rows: rows.map { row in variables.map { row[$0] } }, truncated: false)
         }
     }
 
@@ -178,7 +225,7 @@ import Testing
             node = rest
         }
         return list.compactMap { test -> Entry? in
-            guard objects(test, RDF.type).contains(.iri(mf + "QueryEvaluationTest")),
+            guard objects(test, RDF.type).contains(where: { [.iri(mf + "QueryEvaluationTest"), .iri(mf + "CSVResultFormatTest")].contains($0) }),
                   let action = objects(test, mf + "action").first, let result = objects(test, mf + "result").first?.iriValue,
                   let query = objects(action, qt + "query").first?.iriValue, let q = URL(string: query), let r = URL(string: result) else { return nil }
             let name = test.iriValue.map { $0.components(separatedBy: "#").last ?? $0 } ?? q.lastPathComponent
