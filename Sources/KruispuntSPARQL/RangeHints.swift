@@ -25,8 +25,8 @@ struct RangeHint: Equatable {
 
     /// The hint a conjunct is, if it is one.
     static func hint(of conjunct: Expression) -> (variable: String, hint: RangeHint)? {
-        guard let (v, h) = hints(conjunct).first, let only = h.first, h.count == 1 else { return nil }
         if case .and = conjunct { return nil }
+        guard let (v, h) = hints(conjunct).first, let only = h.first, h.count == 1 else { return nil }
         return (v, only)
     }
 

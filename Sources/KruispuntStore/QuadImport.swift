@@ -52,7 +52,8 @@ public enum QuadImport {
         }
         // After a large load, the observation index is vacuumed at once (autovacuum would within
         // minutes): the queries that follow neither write its pages' hint bits nor wait on it.
-        if summary.added >= 1_000_000 { try db.execute("VACUUM (ANALYZE) observation_rows") }
+        // (Its statistics were taken in the load's refresh.)
+        if summary.added >= 1_000_000 { try db.execute("VACUUM observation_rows") }
         return summary
     }
 
