@@ -60,10 +60,15 @@ public struct SPARQLEngine: Sendable {
             return try db.transaction {
                 // One snapshot for compiling (which reads the dictionary and the observation
                 // index's state) and for running. No JIT: compiling a query's expressions costs
-                // more than most queries take.
+                // more than most queries take. Rows handed from parallel workers cost a tenth of
+                // PostgreSQL's default: with it a month of a year's hourly rows grouped per camera
+                // and day (or week) is scanned and grouped by three processes, 140 ms instead of
+                // 190-205 ms (the planner cannot know how few groups a date part makes, and
+                // otherwise judges the parallel plan not worth its transfers).
                 try db.execute("""
                     SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY; \
-                    SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off
+                    SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off; \
+                    SET LOCAL parallel_tuple_cost = 0.01
                     """)
                 return try answer(query, on: db)
             }

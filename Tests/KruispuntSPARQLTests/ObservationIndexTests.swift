@@ -47,6 +47,15 @@ import Testing
         "SELECT (COUNT(DISTINCT ?i) AS ?n) (MAX(?v) AS ?top) (SAMPLE(?p) AS ?any) WHERE { ?o sosa:phenomenonTime ?i ; sosa:hasSimpleResult ?v ; cot:hasAggregationPeriod ?p }",
         "SELECT ?o ?start ?hour WHERE { \(star) BIND (HOURS(?start) AS ?hour) FILTER (?hour < 5) }",
         "SELECT ?a ?b WHERE { ?a sosa:phenomenonTime ?i ; sosa:madeBySensor ?s . ?b sosa:phenomenonTime ?i ; sosa:madeBySensor ?t FILTER (?a != ?b) }",
+        // An optional slot read from the index's row (`optionalSlot`): unbound where the subject has none.
+        "SELECT ?o ?sensor ?v WHERE { ?o sosa:madeBySensor ?sensor ; sosa:phenomenonTime ?i OPTIONAL { ?o sosa:hasSimpleResult ?v } }",
+        """
+        SELECT ?sensor (SUM(COALESCE(?v, 0)) AS ?total) (COUNT(*) - COUNT(?v) AS ?withheld) WHERE {
+          ?o sosa:madeBySensor ?sensor ; sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?start
+          OPTIONAL { ?o sosa:hasSimpleResult ?v } FILTER (!BOUND(?v) || ?v > 3)
+        } GROUP BY ?sensor
+        """,
+        "SELECT ?o ?f WHERE { ?o sosa:hasSimpleResult ?v ; sosa:madeBySensor ?s OPTIONAL { ?o sosa:hasFeatureOfInterest ?f } }",
         // The extremes of each group, read from their candidate rows (`GroupExtremum`).
         "SELECT ?sensor (MAX(?start) AS ?last) WHERE { \(star) } GROUP BY ?sensor",
         "SELECT ?sensor (MIN(?start) AS ?first) (STR(MAX(?start)) AS ?last) (SAMPLE(?start) AS ?any) WHERE { \(star) } GROUP BY ?sensor ORDER BY DESC(MAX(?start)) ?sensor",
@@ -58,7 +67,7 @@ import Testing
         """,
     ]
     /// The query whose plan reads only the candidate rows of each group.
-    static let latestPerSensor = 17
+    static let latestPerSensor = queries.firstIndex { $0.hasPrefix("SELECT ?sensor (MAX(?start) AS ?last)") }!
 
     /// One observation's triples, in its own graph unless said otherwise.
     static func observation(_ n: Int, sensor: Int?, result: Term, hour: Int, offset: String = "Z",
