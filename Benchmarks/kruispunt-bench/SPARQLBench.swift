@@ -74,7 +74,7 @@ enum SPARQLBench {
         let file = work.appendingPathComponent("observations.nq")
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let out = try FileHandle(forWritingTo: file)
-        let loadSeconds = try PublishingBench.loadGenerated(members: members, cameras: cameras, dataDir: dataDir, base: base,
+        let loadSeconds = try PublishingBench.loadGenerated(members: members, cameras: cameras, dataDir: dataDir, base: GeneratedObservations.base,
                                                             logger: logger) { quads in
             guard references else { return }
             var text = ""
@@ -133,6 +133,9 @@ enum SPARQLBench {
         }
         errors.forEach { print($0) }
         if let agree = result["agree"] as? Bool { print("  row counts agree across systems: \(agree ? "yes" : "NO: \(result["disagreements"] ?? "")")") }
+        if environment["KRUISPUNT_BENCH_DASHBOARD"] != "0" {
+            ratios += DashboardBench.run(work: work, dataDir: dataDir, base: base, cameras: cameras, days: days)
+        }
         return ratios
     }
 }

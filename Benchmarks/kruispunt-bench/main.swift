@@ -219,7 +219,9 @@ let target = Int(environment["KRUISPUNT_BENCH_DETECTIONS"] ?? "") ?? 1_000_000
 let large = Int(environment["KRUISPUNT_BENCH_LARGE"] ?? "") ?? 10_000_000
 let work = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kruispunt-bench-\(getpid())")
 try FileManager.default.createDirectory(at: work, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: work) }
+// KRUISPUNT_BENCH_KEEP=1 leaves the work folder (stores, files) for a look afterwards.
+let keep = environment["KRUISPUNT_BENCH_KEEP"] == "1"
+defer { if !keep { try? FileManager.default.removeItem(at: work) } }
 
 // KRUISPUNT_BENCH_ONLY=store, publishing or sparql: only the quad store's (StoreBench.swift),
 // publishing's (PublishingBench.swift) or SPARQL-lite's (SPARQLBench.swift) figures.
@@ -228,7 +230,7 @@ if let only = environment["KRUISPUNT_BENCH_ONLY"], ["store", "publishing", "spar
         : only == "publishing" ? try PublishingBench.run(work: work, logger: logger) : try SPARQLBench.run(work: work, logger: logger)
     print("\nRatios:")
     ratios.forEach { print($0) }
-    try? FileManager.default.removeItem(at: work)
+    if keep { print("kept \(work.path)") } else { try? FileManager.default.removeItem(at: work) }
     exit(0)
 }
 

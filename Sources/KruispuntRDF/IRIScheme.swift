@@ -23,6 +23,9 @@ public struct IRIScheme: Sendable, Hashable {
     public func stream(_ name: String) -> String { base + "/streams/" + name }
     public func shape(_ name: String) -> String { base + "/shapes/" + name }
     public var camerasGraph: String { base + "/graph/cameras" }
+    /// The graph that links each superseded observation version to the next one
+    /// (`<…/v1> dct:isReplacedBy <…/v2>`), so that queries can keep the latest versions alone.
+    public var versionsGraph: String { base + "/graph/versions" }
 
     /// Percent-encodes everything outside the unreserved set of RFC 3986.
     public static func segment(_ s: String) -> String {

@@ -99,6 +99,7 @@ public enum DCT {
     public static let title = ns + "title"
     public static let description = ns + "description"
     public static let isVersionOf = ns + "isVersionOf"
+    public static let isReplacedBy = ns + "isReplacedBy"
     public static let license = ns + "license"
     public static let modified = ns + "modified"
     public static let isPartOf = ns + "isPartOf"

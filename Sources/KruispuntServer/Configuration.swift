@@ -53,6 +53,12 @@ public struct Configuration: Sendable {
     public var sparqlRowCap: Int
     public var sparqlMaxQueryCharacters: Int
     public var sparqlPerClient: Int
+    /// The dashboard map's tile URL template (`KRUISPUNT_TILE_URL`, `{z}/{x}/{y}` placeholders;
+    /// default OpenStreetMap's; empty: no background tiles, cameras and zones still drawn).
+    public var tileURL: String
+    /// Where Debian's JavaScript libraries are (`KRUISPUNT_JAVASCRIPT_DIR`, default
+    /// `/usr/share/javascript`), served at `/vendor` (Leaflet, Chart.js).
+    public var javascriptDirectory: String
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
@@ -125,6 +131,12 @@ public struct Configuration: Sendable {
         self.sparqlMaxQueryCharacters = try count("KRUISPUNT_SPARQL_MAX_QUERY_CHARS", 100_000, minimum: 10)
         self.sparqlPerClient = try count("KRUISPUNT_SPARQL_PER_CLIENT", 4, minimum: 1)
         self.contactEmail = value("KRUISPUNT_CONTACT_EMAIL") ?? "digitaal.vlaanderen@vlaanderen.be"
+        self.tileURL = env["KRUISPUNT_TILE_URL"] ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        guard tileURL.isEmpty || ((tileURL.hasPrefix("https://") || tileURL.hasPrefix("http://")) && tileURL.contains("{z}")
+                                  && !tileURL.contains(where: { " <>\"".contains($0) })) else {
+            throw ConfigurationError("KRUISPUNT_TILE_URL must be an http(s) URL template with {z}, {x} and {y}, or empty for no tiles")
+        }
+        self.javascriptDirectory = value("KRUISPUNT_JAVASCRIPT_DIR") ?? "/usr/share/javascript"
         guard contactEmail.split(separator: "@").count == 2, !contactEmail.contains(where: { " <>\"".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_CONTACT_EMAIL must be an e-mail address")
         }

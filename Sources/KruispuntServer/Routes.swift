@@ -45,7 +45,6 @@ struct Routes: Sendable {
                 return LinkedDataResponse.text("database unreachable\n", status: .serviceUnavailable)
             }
         }
-        router.get("/") { request, _ in try await overview(request) }
         router.get("/streams/:name") { request, context in
             let stream = try stream(context)
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
@@ -220,16 +219,6 @@ struct Routes: Sendable {
             throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
         }
         return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 60, base: iris.base)
-    }
-
-    private func overview(_ request: Request) async throws -> Response {
-        let counts = try await runtime.pool.withConnection {
-            try DailyCameraCounts.load(stream: "vehicle-counts", on: $0)
-        }
-        let page = OverviewPage(counts: counts, minimumCount: runtime.configuration.minimumCount,
-                                streamURL: iris.stream("vehicle-counts"))
-        return LinkedDataResponse.conditional(page.render(), contentType: "text/html; charset=utf-8",
-                                              request: request, cacheSeconds: 0, vary: false)
     }
 
     /// Serves a Turtle file of the project (a shape, the vocabulary) in the negotiated syntax.

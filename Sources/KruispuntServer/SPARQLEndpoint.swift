@@ -80,8 +80,10 @@ struct SPARQLEndpoint: Sendable {
         let format = request.uri.queryParameters.get("format")
         let accept = request.headers[.accept]
         let resultFormat = SPARQLResultFormat.negotiate(accept: accept, format: format)
-        if case .select = query.form, resultFormat == nil { return Self.notAcceptable() }
-        if case .ask = query.form, resultFormat == nil { return Self.notAcceptable() }
+        // A browser (HTML preferred, or ?format=html) sees the answer as a page.
+        let page = ContentNegotiation.prefersHTML(accept: accept, format: format)
+        if case .select = query.form, resultFormat == nil, !page { return Self.notAcceptable() }
+        if case .ask = query.form, resultFormat == nil, !page { return Self.notAcceptable() }
         let result: SPARQLResult
         do {
             result = try await runtime.pool.withConnection { [engine, query] db in try engine.execute(query, on: db) }
@@ -103,6 +105,10 @@ struct SPARQLEndpoint: Sendable {
             response.headers[HTTPField.Name("X-Kruispunt-Truncated")!] = truncated ? "true" : "false"
             return response
         case .bindings, .boolean:
+            if page {
+                return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .vary: "Accept"],
+                                body: .init(byteBuffer: ByteBuffer(string: SPARQLQueryPage.results(endpoint: endpointIRI, query: text, result: result))))
+            }
             let format = resultFormat ?? .json
             var headers: HTTPFields = [
                 .contentType: format.mediaType + "; charset=utf-8",

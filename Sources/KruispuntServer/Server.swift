@@ -34,8 +34,13 @@ public struct Server: Sendable {
         let router = Router()
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
+        // Debian's JavaScript libraries (Leaflet, Chart.js) for the dashboard, never copied here.
+        router.add(middleware: FileMiddleware(runtime.configuration.javascriptDirectory, urlBasePath: "/vendor",
+                                              cacheControl: .init([(MediaType(type: .any), [.maxAge(86_400), .public])]), logger: runtime.logger))
         router.add(middleware: OverloadMiddleware())
         try Routes(runtime: runtime, iris: iris).register(on: router)
+        let live = LiveBroadcaster()
+        DashboardRoutes(runtime: runtime, iris: iris, broadcaster: live).register(on: router)
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
@@ -48,7 +53,9 @@ public struct Server: Sendable {
         let group = ServiceGroup(configuration: .init(
             services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
                        RetentionService(runtime: runtime),
-                       DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? []),
+                       DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? [])
+                // Last, so that it stops first and open live feeds end before the server waits for requests.
+                + [LiveFeedService(runtime: runtime, broadcaster: live)],
             logger: runtime.logger))
         guard shutdown.attach(group) else { return }
         try await group.run()

@@ -132,6 +132,29 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
+    /// Waits up to `timeout` seconds for notifications on the channels this connection LISTENs
+    /// to, and returns their payloads in order (empty after the timeout). Throws when the
+    /// connection is lost.
+    public func notifications(timeout: Double) throws -> [(channel: String, payload: String)] {
+        func drain() throws -> [(channel: String, payload: String)] {
+            guard PQconsumeInput(conn) == 1 else { throw StoreError(lastError) }
+            var out: [(channel: String, payload: String)] = []
+            while let n = PQnotifies(conn) {
+                out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
+                PQfreemem(n)
+            }
+            return out
+        }
+        let ready = try lock.withLock { _ in try drain() }
+        if !ready.isEmpty { return ready }
+        let socket = PQsocket(conn)
+        guard socket >= 0 else { throw StoreError("the connection to PostgreSQL is closed") }
+        var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+        let waited = poll(&poller, 1, Int32(max(0, timeout) * 1000))
+        if waited < 0 && errno != EINTR { throw StoreError("waiting for notifications: errno \(errno)") }
+        return try lock.withLock { _ in try drain() }
+    }
+
     /// The number of rows a statement affected (INSERT, UPDATE, DELETE).
     public func update(_ sql: String, _ params: [String?] = []) throws -> Int {
         try lock.withLock { _ in

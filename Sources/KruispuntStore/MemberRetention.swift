@@ -1,4 +1,5 @@
 import Foundation
+import KruispuntRDF
 
 /// Retention of published observations: every event-stream member published before a cutoff
 /// goes, with its named graph. Large loads keep tables of their own, in publication order (see
@@ -53,6 +54,10 @@ public enum MemberRetention {
             try QuadStore.lockForRemoval(plan.droppedTables, on: db)
             for table in plan.droppedTables { try db.execute("DROP TABLE \(table)") }
             plan.quadsDeleted = try db.update("DELETE FROM quads q USING expired_members e WHERE q.g = e.member")
+            // The links from expired versions to their successors (`VersionLinks`) go with them.
+            if let replacedBy = try QuadStore.lookup([.iri(DCT.isReplacedBy)], on: db)[.iri(DCT.isReplacedBy)] {
+                plan.quadsDeleted += try db.update("DELETE FROM quads q USING expired_members e WHERE q.s = e.member AND q.p = \(replacedBy)")
+            }
             try ObservationIndex.refreshPending(on: db)
             try db.execute("""
                 INSERT INTO stream_horizons (stream, removed_before)

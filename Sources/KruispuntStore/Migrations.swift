@@ -292,6 +292,12 @@ public enum Migrations {
             CREATE INDEX observation_rows_start ON observation_rows USING brin (start_t) WITH (pages_per_range = 16);
             ANALYZE observation_rows
             """),
+        Migration(version: 18, name: "members in order of publication", sql: """
+            -- The dashboard's live feed reads the newest members of every stream (`LiveFeed`).
+            CREATE INDEX stream_members_seq ON stream_members (seq)
+            """),
+        Migration(version: 19, name: "links from superseded versions", sql: "SELECT 1",
+                  then: { try VersionLinks.backfill(on: $0) }),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

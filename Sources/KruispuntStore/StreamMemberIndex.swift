@@ -144,5 +144,10 @@ public enum StreamMemberIndex {
             FROM unnest($1::text[]) AS u(s) GROUP BY s
             ON CONFLICT (stream, hour) DO UPDATE SET members = stream_buckets.members + excluded.members
             """, ["{" + streams.joined(separator: ",") + "}", String(generatedAt)])
+        // Delivered on commit, once per transaction: live feeds read the new members then.
+        try db.execute("NOTIFY \(notificationChannel)")
     }
+
+    /// The channel every commit that appends members notifies (`LISTEN kruispunt_members`).
+    public static let notificationChannel = "kruispunt_members"
 }

@@ -31,12 +31,14 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
         page = requests.get(f"{base}/", timeout=10)
         assert page.status_code == 200
         assert page.headers["Content-Type"].startswith("text/html")
-        assert '<html lang="nl">' in page.text
-        rows = re.findall(r'<tr data-camera="([^"]+)"', page.text)
+        assert '<html lang="nl-BE">' in page.text
+        table = page.text[page.text.index('id="p-per-camera"'):]
+        table = table[:table.index("</section>")]
+        rows = re.findall(r'<th scope="row" data-value="([^"]+)"', table)
         # Four pilot cities (NIS codes), five cameras each, named from the imported registry.
-        assert rows == sorted(f"{nis}0{i}" for nis in ("12025", "13040", "34022", "11002") for i in range(1, 6)), rows
+        assert sorted(rows) == sorted(f"{nis}0{i}" for nis in ("12025", "13040", "34022", "11002") for i in range(1, 6)), rows
         assert "Mechelen cordon 1 inkomend" in page.text or "1202501" in page.text
-        assert re.search(r'data-count="\d+"', page.text), "no published count on the demo page"
+        assert re.search(r'<td class="num" data-value="\d+"', table), "no published count on the demo page"
 
         root = requests.get(f"{base}/streams/vehicle-counts", headers={"Accept": "text/turtle"}, timeout=10)
         graph = Graph().parse(data=root.text, format="turtle", publicID=root.url)

@@ -1,0 +1,116 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KruispuntDashboard
+import KruispuntRDF
+import KruispuntSPARQL
+import KruispuntStore
+
+/// The dashboard's pages (`/`, `/camera/{id}`, `/stromen`, `/zones`, `/vergelijk`) and its live
+/// feed (`/live` as Server-Sent Events, `/live.json` for polling).
+struct DashboardRoutes: Sendable {
+    let runtime: Runtime
+    let dashboard: Dashboard
+    let broadcaster: LiveBroadcaster
+
+    init(runtime: Runtime, iris: IRIScheme, broadcaster: LiveBroadcaster) {
+        self.runtime = runtime
+        let c = runtime.configuration
+        self.dashboard = Dashboard(iris: iris, minimumCount: c.minimumCount, tileURL: c.tileURL,
+                                   engine: SPARQLEngine(unionDefaultGraph: true, rowCap: min(c.sparqlRowCap, 20_000),
+                                                        timeoutMillis: c.sparqlTimeoutMillis))
+        self.broadcaster = broadcaster
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/") { request, _ in try await page(.overview, request) }
+        router.get("/camera/:id") { request, context in
+            try await page(.camera, request, camera: context.parameters.get("id"))
+        }
+        router.get("/stromen") { request, _ in try await page(.flows, request) }
+        router.get("/zones") { request, _ in try await page(.zones, request) }
+        router.get("/vergelijk") { request, _ in try await page(.compare, request) }
+        router.get("/live") { request, _ in live(request) }
+        router.get("/live.json") { request, _ in try await poll(request) }
+    }
+
+    /// Query parameters as a form sends them (`+` is a space), in order.
+    static func parameters(_ query: String?) -> [(String, String)] {
+        guard let query, !query.isEmpty else { return [] }
+        return query.split(separator: "&").map { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ s: Substring) -> String {
+                let plain = s.replacingOccurrences(of: "+", with: " ")
+                return plain.removingPercentEncoding ?? plain
+            }
+            return (decode(parts[0]), parts.count > 1 ? decode(parts[1]) : "")
+        }
+    }
+
+    private func page(_ page: Dashboard.Page, _ request: Request, camera: String? = nil) async throws -> Response {
+        let filters: DashboardFilters
+        do {
+            filters = try DashboardFilters(parameters: Self.parameters(request.uri.query))
+        } catch let error as DashboardFilterError {
+            return LinkedDataResponse.text(error.description + "\n", status: .badRequest)
+        }
+        let html: String
+        do {
+            html = try await runtime.pool.withConnection { [dashboard] db in
+                try dashboard.render(page, camera: camera, filters: filters, on: db)
+            }
+        } catch let missing as DashboardNotFound {
+            return LinkedDataResponse.text("Onbekende camera / unknown camera: \(missing.camera)\n", status: .notFound)
+        }
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-cache", .vary: "Accept-Language"]
+        headers[.contentLanguage] = filters.language == .nl ? "nl-BE" : "en"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// Server-Sent Events: first what was published after `Last-Event-ID` (or `?after=`), then
+    /// every new observation as it is committed, and a comment line as heartbeat.
+    private func live(_ request: Request) -> Response {
+        let lastID = request.headers[HTTPField.Name("Last-Event-ID")!].flatMap { Int64($0) }
+            ?? request.uri.queryParameters.get("after").flatMap { Int64($0) }
+        let (id, stream) = broadcaster.subscribe()
+        let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store",
+                                   HTTPField.Name("X-Accel-Buffering")!: "no"]
+        return Response(status: .ok, headers: headers, body: ResponseBody { [runtime, broadcaster] writer in
+            defer { broadcaster.unsubscribe(id) }
+            var sent = lastID ?? 0
+            try await writer.write(ByteBuffer(string: "retry: 5000\n: Kruispunt live feed\n\n"))
+            if let lastID {
+                let missed = try await runtime.pool.withConnection { try LiveFeed.after(lastID, limit: 500, on: $0) }
+                if !missed.isEmpty {
+                    try await writer.write(ByteBuffer(string: missed.map(LiveFeed.event).joined()))
+                    sent = missed.last!.seq
+                }
+            }
+            for await batch in stream {
+                let fresh = batch.filter { $0.seq > sent }
+                if batch.isEmpty {
+                    try await writer.write(ByteBuffer(string: ": heartbeat\n\n"))
+                } else if !fresh.isEmpty {
+                    try await writer.write(ByteBuffer(string: fresh.map(LiveFeed.event).joined()))
+                    sent = fresh.last!.seq
+                }
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The polling fallback: observations after `?after=` (at most 100), or the newest 20.
+    private func poll(_ request: Request) async throws -> Response {
+        let afterText = request.uri.queryParameters.get("after")
+        if let afterText, Int64(afterText) == nil || Int64(afterText)! < 0 {
+            return LinkedDataResponse.text("'after' moet een volgnummer zijn / must be a sequence number\n", status: .badRequest)
+        }
+        let (observations, last) = try await runtime.pool.withConnection { db -> ([LiveObservation], Int64) in
+            let last = try LiveFeed.lastSeq(on: db)
+            if let after = afterText.flatMap({ Int64($0) }) { return (try LiveFeed.after(after, limit: 100, on: db), last) }
+            return (try LiveFeed.newest(limit: 20, on: db), last)
+        }
+        let headers: HTTPFields = [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store", .accessControlAllowOrigin: "*"]
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: LiveFeed.json(observations, last: last))))
+    }
+}
