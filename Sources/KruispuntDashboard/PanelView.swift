@@ -49,7 +49,10 @@ struct PanelView {
             if result.truncated {
                 html += "  <p class=\"note\">\(e(t("Het antwoord is ingekort tot de eerste \(result.rows.count) rijen.", "The answer was cut to its first \(result.rows.count) rows.")))</p>\n"
             }
-            html += "  <script type=\"application/sparql-results+json\" id=\"\(id)-data\">\(Self.scriptSafe(SPARQLResultFormat.json.write(.bindings(variables: result.variables, rows: result.rows, truncated: result.truncated))))</script>\n"
+            // The answer as SPARQL JSON for the script: charts and maps draw from it (the zones'
+            // table outlines the zones on the map); tables alone need only their HTML.
+            let drawn = ![.none, .heatmap, .figures].contains(panel.chart.kind) || panel.id == "zones"
+            if drawn { html += "  <script type=\"application/sparql-results+json\" id=\"\(id)-data\">\(Self.scriptSafe(SPARQLResultFormat.json.write(.bindings(variables: result.variables, rows: result.rows, truncated: result.truncated))))</script>\n" }
             html += table()
         }
         html += query()
