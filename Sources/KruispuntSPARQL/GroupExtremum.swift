@@ -21,10 +21,23 @@ struct GroupExtremum {
 
     /// The shape, when `query` has it: one grouped variable, no HAVING, every aggregate in the
     /// projection and the ORDER BY a `MIN`, `MAX` or `SAMPLE` of the same variable, over a
-    /// basic graph pattern alone (a FILTER or OPTIONAL would change which rows count).
+    /// basic graph pattern alone (a FILTER or OPTIONAL would change which rows count), or joined
+    /// with a VALUES list of the grouped variable (which keeps whole groups: "the latest
+    /// observation of these cameras").
     static func find(_ query: SPARQLQuery, projection: [SPARQLQuery.Projection]) -> GroupExtremum? {
-        guard case .bgp = query.pattern, query.having.isEmpty, query.groupBy.count == 1,
+        guard query.having.isEmpty, query.groupBy.count == 1,
               let key = query.groupBy.first, key.expression == nil else { return nil }
+        let group = key.variable
+        func keyValues(_ p: GraphPattern) -> Bool {
+            if case .values(let variables, let rows) = p { return variables == [group] && rows.allSatisfy { $0.allSatisfy { $0 != nil } } }
+            return false
+        }
+        switch query.pattern {
+        case .bgp: break
+        case .join(.bgp, let b) where keyValues(b): break
+        case .join(let a, .bgp) where keyValues(a): break
+        default: return nil
+        }
         var value: String?, earliest = false, latest = false
         func visit(_ e: Expression) -> Bool {
             switch e {

@@ -58,6 +58,7 @@ import Testing
         "SELECT ?o ?f WHERE { ?o sosa:hasSimpleResult ?v ; sosa:madeBySensor ?s OPTIONAL { ?o sosa:hasFeatureOfInterest ?f } }",
         // The extremes of each group, read from their candidate rows (`GroupExtremum`).
         "SELECT ?sensor (MAX(?start) AS ?last) WHERE { \(star) } GROUP BY ?sensor",
+        "SELECT ?sensor (MAX(?start) AS ?last) WHERE { \(star) VALUES ?sensor { ex:C2 ex:C3 ex:nowhere } } GROUP BY ?sensor",
         "SELECT ?sensor (MIN(?start) AS ?first) (STR(MAX(?start)) AS ?last) (SAMPLE(?start) AS ?any) WHERE { \(star) } GROUP BY ?sensor ORDER BY DESC(MAX(?start)) ?sensor",
         """
         SELECT ?f (MIN(?start) AS ?first) WHERE {
@@ -244,6 +245,12 @@ import Testing
         #expect(compiled.sql.contains("observation_rows"), "\(step): the index is not used")
         let (_, latest) = try indexed.compile(Self.prefixes + Self.queries[Self.latestPerSensor], on: db)
         #expect(latest.sql.contains("WITH RECURSIVE"), "\(step): the latest start per sensor reads every row")
+        let chosen = Self.queries.first { $0.contains("VALUES ?sensor { ex:C2") }!
+        let (_, some) = try indexed.compile(Self.prefixes + chosen, on: db)
+        #expect(some.sql.contains("WITH RECURSIVE"), "\(step): the latest start of chosen sensors reads every row")
+        if case .bindings(_, let rows, _) = try indexed.execute(Self.prefixes + chosen, on: db) {
+            #expect(rows.count == 2, "\(step): C2 and C3 have observations")
+        }
         #expect(!compiled.sql.contains("WITH RECURSIVE"), "\(step): a sum read from candidate rows only")
 
         let listed = Set(try db.query("SELECT t.lex FROM observation_irregular i JOIN terms t ON t.id = i.s").compactMap { $0[0] })
