@@ -68,7 +68,7 @@ struct DashboardLayout {
               <script src="/vendor/chart.js/chart.min.js"></script>
 
             """
-        if hasMap { html += "  <script src=\"/vendor/leaflet/leaflet.js\"></script>\n" }
+        if hasMap { html += "  <script src=\"/vendor/leaflet/leaflet.min.js\"></script>\n" }
         html += "  <script src=\"/public/dashboard.js\"></script>\n</body>\n</html>\n"
         return html
     }
