@@ -102,6 +102,37 @@ def test_every_page_opens_draws_and_passes_the_accessibility_checks(demo, browse
     print("\n".join(report))
 
 
+def test_pages_fit_a_tablet_and_work_from_the_keyboard(demo, browser):
+    """A tablet (768x1024) gets no horizontal page scroll (wide tables scroll in their own box);
+    Tab starts at the skip link, which leads to the content, and reaches the filters."""
+    from selenium.webdriver.common.keys import Keys
+    base, _ = demo
+    browser.set_window_size(768, 1024)
+    try:
+        for path in PAGES.values():
+            browser.get(base + path)
+            wait_for_charts(browser)
+            overflow = browser.execute_script("return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            assert overflow <= 0, f"{path}: {overflow} px wider than a tablet"
+    finally:
+        browser.set_window_size(1366, 768)
+    browser.get(base + "/")
+    wait_for_charts(browser)
+    body = browser.find_element(By.TAG_NAME, "body")
+    body.send_keys(Keys.TAB)
+    first = browser.switch_to.active_element
+    assert first.get_attribute("class") == "skip" and first.get_attribute("href").endswith("#inhoud")
+    assert browser.execute_script("const r = document.activeElement.getBoundingClientRect(); return r.left >= 0 && r.width > 0"), \
+        "the skip link stays off screen when focused"
+    first.send_keys(Keys.ENTER)
+    reached = set()
+    for _ in range(40):
+        browser.switch_to.active_element.send_keys(Keys.TAB)
+        reached.add(browser.switch_to.active_element.get_attribute("name") or "")
+    assert {"camera", "zone", "van", "tot"} <= reached, f"Tab did not reach the filters: {sorted(reached)}"
+    assert not console_errors(browser)
+
+
 def test_filters_live_in_the_url_and_narrow_the_answers(demo, browser):
     base, _ = demo
     browser.get(base + "/")
