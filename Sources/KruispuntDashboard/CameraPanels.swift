@@ -3,20 +3,14 @@ import KruispuntRDF
 /// The panels of one camera's page: hourly and daily counts, the hour-of-day profile with its
 /// spread, unique vehicles, speeds, the vehicle-class mix and the camera's data quality.
 extension PageContext {
-    private func one(_ camera: String, _ q: inout ObservationQuery) {
-        q.constraints.removeAll { $0.hasPrefix("VALUES ?camera") }
-        q.values("camera", [iris.camera(camera)])
-    }
-
     private func cameraLinks(_ camera: String, metric: String, stream: String) -> [(label: String, href: String)] {
         [(t("Tijdreeks (JSON-LD, CSV)", "Time series (JSON-LD, CSV)"), "/timeseries/\(IRIScheme.segment(camera))/\(metric)"),
          (t("Event stream", "Event stream"), iris.stream(stream))]
     }
 
     func hourlyCounts(_ camera: String) -> Panel {
-        var q = cameraCounts(hourly: true)
-        one(camera, &q)
-        q.select = "?start ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        var q = cameraCounts(hourly: true, cameras: [iris.camera(camera)])
+        q.select = "?start " + ObservationQuery.cell
         q.orderBy = "?start"
         return Panel(id: "per-uur", title: t("Voertuigen per uur", "Vehicles per hour"),
                      intro: t("De uurtellingen van camera \(camera) in de periode.", "Camera \(camera)'s hourly counts in the period."),
@@ -27,9 +21,8 @@ extension PageContext {
     }
 
     func dailyCounts(_ camera: String) -> Panel {
-        var q = cameraCounts(hourly: false)
-        one(camera, &q)
-        q.select = "?start ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        var q = cameraCounts(hourly: false, cameras: [iris.camera(camera)])
+        q.select = "?start " + ObservationQuery.cell
         q.orderBy = "?start"
         return Panel(id: "dag", title: t("Voertuigen per dag", "Vehicles per day"),
                      intro: t("De dagtellingen van camera \(camera).", "Camera \(camera)'s daily counts."),
@@ -41,8 +34,7 @@ extension PageContext {
 
     /// Average per hour of the day over the period's days, with the lowest and highest as a band.
     func hourProfile(_ camera: String) -> Panel {
-        var q = cameraCounts(hourly: true)
-        one(camera, &q)
+        var q = cameraCounts(hourly: true, cameras: [iris.camera(camera)])
         q.constraints.append("BIND (HOURS(?start) AS ?hour)")
         q.select = "?hour (SUM(COALESCE(?v, 0)) / COUNT(?v) AS ?average) (MIN(?v) AS ?lowest) (MAX(?v) AS ?highest) (COUNT(*) - COUNT(?v) AS ?withheld)"
         q.groupBy = "?hour"
@@ -82,7 +74,7 @@ extension PageContext {
         q.optional = ["?o sosa:hasSimpleResult ?v"]
         q.latestOnly()
         q.constraints.append("FILTER (?start = \"\(window ?? "0001-01-01T00:00:00Z")\"^^xsd:dateTime)")
-        q.select = "?weekday ?hour ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        q.select = "?weekday ?hour " + ObservationQuery.cell
         q.orderBy = "?weekday ?hour"
         let when = window.flatMap { LocalDay.of(lexical: $0) }.map { t(" (vier weken vanaf \($0.long(.nl)))", " (four weeks from \($0.long(.en)))") }
             ?? t(" Er is nog geen profiel: daarvoor zijn vier volle weken gegevens nodig.", " There is no profile yet: it takes four whole weeks of data.")
@@ -96,9 +88,8 @@ extension PageContext {
     }
 
     func uniqueVehicles(_ camera: String) -> Panel {
-        var q = cameraCounts(property: "cot:passedByUniqueVehiclesCount", hourly: false)
-        one(camera, &q)
-        q.select = "?start ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        var q = cameraCounts(property: "cot:passedByUniqueVehiclesCount", hourly: false, cameras: [iris.camera(camera)])
+        q.select = "?start " + ObservationQuery.cell
         q.orderBy = "?start"
         return Panel(id: "uniek", title: t("Unieke voertuigen per dag", "Unique vehicles per day"),
                      intro: t("Verschillende voertuigen die de camera op een dag zag (een voertuig dat vaker passeert telt één keer).",
@@ -116,7 +107,7 @@ extension PageContext {
         q.triples.append("?o cot:usingFunction ?function")
         q.constraints.append("VALUES ?function { cot:Average kp:Percentile85 }")
         q.constraints.append("BIND (IF(?function = cot:Average, \"\(t("gemiddelde", "average"))\", \"V85\") AS ?measure)")
-        q.select = "?start ?measure ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        q.select = "?start ?measure " + ObservationQuery.cell
         q.orderBy = "?start ?measure"
         return Panel(id: "snelheid", title: t("Snelheid (km/u)", "Speed (km/h)"),
                      intro: t("Gemiddelde snelheid en V85 (de snelheid die 85 % van de voertuigen niet overschrijdt) per dag.",
@@ -133,9 +124,7 @@ extension PageContext {
         q.restrict(from: from, to: to, weekdays: filters.weekdays)
         q.values("camera", [iris.camera(camera)])
         q.triples.append("?o kp:vehicleType ?class")
-        q.select = "?class (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?class"
-        q.orderBy = "DESC(?vehicles) ?class"
+        q.total(by: "?class", order: "DESC(?vehicles) ?class")
         return Panel(id: "klassen", title: t("Voertuigklassen", "Vehicle classes"),
                      intro: t("Voertuigen per klasse in de periode (klassen met minder dan \(minimumCount) voertuigen op een dag worden niet gepubliceerd).",
                               "Vehicles per class in the period (classes with fewer than \(minimumCount) vehicles on a day are not published)."),

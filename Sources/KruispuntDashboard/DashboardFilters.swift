@@ -147,6 +147,7 @@ public struct DashboardFilters: Sendable, Equatable {
         return "?" + p.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
     }
 
+    /// Percent-encodes a query parameter value (commas stay, as in `camera=1,2`).
     static func encode(_ s: String) -> String {
         var allowed = CharacterSet.alphanumerics
         allowed.insert(charactersIn: "-._~,")
@@ -188,4 +189,7 @@ public struct DashboardFilterError: Error, Sendable, CustomStringConvertible {
 /// The dashboard's languages: Dutch (nl-BE) first, English second.
 public enum Language: String, Sendable, CaseIterable {
     case nl, en
+
+    /// The text in this language.
+    public func text(_ nl: String, _ en: String) -> String { self == .nl ? nl : en }
 }

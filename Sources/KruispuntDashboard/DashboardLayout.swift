@@ -12,7 +12,7 @@ struct DashboardLayout {
 
     private var filters: DashboardFilters { context.filters }
     private var language: Language { filters.language }
-    private func t(_ nl: String, _ en: String) -> String { language == .nl ? nl : en }
+    private func t(_ nl: String, _ en: String) -> String { language.text(nl, en) }
 
     var path: String {
         switch page {

@@ -8,9 +8,7 @@ extension PageContext {
     /// Vehicles per pair of cameras in the period.
     var odMatrix: Panel {
         var q = flows(property: "cot:passedByVehiclesInFlowCount", hourly: filters.hours != nil)
-        q.select = "?origin ?destination (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?origin ?destination"
-        q.orderBy = "?origin ?destination"
+        q.total(by: "?origin ?destination")
         return Panel(id: "od-matrix", title: t("Herkomst-bestemmingsmatrix", "Origin-destination matrix"),
                      intro: t("Voertuigen die eerst de camera in de rij en daarna die in de kolom passeerden, in de periode. Paren onder de drempel worden niet gepubliceerd (leeg).",
                               "Vehicles that passed the row's camera and then the column's, in the period. Pairs below the threshold are not published (empty)."),
@@ -23,9 +21,7 @@ extension PageContext {
 
     var topFlows: Panel {
         var q = flows(property: "cot:passedByVehiclesInFlowCount", hourly: filters.hours != nil)
-        q.select = "?origin ?destination (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?origin ?destination"
-        q.orderBy = "DESC(?vehicles) ?origin ?destination"
+        q.total(by: "?origin ?destination", order: "DESC(?vehicles) ?origin ?destination")
         q.limit = 20
         return Panel(id: "top-stromen", title: t("Grootste stromen", "Largest flows"),
                      intro: t("De 20 paren van camera's met de meeste voertuigen in de periode.", "The 20 camera pairs with the most vehicles in the period."),
@@ -43,7 +39,7 @@ extension PageContext {
     var flowMap: Panel {
         var q = flows(property: "cot:passedByVehiclesInFlowCount", hourly: true, day: flowDay)
         q.constraints.append("BIND (HOURS(?start) AS ?hour)")
-        q.select = "?hour ?origin ?destination ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        q.select = "?hour ?origin ?destination " + ObservationQuery.cell
         q.orderBy = "?hour ?origin ?destination"
         return Panel(id: "stroomkaart", title: t("Stromen op de kaart", "Flows on the map"),
                      intro: t("De stromen per uur op \(flowDay.long(.nl)): kies een uur met de schuifregelaar of speel de dag af. Dikte: aantal voertuigen.",
@@ -61,9 +57,7 @@ extension PageContext {
         var q = flows(property: "cot:passedByVehiclesPerMinuteInFlowCount", hourly: false)
         q.triples.append("?o kp:travelTimeMinutes ?minutes")
         if let m = filters.minutes { q.constraints.append("FILTER (?minutes >= \(m.lowerBound) && ?minutes <= \(m.upperBound))") }
-        q.select = "?minutes (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?minutes"
-        q.orderBy = "?minutes"
+        q.total(by: "?minutes")
         return Panel(id: "reistijden", title: t("Verdeling van de reistijd", "Travel time distribution"),
                      intro: t("Voertuigen per minuut reistijd tussen de gekozen camera's (herkomst en bestemming kiest u in de filters).",
                               "Vehicles per minute of travel time between the chosen cameras (choose origin and destination in the filters)."),

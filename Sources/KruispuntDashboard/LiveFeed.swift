@@ -73,7 +73,7 @@ extension JSONEncoder {
 struct LiveFeedView {
     let language: Language
     let minimumCount: Int
-    private func t(_ nl: String, _ en: String) -> String { language == .nl ? nl : en }
+    private func t(_ nl: String, _ en: String) -> String { language.text(nl, en) }
 
     func render(_ newest: [LiveObservation]) -> String {
         let e = HTML.escape

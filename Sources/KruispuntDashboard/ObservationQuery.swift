@@ -28,6 +28,19 @@ struct ObservationQuery: Sendable {
     var orderBy: String?
     var limit: Int?
 
+    /// The vehicles of a group of cells, and how many of them are withheld (those without a
+    /// result), for `SELECT ?keys \(totals)`.
+    static let totals = "(SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
+    /// One cell's value and whether it is withheld (1) or not (0).
+    static let cell = "?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+
+    /// Sums the cells per `keys` (variables, written as in GROUP BY) in the order `order`.
+    mutating func total(by keys: String, order: String? = nil) {
+        select = keys + " " + Self.totals
+        groupBy = keys
+        orderBy = order ?? keys
+    }
+
     /// The usual start of an observation query: the observation, its property, period and start.
     static func observations(property: String, period: String, feature: String = "?camera",
                              via: String = "sosa:madeBySensor") -> ObservationQuery {

@@ -46,13 +46,15 @@ extension PageContext {
             \(zoneIRIs.map { "  VALUES ?zone { \($0.isEmpty ? "<urn:kruispunt:none>" : $0.map(ObservationQuery.iri).joined(separator: " ")) }\n" } ?? "")}
             ORDER BY ?zone ?role ?camera
             """
-        return Panel(id: "zones", title: t("Zones en hun camera's", "Zones and their cameras"),
+        var panel = Panel(id: "zones", title: t("Zones en hun camera's", "Zones and their cameras"),
                      intro: t("Elke zone met haar in- en uitrijcamera's en de camera's erbinnen.", "Each zone with its entry, exit and inside cameras."),
                      sparql: q, chart: .init(kind: .none),
                      columns: [.init(variable: "zone", header: "Zone", format: .feature(page: false)),
                                .init(variable: "label", header: t("Naam", "Name"), format: .text),
                                .init(variable: "role", header: t("Rol", "Role"), format: .text),
                                .init(variable: "camera", header: "Camera", format: .feature(page: true))])
+        panel.embedsAnswer = true  // the map outlines the zones from it
+        return panel
     }
 
     /// Vehicles in the period against the period before, from the cameras' daily counts.
@@ -60,7 +62,7 @@ extension PageContext {
         let prev = previous
         var q = cameraCounts(from: prev.from, to: to)
         q.constraints.append("BIND (IF(?start >= \"\(from.startLexical)\"^^xsd:dateTime, \"huidig\", \"vorig\") AS ?period)")
-        q.select = "?period (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld) (COUNT(*) AS ?cells)"
+        q.select = "?period " + ObservationQuery.totals + " (COUNT(*) AS ?cells)"
         q.groupBy = "?period"
         q.orderBy = "?period"
         return Panel(id: "kerncijfers", title: t("Kerncijfers", "Headline figures"),
@@ -81,9 +83,7 @@ extension PageContext {
         } else {
             q.constraints.append("BIND (STR(?start) AS ?day)")
         }
-        q.select = "?day (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?day"
-        q.orderBy = "?day"
+        q.total(by: "?day")
         let hours = filters.hours.map { t(" tussen \($0.lowerBound):00 en \($0.upperBound):59", " between \($0.lowerBound):00 and \($0.upperBound):59") } ?? ""
         return Panel(id: "per-dag", title: t("Voertuigen per dag", "Vehicles per day"),
                      intro: t("Som van de dagtellingen van de gekozen camera's\(hours).", "Sum of the chosen cameras' daily counts\(hours)."),
@@ -96,9 +96,7 @@ extension PageContext {
     /// Cameras ranked by vehicles in the period.
     var cameraTotals: Panel {
         var q = cameraCounts()
-        q.select = "?camera (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?camera"
-        q.orderBy = "DESC(?vehicles) ?camera"
+        q.total(by: "?camera", order: "DESC(?vehicles) ?camera")
         return Panel(id: "per-camera", title: t("Voertuigen per camera", "Vehicles per camera"),
                      intro: t("Voertuigpassages per camera in de periode, de drukste eerst.", "Vehicle passages per camera in the period, busiest first."),
                      query: q, chart: .init(kind: .bar, x: "camera", y: [("vehicles", t("Voertuigen", "Vehicles"))], xTitle: "Camera", yTitle: t("Voertuigen", "Vehicles")),

@@ -14,7 +14,7 @@ struct PageContext: Sendable {
     let minimumCount: Int
 
     var language: Language { filters.language }
-    func t(_ nl: String, _ en: String) -> String { language == .nl ? nl : en }
+    func t(_ nl: String, _ en: String) -> String { language.text(nl, en) }
 
     /// The period before, of the same length (for changes).
     var previous: (from: LocalDay, to: LocalDay) {
@@ -29,8 +29,9 @@ struct PageContext: Sendable {
 
     /// Observations of a property per camera in the period (hourly cells when an hour filter
     /// is set, daily ones otherwise); the vehicle-class filter switches counts to that class.
+    /// `cameras` (IRIs) replaces the location filters' cameras.
     func cameraCounts(property: String = "cot:passedByVehiclesCount", from: LocalDay? = nil, to: LocalDay? = nil,
-                      hourly: Bool? = nil) -> ObservationQuery {
+                      hourly: Bool? = nil, cameras: [String]? = nil) -> ObservationQuery {
         let byHour = hourly ?? (filters.hours != nil)
         var property = property
         var q: ObservationQuery
@@ -42,7 +43,7 @@ struct PageContext: Sendable {
             q = .observations(property: property, period: byHour ? "cot:Hourly" : "cot:Daily")
         }
         q.restrict(from: from ?? self.from, to: to ?? self.to, weekdays: filters.weekdays, hours: byHour ? filters.hours : nil)
-        q.values("camera", cameraIRIs)
+        q.values("camera", cameras ?? cameraIRIs)
         return q
     }
 

@@ -54,6 +54,11 @@ public struct Panel: Sendable {
     public let columns: [Column]
     /// Links to the event stream or time series the numbers also come from.
     public let links: [(label: String, href: String)]
+    /// Whether the page embeds the answer for its script: always for a chart or map; for a
+    /// table, only when a map reads it.
+    var embedsAnswer: Bool
+
+    private static func drawn(_ kind: ChartKind) -> Bool { ![.none, .heatmap, .figures].contains(kind) }
 
     init(id: String, title: String, intro: String, query: ObservationQuery, chart: Chart, columns: [Column],
          links: [(label: String, href: String)] = []) {
@@ -65,6 +70,7 @@ public struct Panel: Sendable {
         self.chart = chart
         self.columns = columns
         self.links = links
+        self.embedsAnswer = Self.drawn(chart.kind)
     }
 
     init(id: String, title: String, intro: String, sparql: String, chart: Chart, columns: [Column],
@@ -77,6 +83,7 @@ public struct Panel: Sendable {
         self.chart = chart
         self.columns = columns
         self.links = links
+        self.embedsAnswer = Self.drawn(chart.kind)
     }
 
     /// The SELECT query.

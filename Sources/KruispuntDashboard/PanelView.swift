@@ -12,7 +12,7 @@ struct PanelView {
 
     private var panel: Panel { result.panel }
     private var isMap: Bool { panel.chart.kind == .map || panel.chart.kind == .flowmap }
-    private func t(_ nl: String, _ en: String) -> String { language == .nl ? nl : en }
+    private func t(_ nl: String, _ en: String) -> String { language.text(nl, en) }
 
     func render() -> String {
         let e = HTML.escape
@@ -49,10 +49,8 @@ struct PanelView {
             if result.truncated {
                 html += "  <p class=\"note\">\(e(t("Het antwoord is ingekort tot de eerste \(result.rows.count) rijen.", "The answer was cut to its first \(result.rows.count) rows.")))</p>\n"
             }
-            // The answer as SPARQL JSON for the script: charts and maps draw from it (the zones'
-            // table outlines the zones on the map); tables alone need only their HTML.
-            let drawn = ![.none, .heatmap, .figures].contains(panel.chart.kind) || panel.id == "zones"
-            if drawn { html += "  <script type=\"application/sparql-results+json\" id=\"\(id)-data\">\(Self.scriptSafe(SPARQLResultFormat.json.write(.bindings(variables: result.variables, rows: result.rows, truncated: result.truncated))))</script>\n" }
+            // The answer as SPARQL JSON for the script; tables alone need only their HTML.
+            if panel.embedsAnswer { html += "  <script type=\"application/sparql-results+json\" id=\"\(id)-data\">\(Self.scriptSafe(SPARQLResultFormat.json.write(.bindings(variables: result.variables, rows: result.rows, truncated: result.truncated))))</script>\n" }
             html += table()
         }
         html += query()
@@ -94,13 +92,13 @@ struct PanelView {
     private func query() -> String {
         let e = HTML.escape
         let id = "p-" + panel.id
-        let run = "/sparql?query=" + Self.encode(panel.sparql)
+        let run = "/sparql?query=" + DashboardFilters.encode(panel.sparql)
         var links = [
             "<a href=\"\(e(run))\" class=\"run\">\(e(t("Query uitvoeren", "Run the query")))</a>",
             "<a href=\"\(e(run + "&format=csv"))\" download=\"\(e(panel.id)).csv\" data-download=\"csv\">CSV</a>",
         ]
         if let construct = panel.construct {
-            let c = "/sparql?query=" + Self.encode(construct)
+            let c = "/sparql?query=" + DashboardFilters.encode(construct)
             links.append("<a href=\"\(e(c + "&format=jsonld"))\" download=\"\(e(panel.id)).jsonld\" data-download=\"jsonld\">JSON-LD</a>")
             links.append("<a href=\"\(e(c + "&format=turtle"))\" download=\"\(e(panel.id)).ttl\" data-download=\"turtle\">Turtle</a>")
         }
@@ -303,13 +301,6 @@ struct PanelView {
         guard let day = LocalDay.of(lexical: lexical), lexical.count >= 16 else { return lexical }
         let c = day.civil
         return "\(c.day)/\(c.month)/\(c.year) \(lexical.dropFirst(11).prefix(5))"
-    }
-
-    /// Percent-encodes a query parameter value.
-    static func encode(_ s: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
     }
 
     /// JSON inside a `<script>` element: no `</` that could end it.

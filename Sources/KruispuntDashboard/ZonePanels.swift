@@ -15,9 +15,7 @@ extension PageContext {
     var zoneHours: Panel {
         var q = enteringOrThrough(hourly: true)
         q.constraints.append("BIND (HOURS(?start) AS ?hour)")
-        q.select = "?hour ?measure (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?hour ?measure"
-        q.orderBy = "?hour ?measure"
+        q.total(by: "?hour ?measure")
         return Panel(id: "zone-uren", title: t("Inkomend en doorgaand verkeer per uur", "Entering and through traffic per hour"),
                      intro: t("Voertuigen die de zone binnenrijden en voertuigen die er enkel doorrijden, per uur van de dag, opgeteld over de dagen van de periode.",
                               "Vehicles entering the zone and vehicles only passing through, per hour of the day, summed over the period's days."),
@@ -59,9 +57,7 @@ extension PageContext {
             return b.upper > m.lowerBound && b.lower <= m.upperBound
         }
         q.constraints.append("VALUES (?bin ?order) { " + bins.map { "(\"\($1.lexical)\"^^xsd:duration \($0 + 1))" }.joined(separator: " ") + " }")
-        q.select = "?order ?bin (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?order ?bin"
-        q.orderBy = "?order"
+        q.total(by: "?order ?bin", order: "?order")
         return Panel(id: "verblijfsduur", title: t("Verblijfsduur in de zone", "Dwell time in the zone"),
                      intro: t("Voertuigen per klasse van verblijfsduur (van binnenrijden tot buitenrijden), met de ondergrens van elke klasse.",
                               "Vehicles per dwell-time class (from entering to leaving), with each class's lower bound."),
@@ -74,7 +70,7 @@ extension PageContext {
 
     var zoneUnique: Panel {
         var q = zoneCounts(property: "cot:passedByUniqueVehiclesCount", hourly: false)
-        q.select = "?start ?zone ?v (IF(BOUND(?v), 0, 1) AS ?hidden)"
+        q.select = "?start ?zone " + ObservationQuery.cell
         q.orderBy = "?zone ?start"
         return Panel(id: "zone-uniek", title: t("Unieke voertuigen per dag", "Unique vehicles per day"),
                      intro: t("Verschillende voertuigen die een camera van de zone zagen, per dag.", "Distinct vehicles seen by any of the zone's cameras, per day."),
@@ -100,9 +96,7 @@ extension PageContext {
     func compareHours(_ a: LocalDay, _ b: LocalDay, label: String, id: String) -> Panel {
         var q = cameraCounts(from: a, to: b, hourly: true)
         q.constraints.append("BIND (HOURS(?start) AS ?hour)")
-        q.select = "?hour (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?hour"
-        q.orderBy = "?hour"
+        q.total(by: "?hour")
         return Panel(id: id, title: t("Voertuigen per uur van de dag", "Vehicles per hour of the day") + " · " + label,
                      intro: describe(a, b) + ".",
                      query: q, chart: .init(kind: .bar, x: "hour", y: [("vehicles", t("Voertuigen", "Vehicles"))], xTitle: t("Uur van de dag", "Hour of the day"), yTitle: t("Voertuigen", "Vehicles")),
@@ -113,9 +107,7 @@ extension PageContext {
 
     func compareCameras(_ a: LocalDay, _ b: LocalDay, label: String, id: String) -> Panel {
         var q = cameraCounts(from: a, to: b)
-        q.select = "?camera (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?camera"
-        q.orderBy = "?camera"
+        q.total(by: "?camera")
         return Panel(id: id, title: t("Voertuigen per camera", "Vehicles per camera") + " · " + label,
                      intro: describe(a, b) + ".",
                      query: q, chart: .init(kind: .bar, x: "camera", y: [("vehicles", t("Voertuigen", "Vehicles"))], xTitle: "Camera", yTitle: t("Voertuigen", "Vehicles")),
@@ -126,9 +118,7 @@ extension PageContext {
 
     func compareThrough(_ a: LocalDay, _ b: LocalDay, label: String, id: String) -> Panel {
         var q = zoneCounts(property: "cot:passedByTransitVehiclesCount", hourly: false, from: a, to: b)
-        q.select = "?zone (SUM(COALESCE(?v, 0)) AS ?vehicles) (COUNT(*) - COUNT(?v) AS ?withheld)"
-        q.groupBy = "?zone"
-        q.orderBy = "?zone"
+        q.total(by: "?zone")
         return Panel(id: id, title: t("Doorgaand verkeer per zone", "Through traffic per zone") + " · " + label,
                      intro: describe(a, b) + ".",
                      query: q, chart: .init(kind: .bar, x: "zone", y: [("vehicles", t("Voertuigen", "Vehicles"))], xTitle: "Zone", yTitle: t("Voertuigen", "Vehicles")),

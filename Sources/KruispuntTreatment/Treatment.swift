@@ -176,7 +176,6 @@ public struct Treatment: Sendable {
         var rows: [(path: String, day: Int, state: String, value: Double, version: Int)] = []
         var flows: Set<Feature> = []
         var times = ObservationMapping.TimeTerms()
-        var predecessors: [Term: Term] = [:]
         for cell in cells {
             let path = ObservationMapping.path(cell.key)
             let state = ObservationMapping.state(cell)
@@ -185,7 +184,6 @@ public struct Treatment: Sendable {
             if previous?.state == state || (previous == nil && state == "-") { continue }
             let version = (previous?.version ?? 0) + 1
             let member = Term.iri(mapping.memberIRI(cell.key, version: version))
-            if version > 1 { predecessors[member] = .iri(mapping.memberIRI(cell.key, version: version - 1)) }
             graphs[member] = mapping.triples(cell, version: version, generatedAt: generatedAt, times: &times)
             members.append((cell.key.metric.stream, member, .iri(mapping.observationIRI(cell.key))))
             rows.append((path, day, state, cell.value, version))
@@ -200,13 +198,9 @@ public struct Treatment: Sendable {
         }
         for f in flows { graphs[.iri(f.iri(mapping.iris))] = mapping.flowTriples(f) }
         try QuadStore.replaceGraphs(graphs, on: db)
-        // Each superseded version points to its successor, outside the (immutable) members.
-        let versions = Term.iri(mapping.iris.versionsGraph)
-        let replaced = members.compactMap { m in
-            predecessors[m.member].map { Quad($0, .iri(DCT.isReplacedBy), m.member, versions) }
-        }
-        if !replaced.isEmpty { try QuadStore.insert(replaced, on: db) }
         try StreamMemberIndex.append(members, generatedAt: generatedAt, on: db)
+        // Each superseded version points to its successor, outside the (immutable) members.
+        try VersionLinks.link(members.map { ($0.stream, $0.base) }, graph: .iri(mapping.iris.versionsGraph), on: db)
         try TreatmentStore.saveStates(rows, on: db)
         summary.observations += members.count
     }
