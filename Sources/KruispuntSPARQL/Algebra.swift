@@ -146,21 +146,33 @@ public indirect enum Expression: Sendable, Equatable {
 
 extension Expression {
     /// The variables the expression reads, in order of first appearance.
-    public var variables: [String] {
+    public var variables: [String] { variables(.all) }
+
+    /// The variables read inside an aggregate's argument (per row, not per group).
+    public var aggregatedVariables: [String] { variables(.inAggregates) }
+
+    /// The variables read only by `BOUND` (whether they have a term, never which).
+    public var boundOnlyVariables: Set<String> { Set(variables(.all)).subtracting(variables(.asTerms)) }
+
+    private enum Reading { case all, inAggregates, asTerms }
+
+    private func variables(_ reading: Reading) -> [String] {
         var seen: [String] = []
         func add(_ v: String) { if !seen.contains(v) { seen.append(v) } }
-        func walk(_ e: Expression) {
+        func walk(_ e: Expression, _ inAggregate: Bool) {
             switch e {
-            case .variable(let v), .bound(let v): add(v)
+            case .variable(let v): if reading != .inAggregates || inAggregate { add(v) }
+            case .bound(let v): if reading == .all || (reading == .inAggregates && inAggregate) { add(v) }
             case .constant: break
-            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b): walk(a); walk(b)
-            case .not(let a), .negate(let a): walk(a)
-            case .function(_, let args): args.forEach(walk)
-            case .in(let a, let list, _): walk(a); list.forEach(walk)
-            case .aggregate(_, let a, _, _): a.map(walk)
+            case .and(let a, let b), .or(let a, let b), .compare(_, let a, let b), .arithmetic(_, let a, let b):
+                walk(a, inAggregate); walk(b, inAggregate)
+            case .not(let a), .negate(let a): walk(a, inAggregate)
+            case .function(_, let args): args.forEach { walk($0, inAggregate) }
+            case .in(let a, let list, _): walk(a, inAggregate); list.forEach { walk($0, inAggregate) }
+            case .aggregate(_, let a, _, _): a.map { walk($0, true) }
             }
         }
-        walk(self)
+        walk(self, false)
         return seen
     }
 }

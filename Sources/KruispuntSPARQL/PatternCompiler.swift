@@ -486,7 +486,7 @@ final class PatternCompiler {
             default: break
             }
         }
-        let (joins, lookup) = environment(env, variables: condition.variables)
+        let (joins, lookup) = environment(env, variables: condition.variables, boundOnly: condition.boundOnlyVariables)
         let test = try expressions(lookup).ebv(condition)
         let lateral = "SELECT \(r).* FROM (\(b.sql)) \(r) \(joins) WHERE \((on + [test]).joined(separator: " AND "))"
         return Fragment(sql: "SELECT \(list) FROM (\(a.sql)) \(l) LEFT JOIN LATERAL (\(lateral)) \(r) ON true",
@@ -536,7 +536,7 @@ final class PatternCompiler {
         guard let first = kept.first else { return f }
         let e = kept.dropFirst().reduce(first) { .and($0, $1) }
         let x = alias("f")
-        let (rowJoins, lookup) = environment(f, x, variables: e.variables)
+        let (rowJoins, lookup) = environment(f, x, variables: e.variables, boundOnly: e.boundOnlyVariables)
         let numbers = SharedNumbers(self, inline: f.numeric.isDisjoint(with: e.variables))
         let test = try expressions(lookup, sharing: numbers).ebv(e)
         let joins = rowJoins + numbers.joins
@@ -547,7 +547,7 @@ final class PatternCompiler {
     private func extend(_ f: Fragment, _ v: String, _ e: Expression) throws -> Fragment {
         guard f.columns[v] == nil else { throw SPARQLError.syntax("BIND of ?\(v), which is already in scope") }
         let x = alias("e")
-        let (rowJoins, lookup) = environment(f, x, variables: e.variables)
+        let (rowJoins, lookup) = environment(f, x, variables: e.variables, boundOnly: e.boundOnlyVariables)
         let numbers = SharedNumbers(self, inline: f.numeric.isDisjoint(with: e.variables))
         let value = numbers.column(for: try expressions(lookup, sharing: numbers).compile(e))
         let joins = rowJoins + numbers.joins
@@ -584,16 +584,19 @@ final class PatternCompiler {
     }
 
     /// LEFT JOINs of `terms` for the id variables an expression reads, and how each variable reads.
-    func environment(_ f: Fragment, _ x: String, variables: [String]) -> (String, (String) -> SQLValue?) {
+    /// `boundOnly`: variables only `BOUND` reads, which need their id and no dictionary join.
+    func environment(_ f: Fragment, _ x: String, variables: [String], boundOnly: Set<String> = []) -> (String, (String) -> SQLValue?) {
         var env: [String: VariableSource] = [:]
         for v in f.order { env[v] = VariableSource(f.columns[v]!, x, column(v)) }
-        return environment(env, variables: variables)
+        return environment(env, variables: variables, boundOnly: boundOnly)
     }
 
-    func environment(_ env: [String: VariableSource], variables: [String]) -> (String, (String) -> SQLValue?) {
+    func environment(_ env: [String: VariableSource], variables: [String], boundOnly: Set<String> = []) -> (String, (String) -> SQLValue?) {
         var joins: [String] = [], values: [String: SQLValue] = [:]
         for v in variables {
             switch env[v] {
+            case .id(let sql)? where boundOnly.contains(v):
+                values[v] = .lookup(id: sql)
             case .id(let sql)?:
                 let t = alias("t")
                 // One index lookup per row: the planner cannot see how few rows come (and would

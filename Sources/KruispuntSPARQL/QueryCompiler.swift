@@ -32,7 +32,19 @@ struct QueryCompiler {
         query.orderBy.map(\.expression).forEach(need)
         query.having.forEach(need)
         query.groupBy.compactMap(\.expression).forEach(need)
-        let (joins, rowLookup) = patterns.environment(f, x, variables: needed)
+        // A group key held as a term id that no aggregate or key expression reads per row is
+        // looked up once per group, after grouping (500 cameras of 84,000 hourly rows: 500
+        // dictionary lookups, not 84,000).
+        var perGroup: Set<String> = []
+        if query.isAggregate {
+            let perRow = Set(projection.compactMap(\.expression).flatMap(\.aggregatedVariables)
+                             + query.orderBy.flatMap(\.expression.aggregatedVariables) + query.having.flatMap(\.aggregatedVariables)
+                             + query.groupBy.compactMap(\.expression).flatMap(\.variables))
+            for key in query.groupBy where key.expression == nil && !perRow.contains(key.variable) {
+                if case .id? = f.columns[key.variable] { perGroup.insert(key.variable) }
+            }
+        }
+        let (joins, rowLookup) = patterns.environment(f, x, variables: needed.filter { !perGroup.contains($0) })
         var select: [String] = [], outputs: [CompiledQuery.Output] = []
         var groupBy: [String] = [], having: [String] = [], orderBy: [(key: String, direction: String)] = []
         var computed: [String: SQLValue] = [:]
@@ -73,7 +85,9 @@ struct QueryCompiler {
             func groupValue(_ v: String) -> SQLValue? {
                 if let c = computed[v] { return c }
                 if let k = keys[v] { return k }
-                guard let id = keyIDs[v], let row = rowLookup(v) else { return keyIDs[v] == nil ? nil : .error }
+                guard let id = keyIDs[v] else { return nil }
+                if perGroup.contains(v) { return .lookup(id: id) }
+                guard let row = rowLookup(v) else { return .error }
                 return SQLValue(kind: "min(\(row.kind))", lex: "min(\(row.lex))", dt: "min(\(row.dt))", lang: "min(\(row.lang))",
                                 num: "min(\(row.num))", ts: "min(\(row.ts))", id: "min(\(id))", bool: nil)
             }

@@ -47,6 +47,14 @@ struct SQLValue {
                                 num: "NULL::numeric", ts: "NULL::timestamptz", id: nil, bool: nil)
 
     /// The columns of a `terms` row (alias `t`), with the id it was joined on.
+    /// A term by its id, each field read from the dictionary only where an expression uses it
+    /// (for ids read once per group, or only for whether they are bound).
+    static func lookup(id: String) -> SQLValue {
+        func field(_ name: String) -> String { "(SELECT \(name) FROM terms WHERE id = \(id))" }
+        return SQLValue(kind: field("kind"), lex: field("lex"), dt: field("datatype"), lang: field("lang"), num: field("num"),
+                        ts: field("ts"), id: id, bool: nil)
+    }
+
     static func row(_ t: String, id: String) -> SQLValue {
         SQLValue(kind: "\(t).kind", lex: "\(t).lex", dt: "\(t).datatype", lang: "\(t).lang", num: "\(t).num",
                  ts: "\(t).ts", id: id, bool: nil)
