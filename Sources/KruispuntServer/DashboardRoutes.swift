@@ -56,9 +56,7 @@ struct DashboardRoutes: Sendable {
         }
         let html: String
         do {
-            html = try await runtime.pool.withConnection { [dashboard] db in
-                try dashboard.render(page, camera: camera, filters: filters, on: db)
-            }
+            html = try await dashboard.render(page, camera: camera, filters: filters, pool: runtime.pool)
         } catch let missing as DashboardNotFound {
             return LinkedDataResponse.text("Onbekende camera / unknown camera: \(missing.camera)\n", status: .notFound)
         }
