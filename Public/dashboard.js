@@ -100,6 +100,22 @@
     });
     return points;
   }
+  function polygons(wkt) {
+    // POLYGON((x y, ...), (...)) or MULTIPOLYGON(((...)), ...) as [polygon][ring][[x, y]].
+    var body = /^\s*(MULTI)?POLYGON\s*\((.*)\)\s*$/i.exec(wkt);
+    if (!body) { return null; }
+    var text = body[1] ? body[2] : "(" + body[2] + ")", result = [];
+    var polyRe = /\(\s*(\([^()]*\)(?:\s*,\s*\([^()]*\))*)\s*\)/g, m;
+    while ((m = polyRe.exec(text))) {
+      var rings = [], ringRe = /\(([^()]*)\)/g, r;
+      while ((r = ringRe.exec(m[1]))) {
+        rings.push(r[1].split(",").map(function (pair) { return pair.trim().split(/\s+/).map(Number); })
+          .filter(function (p) { return p.length >= 2 && isFinite(p[0]) && isFinite(p[1]); }));
+      }
+      if (rings.length && rings[0].length >= 3) { result.push(rings); }
+    }
+    return result.length ? result : null;
+  }
   function hull(points) {
     // Andrew's monotone chain over [lon, lat].
     points = points.slice().sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; });
@@ -131,13 +147,18 @@
     var zones = {};
     results("p-zones-data").results.bindings.forEach(function (r) {
       var z = raw(r, "zone"), p = points[raw(r, "camera")];
-      if (!zones[z]) { zones[z] = { label: raw(r, "label"), points: [] }; }
+      if (!zones[z]) { zones[z] = { label: raw(r, "label"), points: [], outline: null }; }
       if (p) { zones[z].points.push([p.lon, p.lat]); }
+      if (raw(r, "wkt")) { zones[z].outline = polygons(raw(r, "wkt")); }
     });
     Object.keys(zones).forEach(function (z) {
-      var h = hull(zones[z].points);
-      if (h.length >= 3) {
-        L.polygon(h.map(function (p) { return [p[1], p[0]]; }), { color: "#d9480f", weight: 2, fillOpacity: 0.05 })
+      // The imported outline when there is one, else the hull of the zone's cameras.
+      var shape = zones[z].outline, h = hull(zones[z].points);
+      if (!shape && h.length >= 3) { shape = [[h]]; }
+      if (shape && shape.length) {
+        shape.forEach(function (poly) { poly[0].forEach(function (p) { bounds.push([p[1], p[0]]); }); });
+        L.polygon(shape.map(function (poly) { return poly.map(function (ring) { return ring.map(function (p) { return [p[1], p[0]]; }); }); }),
+                  { color: "#d9480f", weight: 2, fillOpacity: 0.05, smoothFactor: 0 })
           .bindTooltip(zones[z].label || shortID(z)).addTo(map);
       }
     });

@@ -1,4 +1,5 @@
 import Foundation
+import KruispuntRDF
 import KruispuntStore
 
 /// The camera and zone registry: `cameras.csv` (`camera_id,backoffice_id,name,latitude,longitude,
@@ -69,6 +70,33 @@ public enum Registry {
             }
             return cameras.count
         }
+    }
+
+    /// Zone outlines from a GeoJSON FeatureCollection whose features carry a `zone_id` property:
+    /// each zone's geometry as GeoJSON text, by zone id. Every feature must have a Polygon or
+    /// MultiPolygon geometry in WGS84 degrees; one bad feature refuses the file, every problem listed.
+    public static func zoneOutlines(geoJSON data: Data) throws -> [String: String] {
+        guard let collection = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              collection["type"] as? String == "FeatureCollection", let features = collection["features"] as? [Any] else {
+            throw IngestError("not a GeoJSON FeatureCollection")
+        }
+        var outlines: [String: String] = [:], problems: [String] = []
+        for (n, item) in features.enumerated() {
+            guard let feature = item as? [String: Any],
+                  let id = (feature["properties"] as? [String: Any])?["zone_id"].map({ "\($0)" }), !id.isEmpty else {
+                problems.append("feature \(n + 1): no zone_id property")
+                continue
+            }
+            do {
+                let geometry = feature["geometry"] ?? NSNull()
+                _ = try GeoJSONOutline.wkt(geometry: geometry)
+                outlines[id] = String(decoding: try JSONSerialization.data(withJSONObject: geometry, options: [.sortedKeys]), as: UTF8.self)
+            } catch {
+                problems.append("feature \(n + 1) (zone \(id)): \(error)")
+            }
+        }
+        guard problems.isEmpty else { throw IngestError(problems.joined(separator: "; ")) }
+        return outlines
     }
 
     /// Replaces the zones named in the file (and their cameras); `geojson` maps zone ids to outlines.

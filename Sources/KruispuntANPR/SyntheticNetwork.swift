@@ -146,6 +146,22 @@ public struct SyntheticNetwork: Sendable {
         }.joined()
     }
 
+    /// `zones.geojson` for `kruispunt zones import --geojson`: each centre zone's outline, a
+    /// 24-sided polygon just outside its cordon.
+    public func zonesGeoJSON() -> String {
+        let features = cities.map { city -> String in
+            let ring = (0...24).map { k -> String in
+                let angle = Double(k % 24) / 24 * 2 * .pi
+                let lat = ((city.latitude + 0.0088 * sin(angle)) * 1e6).rounded() / 1e6
+                let lon = ((city.longitude + 1.6 * 0.0088 * cos(angle)) * 1e6).rounded() / 1e6
+                return "[\(lon),\(lat)]"
+            }
+            return "{\"type\":\"Feature\",\"properties\":{\"zone_id\":\"\(city.name.lowercased())-centrum\",\"name\":\"\(city.name) centrum\"},"
+                + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[" + ring.joined(separator: ",") + "]]}}"
+        }
+        return "{\"type\":\"FeatureCollection\",\"features\":[\n" + features.joined(separator: ",\n") + "\n]}\n"
+    }
+
     /// Relative traffic per local hour of the day (morning and evening peaks, quiet nights).
     static let hourProfile: [Double] = [3, 2, 2, 2, 3, 5, 9, 15, 17, 11, 9, 9, 10, 10, 10, 11, 14, 16, 12, 9, 7, 6, 5, 4]
     /// Relative traffic per weekday, Monday first.

@@ -38,21 +38,24 @@ extension PageContext {
     /// Zones with their cameras by role.
     var zoneCameras: Panel {
         let q = ObservationQuery.prefixes + """
-            SELECT ?zone ?label ?role ?camera WHERE {
+            SELECT ?zone ?label ?role ?camera ?wkt WHERE {
               ?zone a kp:Zone ; rdfs:label ?label .
               { ?zone kp:entryCamera ?camera . BIND ("entry" AS ?role) }
               UNION { ?zone kp:exitCamera ?camera . BIND ("exit" AS ?role) }
               UNION { ?zone kp:insideCamera ?camera . BIND ("inside" AS ?role) }
+              UNION { ?zone geo:hasGeometry ?g . ?g geo:asWKT ?wkt . BIND ("outline" AS ?role) }
             \(zoneIRIs.map { "  VALUES ?zone { \($0.isEmpty ? "<urn:kruispunt:none>" : $0.map(ObservationQuery.iri).joined(separator: " ")) }\n" } ?? "")}
             ORDER BY ?zone ?role ?camera
             """
         var panel = Panel(id: "zones", title: t("Zones en hun camera's", "Zones and their cameras"),
-                     intro: t("Elke zone met haar in- en uitrijcamera's en de camera's erbinnen.", "Each zone with its entry, exit and inside cameras."),
+                     intro: t("Elke zone met haar in- en uitrijcamera's, de camera's erbinnen en haar omtrek (WKT), als die werd ingevoerd.",
+                              "Each zone with its entry, exit and inside cameras, and its outline (WKT) when one was imported."),
                      sparql: q, chart: .init(kind: .none),
                      columns: [.init(variable: "zone", header: "Zone", format: .feature(page: false)),
                                .init(variable: "label", header: t("Naam", "Name"), format: .text),
                                .init(variable: "role", header: t("Rol", "Role"), format: .text),
-                               .init(variable: "camera", header: "Camera", format: .feature(page: true))])
+                               .init(variable: "camera", header: "Camera", format: .feature(page: true)),
+                               .init(variable: "wkt", header: t("Omtrek (WKT)", "Outline (WKT)"), format: .text)])
         panel.embedsAnswer = true  // the map outlines the zones from it
         return panel
     }

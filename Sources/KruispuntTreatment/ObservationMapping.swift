@@ -158,15 +158,18 @@ public struct ObservationMapping: Sendable {
             Triple(camera, .iri(DCT.identifier), .string(id)),
             Triple(camera, .iri(RDFS.label), .lang(name ?? "ANPR-camera \(id)", "nl")),
         ]
-        if let latitude, let longitude {
-            let geometry = Term.blank("g" + String(TermKey(camera).uuid.replacingOccurrences(of: "-", with: "").prefix(20)))
-            triples += [
-                Triple(camera, .iri(GeoSPARQL.hasGeometry), geometry),
-                Triple(geometry, .iri(RDF.type), .iri(GeoSPARQL.Geometry)),
-                Triple(geometry, .iri(GeoSPARQL.asWKT), .typed("POINT(\(longitude) \(latitude))", GeoSPARQL.wktLiteral)),
-            ]
-        }
+        if let latitude, let longitude { triples += geometry(of: camera, wkt: "POINT(\(longitude) \(latitude))") }
         return triples
+    }
+
+    /// A feature's geometry: a blank node named after the feature, with its WKT.
+    private func geometry(of feature: Term, wkt: String) -> [Triple] {
+        let geometry = Term.blank("g" + String(TermKey(feature).uuid.replacingOccurrences(of: "-", with: "").prefix(20)))
+        return [
+            Triple(feature, .iri(GeoSPARQL.hasGeometry), geometry),
+            Triple(geometry, .iri(RDF.type), .iri(GeoSPARQL.Geometry)),
+            Triple(geometry, .iri(GeoSPARQL.asWKT), .typed(wkt, GeoSPARQL.wktLiteral)),
+        ]
     }
 
     /// A zone's description: a kp:Zone with its identifier, name and cameras by role.
@@ -180,6 +183,7 @@ public struct ObservationMapping: Sendable {
         for (role, cameras) in [(KP.entryCamera, zone.entry), (KP.exitCamera, zone.exit), (KP.insideCamera, zone.inside)] {
             for c in cameras.sorted() { t.append(Triple(z, .iri(role), .iri(iris.camera(c)))) }
         }
+        if let outline = zone.outline { t += geometry(of: z, wkt: outline) }
         return t
     }
 

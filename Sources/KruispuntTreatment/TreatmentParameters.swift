@@ -69,12 +69,16 @@ public struct ZoneNetwork: Sendable, Hashable {
         public var entry: Set<String>
         public var exit: Set<String>
         public var inside: Set<String>
-        public init(id: String, name: String, entry: Set<String> = [], exit: Set<String> = [], inside: Set<String> = []) {
+        /// The zone's outline as a WKT polygon (see `GeoJSONOutline`), when the registry has one.
+        public var outline: String?
+        public init(id: String, name: String, entry: Set<String> = [], exit: Set<String> = [], inside: Set<String> = [],
+                    outline: String? = nil) {
             self.id = id
             self.name = name
             self.entry = entry
             self.exit = exit
             self.inside = inside
+            self.outline = outline
         }
         /// Adds a camera in a role (`entry`, `exit`, anything else: inside).
         public mutating func add(camera: String, role: String) {

@@ -64,9 +64,10 @@ enum TreatmentStore {
     static func zones(on db: Connection) throws -> (network: ZoneNetwork, transitLimits: [String: Int]) {
         var zones: [String: ZoneNetwork.Zone] = [:]
         var limits: [String: Int] = [:]
-        for row in try db.query("SELECT zone_id, name, transit_limit_seconds FROM zones") {
+        for row in try db.query("SELECT zone_id, name, transit_limit_seconds, geojson FROM zones") {
             guard let id = row[0] else { continue }
-            zones[id] = ZoneNetwork.Zone(id: id, name: row[1] ?? id)
+            // An outline the import accepted converts; one that does not is left out of the graph.
+            zones[id] = ZoneNetwork.Zone(id: id, name: row[1] ?? id, outline: row[3].flatMap { try? GeoJSONOutline.wkt(json: $0) })
             if let s = row[2].flatMap(Int.init) { limits[id] = s }
         }
         for row in try db.query("SELECT zone_id, camera_id, role FROM zone_cameras") {

@@ -195,7 +195,7 @@ struct Generate: AsyncParsableCommand {
         discussion: """
             Per city a cordon around the centre (entry and exit cameras), cameras inside and on the ring, and \
             vehicles making through, destination (with a dwell), ring and local trips. --registry writes \
-            cameras.csv and zones.csv; --truth writes which vehicle made which trip; --to streams the \
+            cameras.csv, zones.csv and zones.geojson; --truth writes which vehicle made which trip; --to streams the \
             detections to a running server at --rate lines per second. Needs no database.
             """)
     @OptionGroup var global: GlobalOptions
@@ -208,7 +208,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "Random seed (same seed, same data).") var seed: UInt64 = 1
     @Option(help: "csv or ndjson.") var format: String = "csv"
     @Option(help: "Faults to inject: silent, skew, duplicates, malformed, or all.") var faults: String?
-    @Option(help: "Folder to write cameras.csv and zones.csv into.") var registry: String?
+    @Option(help: "Folder to write cameras.csv, zones.csv and zones.geojson into.") var registry: String?
     @Option(help: "File for the ground truth (vehicle, trip, kind, camera, instant).") var truth: String?
     @Option(help: "Stream to this server's /api/ingest instead of writing (token: KRUISPUNT_INGEST_TOKEN).") var to: String?
     @Option(help: "With --to: lines per second.") var rate: Int = 1000
@@ -235,6 +235,7 @@ struct Generate: AsyncParsableCommand {
             try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
             try Data(network.camerasCSV().utf8).write(to: dir.appendingPathComponent("cameras.csv"))
             try Data(network.zonesCSV().utf8).write(to: dir.appendingPathComponent("zones.csv"))
+            try Data(network.zonesGeoJSON().utf8).write(to: dir.appendingPathComponent("zones.geojson"))
         }
         let truthHandle = try truth.map { path -> FileHandle in
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
@@ -486,7 +487,8 @@ struct Demo: AsyncParsableCommand {
         try handle.close()
         let registryDB = try runtime.connect()
         _ = try Registry.importCameras(try Registry.cameras(csv: network.camerasCSV()), on: registryDB)
-        _ = try Registry.importZones(try Registry.zones(csv: network.zonesCSV()), on: registryDB)
+        _ = try Registry.importZones(try Registry.zones(csv: network.zonesCSV()),
+                                     geojson: try Registry.zoneOutlines(geoJSON: Data(network.zonesGeoJSON().utf8)), on: registryDB)
         let db = try runtime.connect()
         let summary = try Ingestor(pseudonymiser: try runtime.pseudonymiser(), logger: runtime.logger)
             .ingest(path: file.path, on: db) { _, _ in }

@@ -66,17 +66,9 @@ struct Zones: AsyncParsableCommand {
             catch { throw ValidationError("\(file): \(error)") }
             var outlines: [String: String] = [:]
             if let geojson {
-                guard let data = FileManager.default.contents(atPath: geojson),
-                      let collection = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      let features = collection["features"] as? [[String: Any]] else {
-                    throw ValidationError("\(geojson) is not a GeoJSON FeatureCollection")
-                }
-                for feature in features {
-                    guard let id = (feature["properties"] as? [String: Any])?["zone_id"].map({ "\($0)" }),
-                          let geometry = feature["geometry"],
-                          let json = try? JSONSerialization.data(withJSONObject: geometry) else { continue }
-                    outlines[id] = String(decoding: json, as: UTF8.self)
-                }
+                guard let data = FileManager.default.contents(atPath: geojson) else { throw ValidationError("cannot read \(geojson)") }
+                do { outlines = try Registry.zoneOutlines(geoJSON: data) }
+                catch { throw ValidationError("\(geojson): \(error)") }
             }
             let runtime = try global.runtime(label: "zones")
             defer { runtime.shutdown() }

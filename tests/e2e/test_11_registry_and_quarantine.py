@@ -60,6 +60,16 @@ def test_registry_import_and_review_flags(cli):
         [("centrum", "31001", "entry"), ("centrum", "31002", "exit")]
     refused = cli("zones", "import", str(bad), check=False)
     assert refused.returncode != 0 and "zone_id" in refused.stderr
+    # An outline that is no polygon (or an open ring) refuses the file, naming the feature.
+    wrong = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"zone_id": "centrum"}, "geometry": {"type": "Point", "coordinates": [4.48, 51.02]}},
+        {"type": "Feature", "properties": {"zone_id": "rand"},
+         "geometry": {"type": "Polygon", "coordinates": [[[4.4, 51.0], [4.5, 51.0], [4.5, 51.1], [4.4, 51.1]]]}}]}
+    (cli.dir / "wrong.geojson").write_text(json.dumps(wrong))
+    refused = cli("zones", "import", str(zones), "--geojson", str(cli.dir / "wrong.geojson"), check=False)
+    assert refused.returncode != 0
+    assert "feature 1 (zone centrum)" in refused.stderr and "Point" in refused.stderr, refused.stderr
+    assert "feature 2 (zone rand)" in refused.stderr and "end where it starts" in refused.stderr, refused.stderr
 
     detections = cli.dir / "d.csv"
     detections.write_text(HEADER + "31001,BO-1,2026-10-24T08:00:00Z,,,p1,BE,50,car\n"

@@ -40,7 +40,24 @@ def test_registry_truth_and_determinism(work):
     assert {z["zone_id"] for z in zones} == {"mechelen-centrum", "kortrijk-centrum"}
     assert Counter(z["role"] for z in zones) == Counter({"entry": 4, "exit": 4, "inside": 4})
     assert "16 cameras imported" in work("cameras", "import", str(work.dir / "reg" / "cameras.csv")).stdout
-    assert "2 zones imported" in work("zones", "import", str(work.dir / "reg" / "zones.csv")).stdout
+    # Each zone's outline encloses its entry, exit and inside cameras and leaves the ring outside.
+    outlines = {f["properties"]["zone_id"]: f["geometry"]["coordinates"][0]
+                for f in json.loads((work.dir / "reg" / "zones.geojson").read_text())["features"]}
+    assert set(outlines) == {"mechelen-centrum", "kortrijk-centrum"}
+
+    def inside(ring, lon, lat):
+        crossings = 0
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+            if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+                crossings += 1
+        return crossings % 2 == 1
+    where = {c["camera_id"]: (float(c["longitude"]), float(c["latitude"])) for c in cameras}
+    for z in zones:
+        assert inside(outlines[z["zone_id"]], *where[z["camera_id"]]), z
+    in_zones = {z["camera_id"] for z in zones}
+    assert not any(inside(ring, *where[c]) for ring in outlines.values() for c in where if c not in in_zones)
+    assert "2 zones imported (12 camera roles, 2 outlines)" in work(
+        "zones", "import", str(work.dir / "reg" / "zones.csv"), "--geojson", str(work.dir / "reg" / "zones.geojson")).stdout
 
     detections = list(csv.DictReader(io.StringIO(a)))
     truth = list(csv.DictReader((work.dir / "truth.csv").open()))

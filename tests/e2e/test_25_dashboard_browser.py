@@ -165,6 +165,25 @@ def test_filters_live_in_the_url_and_narrow_the_answers(demo, browser):
     assert bad.status_code == 400 and "van" in bad.text
 
 
+def test_the_map_draws_each_zones_imported_outline(demo, browser):
+    """The demo imports a 24-sided outline per centre zone: the zones panel's answer carries it as
+    WKT (from the published graph) and the map draws it, not the hull of the zone's three cameras."""
+    base, _ = demo
+    browser.get(base + "/?gemeente=Mechelen")
+    wait_for_charts(browser)
+    answer = json.loads(browser.find_element(By.ID, "p-zones-data").get_attribute("textContent"))
+    outlines = {b["zone"]["value"]: b["wkt"]["value"] for b in answer["results"]["bindings"] if "wkt" in b}
+    assert list(outlines) == [base + "/id/zone/mechelen-centrum"], outlines
+    wkt = outlines[base + "/id/zone/mechelen-centrum"]
+    assert wkt.startswith("POLYGON((") and wkt.count(",") == 24, wkt
+    vertices = browser.execute_script("""
+        return Array.from(document.querySelectorAll('#p-kaart .leaflet-overlay-pane path'))
+          .filter(p => p.getAttribute('stroke') === '#d9480f')
+          .map(p => (p.getAttribute('d').match(/L/g) || []).length + 1);""")
+    assert len(vertices) == 1 and vertices[0] >= 12, f"zone outlines drawn: {vertices}"
+    assert not console_errors(browser)
+
+
 def test_a_charts_query_link_and_csv_give_the_charts_numbers(demo, browser):
     base, _ = demo
     browser.get(base + "/")
