@@ -46,7 +46,7 @@ let package = Package(
         .target(name: "KruispuntDashboard", dependencies: ["KruispuntRDF", "KruispuntStore", "KruispuntSPARQL"],
                 swiftSettings: strict),
         .target(name: "KruispuntServer",
-                dependencies: ["KruispuntPublishing", "KruispuntDashboard", "KruispuntTreatment", "KruispuntSPARQL",
+                dependencies: ["KruispuntPublishing", "KruispuntDashboard", "KruispuntTreatment", "KruispuntSPARQL", "CZlib",
                                .product(name: "Hummingbird", package: "hummingbird"),
                                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                                .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -32,6 +32,7 @@ public struct Server: Sendable {
     /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).
     public func run(shutdown: ShutdownTrigger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let router = Router()
+        router.add(middleware: CompressionMiddleware())
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
         // Debian's JavaScript libraries (Leaflet, Chart.js) for the dashboard, never copied here.

@@ -1,6 +1,7 @@
 """`kruispunt demo` (what `make demo` runs): generates, ingests and treats a data set, then serves
 the dashboard and the event stream; Ctrl-C (SIGINT) stops it and its embedded cluster."""
 
+import gzip
 import re
 import signal
 import subprocess
@@ -48,6 +49,22 @@ def test_demo_serves_the_dashboard_and_the_stream(kruispunt_binary, tmp_path_fac
         first_page = requests.get(f"{base}/streams/vehicle-counts/latest", headers={"Accept": "text/turtle"}, timeout=10)
         first = Graph().parse(data=first_page.text, format="turtle")
         assert len(list(first.objects(stream, TREE.member))) == 100
+        # Text answers go gzip-compressed to clients that accept it and decode to the same bytes;
+        # a compressed page's ETag still answers a conditional request; the live feed is never compressed.
+        for path in ("/public/dashboard.js", "/vendor/chart.js/chart.min.js", "/streams/vehicle-counts/latest"):
+            plain = requests.get(base + path, headers={"Accept-Encoding": "identity", "Accept": "text/turtle"}, timeout=10)
+            assert plain.status_code == 200 and "Content-Encoding" not in plain.headers, path
+            packed = requests.get(base + path, headers={"Accept-Encoding": "gzip", "Accept": "text/turtle"}, timeout=10, stream=True)
+            wire = packed.raw.read(decode_content=False)
+            assert packed.headers["Content-Encoding"] == "gzip" and "Accept-Encoding" in packed.headers["Vary"], path
+            assert gzip.decompress(wire) == plain.content and len(wire) < len(plain.content) / 2, path
+        etag = packed.headers["ETag"]
+        assert etag.endswith('-gzip"'), etag
+        again = requests.get(base + "/streams/vehicle-counts/latest", timeout=10,
+                             headers={"Accept-Encoding": "gzip", "Accept": "text/turtle", "If-None-Match": etag})
+        assert again.status_code == 304 and again.headers["ETag"] == etag
+        with requests.get(f"{base}/live", headers={"Accept-Encoding": "gzip"}, timeout=10, stream=True) as live:
+            assert live.headers["Content-Type"].startswith("text/event-stream") and "Content-Encoding" not in live.headers
         bodies = [page.text, root.text, first_page.text]
         bodies += [requests.get(str(c), timeout=10).text for c in set(first.objects(None, SOSA.madeBySensor))]
         pseudonyms = subprocess.run(["psql", "-X", "-A", "-t", "-h", str(data_dir / "run"), "-U", "postgres", "-d", "kruispunt",
