@@ -1,8 +1,9 @@
 """Dashboard pages for `make bench`: server-side render time (p50/p95 over warm runs), the page's
-total transfer before map tiles (HTML plus the scripts and style sheets it loads), and the first
-contentful paint in headless Chromium. Prints one JSON object."""
+total transfer before map tiles (HTML plus the scripts and style sheets it loads, as sent with
+gzip and as decoded), and the first contentful paint in headless Chromium. Prints one JSON object."""
 
 import argparse
+import gzip
 import json
 import re
 import statistics
@@ -22,6 +23,14 @@ def percentile(values, p):
 def assets(base, html):
     urls = re.findall(r'<script src="([^"]+)"', html) + re.findall(r'<link rel="(?:stylesheet|icon)" href="([^"]+)"', html)
     return [urljoin(base, u) for u in urls]
+
+
+def sizes(session, url):
+    """(bytes on the wire, bytes decoded) of one GET, with the client's usual Accept-Encoding."""
+    response = session.get(url, timeout=300, stream=True)
+    wire = response.raw.read(decode_content=False)
+    decoded = gzip.decompress(wire) if response.headers.get("Content-Encoding") == "gzip" else wire
+    return len(wire), len(decoded)
 
 
 def main():
@@ -44,10 +53,12 @@ def main():
             response = session.get(url, timeout=300)
             times.append((time.perf_counter() - start) * 1000)
         html = response.text
-        transfer = len(response.content) + sum(len(session.get(a, timeout=60).content) for a in assets(args.base, html))
+        measured = [sizes(session, u) for u in [url] + assets(args.base, html)]
+        transfer, decoded = sum(m[0] for m in measured), sum(m[1] for m in measured)
         errors = len(re.findall(r'class="error"', html))
         out["pages"][name] = {"status": response.status_code, "p50_ms": statistics.median(times), "p95_ms": percentile(times, 95),
-                              "html_bytes": len(response.content), "transfer_bytes": transfer, "panel_errors": errors}
+                              "html_bytes": len(response.content), "transfer_bytes": transfer, "decoded_bytes": decoded,
+                              "panel_errors": errors}
     if args.browser:
         try:
             sys.path.insert(0, "tests/e2e")

@@ -42,13 +42,14 @@ enum DashboardBench {
         }
         if let error = result["browser_error"] { print("  headless Chromium: \(error)") }
         var ratios: [String] = []
-        print("page".padding(toLength: 22, withPad: " ", startingAt: 0) + "render p50 / p95     transfer      first paint   panel errors")
+        print("page".padding(toLength: 22, withPad: " ", startingAt: 0) + "render p50 / p95     transfer (gzip / decoded)   first paint   panel errors")
         for page in pages {
             guard let m = measured[page[0]], let p50 = m["p50_ms"] as? Double, let p95 = m["p95_ms"] as? Double,
                   let transfer = m["transfer_bytes"] as? Int else { continue }
             let paint = (m["first_contentful_paint_ms"] as? Double).map { String(format: "%6.0f ms", $0) } ?? "     -   "
             print(page[0].padding(toLength: 22, withPad: " ", startingAt: 0)
-                  + String(format: "%6.0f / %6.0f ms   %7.0f kB   %@   %d", p50, p95, Double(transfer) / 1000, paint, m["panel_errors"] as? Int ?? -1))
+                  + String(format: "%6.0f / %6.0f ms   %6.0f / %6.0f kB         %@   %d", p50, p95, Double(transfer) / 1000,
+                           Double(m["decoded_bytes"] as? Int ?? transfer) / 1000, paint, m["panel_errors"] as? Int ?? -1))
             ratios.append(String(format: "  dashboard %@: render p95 %.0f ms (target < 300), transfer %.0f kB (target < 1000)%@",
                                  page[0], p95, Double(transfer) / 1000,
                                  (m["first_contentful_paint_ms"] as? Double).map { String(format: ", first contentful paint %.0f ms (target < 1500)", $0) } ?? ""))
