@@ -52,7 +52,8 @@ public final class SPARQLParser: @unchecked Sendable {
         let raptorWorld = rasqal_world_get_raptor(world)
         guard let base = raptor_new_uri(raptorWorld, baseIRI) else { throw SPARQLError.syntax("invalid base IRI \(baseIRI)") }
         defer { raptor_free_uri(base) }
-        let status = rasqal_query_prepare(query, text, base)
+        // rasqal refuses a comment that ends the text without a line break; the grammar allows it.
+        let status = rasqal_query_prepare(query, text.hasSuffix("\n") ? text : text + "\n", base)
         if status != 0 || !log.errors.isEmpty {
             if let feature = QueryText.unsupportedFeature(text) { throw feature }
             let first = log.errors.first

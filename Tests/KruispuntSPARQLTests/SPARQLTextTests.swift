@@ -36,6 +36,12 @@ import Testing
         }
     }
 
+    @Test func aCommentMayEndTheQueryText() throws {
+        // rasqal alone refuses a final comment without a line break.
+        let query = try SPARQLEngine(rowCap: 10, timeoutMillis: 1_000).parse("SELECT ?s WHERE { ?s ?p ?o } LIMIT 3 # the end")
+        #expect(query.limit == 3)
+    }
+
     @Test func resultFormatsByAcceptOrParameter() {
         #expect(SPARQLResultFormat.negotiate(accept: nil, format: nil) == .json)
         #expect(SPARQLResultFormat.negotiate(accept: "text/csv", format: nil) == .csv)
