@@ -80,14 +80,15 @@ private struct GzipBodyWriter: ResponseBodyWriter {
     }
 }
 
-/// A zlib stream writing the gzip format (level 6), freed when released.
+/// A zlib stream writing the gzip format, freed when released. Level 3: as fast as level 1 on
+/// JSON and Turtle (6 ms for 3.9 MB) and within a fifth of level 6's size, at half its time.
 private final class Deflater {
     private var stream = z_stream()
     private var finished = false
 
     init() {
         // windowBits 15 + 16: a gzip header and trailer around the deflate data.
-        _ = deflateInit2_(&stream, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
+        _ = deflateInit2_(&stream, 3, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size))
     }
 
     deinit { deflateEnd(&stream) }
