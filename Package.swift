@@ -29,7 +29,8 @@ let package = Package(
         // One module per concern; dependencies point one way (see README, Architecture).
         .target(name: "KruispuntRDF", dependencies: ["CRaptor2"], swiftSettings: strict),
         .target(name: "KruispuntStore",
-                dependencies: ["KruispuntRDF", "CLibpq", .product(name: "Logging", package: "swift-log")],
+                dependencies: ["KruispuntRDF", "CLibpq", .product(name: "Logging", package: "swift-log"),
+                               .product(name: "Crypto", package: "swift-crypto")],
                 swiftSettings: strict),
         .target(name: "KruispuntANPR",
                 dependencies: ["KruispuntStore", "CZlib", "CProj", .product(name: "Logging", package: "swift-log"),

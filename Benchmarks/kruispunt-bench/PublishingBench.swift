@@ -26,7 +26,7 @@ enum PublishingBench {
         let loadSeconds = try load(members: members, dataDir: dataDir, base: base, logger: logger)
         line("store of generated members (19 quads each)", members * GeneratedObservations.perMember, loadSeconds, "  (load, not a target)")
 
-        let server = try serve(dataDir: dataDir, port: port)
+        var server = try serve(dataDir: dataDir, port: port)
         defer { server.terminate(); server.waitUntilExit() }
         guard waitUntilReady(base) else { print("  the server did not become ready"); return ratios }
         let stream = base + "/streams/vehicle-counts"
@@ -48,24 +48,40 @@ enum PublishingBench {
         let tpfPaths = (0..<1_000).map { _ in
             "/fragments?subject=" + IRIScheme.segment(GeneratedObservations.observation(Int.random(in: 0..<members)) + "/v1")
         }
-        for (label, paths, accept, target, floor) in [
-            ("immutable pages, N-Quads, 32 connections", pagePaths, "application/n-quads", "5,000", 5_000.0),
-            ("immutable pages, Turtle, 32 connections", pagePaths, "text/turtle", "5,000", 5_000.0),
-            ("TPF first pages, N-Quads, 32 connections", tpfPaths, "application/n-quads", "2,000", 2_000.0),
-        ] {
-            let file = work.appendingPathComponent("paths-\(ratios.count).txt")
+        /// Requests per second and p99 of 10 s of wrk over `paths`, printed.
+        func measure(_ label: String, _ paths: [String], _ accept: String) throws -> (rps: Double, p99: Double)? {
+            let file = work.appendingPathComponent("paths-\(label.hashValue).txt")
             try paths.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
             let text = StoreBench.python(["scripts/bench_pages.py", base, file.path, "--accept", accept, "--duration", "10"])
             guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                   json["available"] as? Bool == true, let rps = json["requests_per_second"] as? Double,
                   let p50 = json["p50_ms"] as? Double, let p99 = json["p99_ms"] as? Double else {
-                print("  \(label): wrk not available (\(text.suffix(300)))"); continue
+                print("  \(label): wrk not available (\(text.suffix(300)))"); return nil
             }
             let errors = json["errors"] as? Int ?? 0
             print(String(format: "%@ %10.0f req/s  p50 %.2f ms  p99 %.2f ms%@", label.padding(toLength: 50, withPad: " ", startingAt: 0),
                          rps, p50, p99, errors > 0 ? "  (\(errors) errors)" : ""))
+            return (rps, p99)
+        }
+        for (label, paths, accept, target, floor) in [
+            ("immutable pages, N-Quads, 32 connections", pagePaths, "application/n-quads", "5,000", 5_000.0),
+            ("immutable pages, Turtle, 32 connections", pagePaths, "text/turtle", "5,000", 5_000.0),
+            ("TPF first pages, N-Quads, 32 connections", tpfPaths, "application/n-quads", "2,000", 2_000.0),
+        ] {
+            guard let (rps, p99) = try measure(label, paths, accept) else { continue }
             ratios.append(String(format: "  %@ req/s (target >= %@): %.0f (x%.2f), p99 %.1f ms (target < 50)",
                                  label, target, rps, rps / floor, p99))
+        }
+
+        // What the access log costs (issue 9): the same pages again, then on a server without it.
+        let logged = try measure("immutable pages, N-Quads, access log on", pagePaths, "application/n-quads")
+        server.terminate()
+        server.waitUntilExit()
+        server = try serve(dataDir: dataDir, port: port, environment: ["KRUISPUNT_ACCESS_LOG": "off"])
+        guard waitUntilReady(base) else { print("  the server did not become ready"); return ratios }
+        if let logged, let unlogged = try measure("immutable pages, N-Quads, access log off", pagePaths, "application/n-quads") {
+            ratios.append(String(format: "  access log cost on immutable pages (target < 5%%): %.1f%% (%.0f against %.0f req/s)",
+                                 (1 - logged.rps / unlogged.rps) * 100, logged.rps, unlogged.rps))
         }
         return ratios
     }
@@ -127,11 +143,11 @@ enum PublishingBench {
     }
 
     /// `kruispunt serve` (release) on the store, without dumps and with warnings only.
-    static func serve(dataDir: URL, port: Int) throws -> Process {
+    static func serve(dataDir: URL, port: Int, environment extra: [String: String] = [:]) throws -> Process {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/release/kruispunt")
         p.arguments = ["serve", "--data-dir", dataDir.path, "--port", String(port)]
-        var env = ProcessInfo.processInfo.environment
+        var env = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
         env["KRUISPUNT_DUMP_HOURS"] = "0"
         env["KRUISPUNT_LOG_LEVEL"] = "warning"
         p.environment = env

@@ -31,6 +31,11 @@ public struct Configuration: Sendable {
     /// Days published observations stay in the event streams and the store
     /// (`KRUISPUNT_PUBLISHED_RETENTION_DAYS`); nil (unset): kept for ever.
     public var publishedRetentionDays: Int?
+    /// Days the access log keeps its entries (`KRUISPUNT_ACCESS_LOG_DAYS`, default 365).
+    public var accessLogDays: Int
+    /// Whether requests are logged (`KRUISPUNT_ACCESS_LOG`, `on` or `off`; off only to measure
+    /// what the log costs: commands are logged either way).
+    public var accessLog: Bool
     /// The licence of everything published (`KRUISPUNT_LICENSE`), by default the Flemish
     /// Modellicentie Gratis Hergebruik.
     public var license: String
@@ -121,6 +126,12 @@ public struct Configuration: Sendable {
             guard let text = env[name], !text.isEmpty else { return fallback }
             guard let n = Int(text), n >= minimum else { throw ConfigurationError("\(name) must be a whole number of at least \(minimum)") }
             return n
+        }
+        self.accessLogDays = try count("KRUISPUNT_ACCESS_LOG_DAYS", 365, minimum: 1)
+        switch (env["KRUISPUNT_ACCESS_LOG"] ?? "on").lowercased() {
+        case "on", "": self.accessLog = true
+        case "off": self.accessLog = false
+        default: throw ConfigurationError("KRUISPUNT_ACCESS_LOG must be on or off")
         }
         self.databaseConnections = try count("KRUISPUNT_DB_CONNECTIONS", 8, minimum: 1)
         self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)

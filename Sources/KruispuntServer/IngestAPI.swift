@@ -112,34 +112,15 @@ struct IngestAPI: Sendable {
 
     /// A short, stable digest of the bearer token (never the token itself).
     private func tokenScope(_ request: Request) -> String {
-        let token = request.headers[.authorization].map { String($0.dropFirst(7)) } ?? ""
-        return SHA256.hash(data: Data(token.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        BearerToken.digest(request.headers[.authorization].map { String($0.dropFirst(7)) } ?? "")
     }
 
-    /// 401 without a valid bearer token (compared in constant time).
     private func authorise(_ request: Request) throws {
-        try authorise(request, tokens: runtime.configuration.ingestTokens, what: "uploads", variable: "KRUISPUNT_INGEST_TOKENS")
+        try BearerToken.authorise(request, tokens: runtime.configuration.ingestTokens, what: "uploads", variable: "KRUISPUNT_INGEST_TOKENS")
     }
 
-    private func authorise(_ request: Request, tokens: [String], what: String = "the operator API",
-                           variable: String = "KRUISPUNT_ADMIN_TOKENS") throws {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
-                            message: tokens.isEmpty ? "Uitgeschakeld / \(what) disabled (\(variable) is not set)"
-                                                    : "Bearer-token vereist / bearer token required")
-        }
-        let given = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
-        var match = false
-        for token in tokens {
-            let expected = Array(token.utf8)
-            var difference = UInt8(expected.count == given.count ? 0 : 1)
-            for i in 0..<expected.count { difference |= expected[i] ^ (i < given.count ? given[i] : 0) }
-            match = match || difference == 0
-        }
-        guard match else {
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""],
-                            message: "Ongeldig token / invalid token")
-        }
+    private func authorise(_ request: Request, tokens: [String]) throws {
+        try BearerToken.authorise(request, tokens: tokens)
     }
 
     /// The summary and the first rejected lines (line number and reason, never the raw text).

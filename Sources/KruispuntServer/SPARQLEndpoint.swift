@@ -103,6 +103,7 @@ struct SPARQLEndpoint: Sendable {
             var response = try LinkedDataResponse.make(triples, request: request, cacheSeconds: 0, base: iris.base)
             response.headers[.cacheControl] = "no-store"
             response.headers[HTTPField.Name("X-Kruispunt-Truncated")!] = truncated ? "true" : "false"
+            response.headers[AccessLogMiddleware<BasicRequestContext>.itemsHeader] = String(triples.count)
             return response
         case .bindings, .boolean:
             if page {
@@ -117,8 +118,9 @@ struct SPARQLEndpoint: Sendable {
                 .cacheControl: "no-store",
             ]
             headers[HTTPField.Name("X-Kruispunt-Row-Cap")!] = String(engine.rowCap)
-            if case .bindings(_, _, let truncated) = result {
+            if case .bindings(_, let rows, let truncated) = result {
                 headers[HTTPField.Name("X-Kruispunt-Truncated")!] = truncated ? "true" : "false"
+                headers[AccessLogMiddleware<BasicRequestContext>.itemsHeader] = String(rows.count)
             }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: format.write(result))))
         }

@@ -32,6 +32,11 @@ public struct Server: Sendable {
     /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).
     public func run(shutdown: ShutdownTrigger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let router = Router()
+        let accessLog = AccessLogRecorder()
+        let c = runtime.configuration
+        if c.accessLog {
+            router.add(middleware: AccessLogMiddleware(recorder: accessLog, adminTokens: c.adminTokens, ingestTokens: c.ingestTokens))
+        }
         router.add(middleware: CompressionMiddleware())
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
@@ -45,6 +50,7 @@ public struct Server: Sendable {
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
+        AccessLogAPI(runtime: runtime).register(on: router)
         let treatment = try runtime.treatment(iris: iris)
         let app = Application(
             router: router,
@@ -52,7 +58,8 @@ public struct Server: Sendable {
             onServerRunning: { _ in onReady() },
             logger: runtime.logger)
         let group = ServiceGroup(configuration: .init(
-            services: [app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
+            // The access log first, so that it stops last and takes what the last requests recorded.
+            services: [AccessLogService(runtime: runtime, recorder: accessLog), app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
                        RetentionService(runtime: runtime),
                        DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? [])
                 // Last, so that it stops first and open live feeds end before the server waits for requests.

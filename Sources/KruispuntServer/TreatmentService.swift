@@ -51,6 +51,9 @@ struct RetentionService: Service {
                             "quadsDropped": "\(removed.quadsInDroppedTables)", "quadsDeleted": "\(removed.quadsDeleted)"])
                     }
                 }
+                let cutoff = Int64(Date.now.timeIntervalSince1970 * 1000) - Int64(runtime.configuration.accessLogDays) * 86_400_000
+                let expired = try await runtime.pool.withConnection { db in try AccessLog.purge(olderThanMillis: cutoff, on: db) }
+                if expired > 0 { runtime.logger.info("access log retention", metadata: ["entries": "\(expired)"]) }
                 let merged = try await runtime.pool.withConnection { db in try QuadStore.compact(maxTables: 32, on: db) }
                 if merged > 0 { runtime.logger.info("merged the quad store's load tables", metadata: ["tables": "\(merged)"]) }
                 if plan.detections + plan.quarantinedLines + plan.uploadRecords > 0 {

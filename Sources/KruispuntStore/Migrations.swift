@@ -298,6 +298,7 @@ public enum Migrations {
             """),
         Migration(version: 19, name: "links from superseded versions", sql: "SELECT 1",
                   then: { try VersionLinks.backfill(on: $0) }),
+        Migration(version: 20, name: "access log", sql: AccessLog.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import KruispuntServer
+import KruispuntStore
 import Logging
 import Synchronization
 
@@ -59,7 +60,24 @@ struct GlobalOptions: ParsableArguments {
         let logger = Logger(label: "kruispunt.\(label)")
         let runtime = try Runtime(configuration: configuration, logger: logger)
         SignalGuard.install(runtime)
+        // Every command is an administrative action on the store: it goes in the access log.
+        let entry = AccessLog.Entry(kind: "admin", atMillis: Int64(Date.now.timeIntervalSince1970 * 1000),
+                                    identity: "os:" + (ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"),
+                                    method: "CLI", path: "kruispunt " + label, query: Self.loggedArguments(CommandLine.arguments))
+        do { try runtime.pool.withConnectionBlocking { try AccessLog.append([entry], on: $0) } }
+        catch { logger.error("the access log could not be written: \(error)") }
         return runtime
+    }
+
+    /// The command line as logged: a database URL (which may hold a password) is left out.
+    static func loggedArguments(_ arguments: [String]) -> String {
+        var kept: [String] = [], skip = false
+        for a in arguments.dropFirst() {
+            if skip { skip = false; continue }
+            if a == "--database-url" { kept.append(a + " …"); skip = true; continue }
+            kept.append(a.hasPrefix("--database-url=") ? "--database-url=…" : a)
+        }
+        return kept.joined(separator: " ")
     }
 }
 

@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KruispuntStore
+import Synchronization
+
+/// Records every request in the access log (health probes aside): when, who (the role of a
+/// bearer token and a digest of it, never the token), from where (`X-Forwarded-For`), method,
+/// path and query (a SPARQL query sent in a POST body too), status, rows returned (what a
+/// handler reports in `X-Kruispunt-Rows`), bytes and duration, taken when the body has been sent.
+struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
+    static var itemsHeader: HTTPField.Name { HTTPField.Name("X-Kruispunt-Rows")! }
+
+    let recorder: AccessLogRecorder
+    let adminTokens: [String]
+    let ingestTokens: [String]
+    /// Longest query text kept per entry.
+    let maxQueryBytes = 100_000
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        guard !path.hasPrefix("/health/") else { return try await next(request, context) }
+        let started = ContinuousClock.now
+        var entry = AccessLog.Entry(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000), identity: identity(request),
+                                    client: request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first
+                                        .map { $0.trimmingCharacters(in: .whitespaces) },
+                                    method: request.method.rawValue, path: path, query: request.uri.query.map(clip))
+        var request = request
+        if request.method == .post, path == "/sparql" {
+            // The query is the body: kept for the log, handed on unchanged.
+            let body = try await request.body.collect(upTo: 1 << 22)
+            entry.query = clip(String(buffer: body))
+            request = Request(head: request.head, body: .init(buffer: body))
+        }
+        let recorder = self.recorder
+        let elapsed: @Sendable () -> Int64 = {
+            let d = ContinuousClock.now - started
+            return d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
+        }
+        do {
+            var response = try await next(request, context)
+            entry.status = Int(response.status.code)
+            entry.items = response.headers[Self.itemsHeader].flatMap(Int.init)
+            // Recorded once the body is sent, with its bytes and the whole time taken.
+            response.body = Self.recording(response.body, entry: entry, recorder: recorder, elapsed: elapsed)
+            return response
+        } catch {
+            entry.status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
+            entry.durationMicros = elapsed()
+            recorder.record(entry)
+            throw error
+        }
+    }
+
+    /// `body`, recording `entry` with the bytes written and the time taken once it is finished
+    /// (or has failed).
+    static func recording(_ body: ResponseBody, entry: AccessLog.Entry, recorder: AccessLogRecorder,
+                          elapsed: @escaping @Sendable () -> Int64) -> ResponseBody {
+        ResponseBody(contentLength: body.contentLength) { writer in
+            let counter = ByteCounter()
+            do {
+                try await body.write(CountingBodyWriter(parent: writer, counter: counter))
+            } catch {
+                var failed = entry
+                failed.bytes = counter.bytes
+                failed.durationMicros = elapsed()
+                recorder.record(failed)
+                throw error
+            }
+            var done = entry
+            done.bytes = counter.bytes
+            done.durationMicros = elapsed()
+            recorder.record(done)
+        }
+    }
+
+    /// `anonymous`, or the token's role and the first 12 hex digits of its SHA-256.
+    func identity(_ request: Request) -> String {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return "anonymous" }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        let role = adminTokens.contains(token) ? "admin" : ingestTokens.contains(token) ? "ingest" : "unknown-token"
+        return role + ":" + BearerToken.digest(token)
+    }
+
+    private func clip(_ text: String) -> String {
+        text.utf8.count <= maxQueryBytes ? text : String(decoding: text.utf8.prefix(maxQueryBytes), as: UTF8.self) + "…"
+    }
+}
+
+/// Bytes a response body has written so far (one body writes at a time).
+final class ByteCounter: Sendable {
+    private let count = Atomic<Int>(0)
+    var bytes: Int { count.load(ordering: .relaxed) }
+    func add(_ n: Int) { count.add(n, ordering: .relaxed) }
+}
+
+/// Passes writes on and counts their bytes.
+private struct CountingBodyWriter: ResponseBodyWriter {
+    var parent: any ResponseBodyWriter
+    let counter: ByteCounter
+
+    mutating func write(_ buffer: ByteBuffer) async throws {
+        counter.add(buffer.readableBytes)
+        try await parent.write(buffer)
+    }
+
+    consuming func finish(_ trailingHeaders: HTTPFields?) async throws {
+        try await parent.finish(trailingHeaders)
+    }
+}

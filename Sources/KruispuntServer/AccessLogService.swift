@@ -1,0 +1,59 @@
+import Foundation
+import KruispuntStore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Entries waiting to be appended to the access log. Requests hand their entry over without
+/// waiting for the database; `AccessLogService` appends what has gathered twice a second, in
+/// order, and keeps it when the database is away, so that no access goes unrecorded.
+final class AccessLogRecorder: Sendable {
+    private let pending = Mutex<[AccessLog.Entry]>([])
+
+    func record(_ entry: AccessLog.Entry) { pending.withLock { $0.append(entry) } }
+
+    /// Everything recorded so far, removed from the waiting line.
+    func take() -> [AccessLog.Entry] { pending.withLock { p in defer { p.removeAll(keepingCapacity: true) }; return p } }
+
+    /// Puts entries back in front (the database refused them).
+    func giveBack(_ entries: [AccessLog.Entry]) { pending.withLock { $0.insert(contentsOf: entries, at: 0) } }
+
+    var waiting: Int { pending.withLock { $0.count } }
+}
+
+/// Appends recorded entries to the access log every half second, and what is left at shutdown.
+struct AccessLogService: Service {
+    let runtime: Runtime
+    let recorder: AccessLogRecorder
+    /// A connection of its own: appending never waits behind requests or uploads.
+    let pool: ConnectionPool
+
+    init(runtime: Runtime, recorder: AccessLogRecorder) {
+        self.runtime = runtime
+        self.recorder = recorder
+        self.pool = ConnectionPool(conninfo: runtime.conninfo, size: 1)
+    }
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            await flush()
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        // The server has stopped taking requests: whatever they recorded goes in now.
+        for _ in 0..<20 where recorder.waiting > 0 {
+            await flush()
+            if recorder.waiting > 0 { try? await Task.sleep(for: .milliseconds(250)) }
+        }
+    }
+
+    private func flush() async {
+        let entries = recorder.take()
+        guard !entries.isEmpty else { return }
+        do {
+            try await pool.withConnection { db in try AccessLog.append(entries, on: db) }
+        } catch {
+            recorder.giveBack(entries)
+            runtime.logger.error("the access log could not be written; \(entries.count) entries wait: \(error)")
+        }
+    }
+}

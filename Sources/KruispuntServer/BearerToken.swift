@@ -1,0 +1,34 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// Bearer-token checks for the operator and upload APIs.
+enum BearerToken {
+    /// 401 without a valid bearer token (compared in constant time).
+    static func authorise(_ request: Request, tokens: [String], what: String = "the operator API",
+                           variable: String = "KRUISPUNT_ADMIN_TOKENS") throws {
+        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
+                            message: tokens.isEmpty ? "Uitgeschakeld / \(what) disabled (\(variable) is not set)"
+                                                    : "Bearer-token vereist / bearer token required")
+        }
+        let given = Array(header.dropFirst(7).trimmingCharacters(in: .whitespaces).utf8)
+        var match = false
+        for token in tokens {
+            let expected = Array(token.utf8)
+            var difference = UInt8(expected.count == given.count ? 0 : 1)
+            for i in 0..<expected.count { difference |= expected[i] ^ (i < given.count ? given[i] : 0) }
+            match = match || difference == 0
+        }
+        guard match else {
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""],
+                            message: "Ongeldig token / invalid token")
+        }
+    }
+
+    /// A short, stable digest of a token (the first 12 hex digits of its SHA-256), never the token.
+    static func digest(_ token: String) -> String {
+        SHA256.hash(data: Data(token.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+    }
+}

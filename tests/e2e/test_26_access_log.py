@@ -1,0 +1,124 @@
+"""Issue 9: the access log. Every request (and every command) is recorded with who, what, status,
+rows, bytes and duration; an operator reads it at /api/access-log (JSON or CSV); its hash chain
+verifies with `kruispunt accesslog verify`, which names the first entry a manual UPDATE or DELETE
+broke; the log never shows a token."""
+
+import csv
+import io
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import clean_env, free_port, private_dir, wait_ready
+
+ADMIN = "admin-token-for-the-access-log-test"
+INGEST = "ingest-token-for-the-access-log-test"
+
+
+@pytest.fixture(scope="module")
+def server(kruispunt_binary, tmp_path_factory):
+    parent = private_dir(tmp_path_factory, "accesslog")
+    data = parent / "data"
+    port = free_port()
+    env = clean_env(KRUISPUNT_ADMIN_TOKENS=ADMIN, KRUISPUNT_INGEST_TOKENS=INGEST)
+    process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+
+    def cli(*args, check=True):
+        done = subprocess.run([str(kruispunt_binary), "--data-dir", str(data), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        if check:
+            assert done.returncode == 0, done.stderr[-2000:]
+        return done
+
+    def psql(sql):
+        done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-h", str(data / "run"), "-U", "postgres", "-d", "kruispunt",
+                               "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=60)
+        return done
+
+    yield base, cli, psql
+    process.send_signal(signal.SIGTERM)
+    stderr = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 0, stderr[-2000:]
+    assert ADMIN not in stderr and INGEST not in stderr
+
+
+def entries(base, **params):
+    """The log through the API, waiting for the writer (it appends twice a second)."""
+    for _ in range(40):
+        response = requests.get(f"{base}/api/access-log", params=params, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+        assert response.status_code == 200, response.text
+        items = response.json()["items"]
+        if items:
+            return items
+        time.sleep(0.25)
+    return []
+
+
+def test_requests_are_logged_with_who_what_and_how_much(server):
+    base, cli, _ = server
+    marker = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o } # access-log-test"
+    answer = requests.post(f"{base}/sparql", data={"query": marker}, timeout=30,
+                           headers={"Accept": "application/sparql-results+json", "Accept-Encoding": "identity"})
+    assert answer.status_code == 200
+    assert requests.get(f"{base}/streams/vehicle-counts", headers={"Accept": "text/turtle"}, timeout=30).status_code == 200
+    assert requests.get(f"{base}/api/quarantine", headers={"Authorization": f"Bearer {INGEST}x"}, timeout=30).status_code == 401
+    assert requests.get(f"{base}/api/access-log", timeout=30).status_code == 401
+    time.sleep(1.2)
+
+    logged = entries(base, path="/sparql")
+    sparql = [e for e in logged if e["method"] == "POST" and "access-log-test" in (e.get("query") or "")]
+    assert len(sparql) == 1, logged
+    e = sparql[0]
+    assert e["identity"] == "anonymous" and e["status"] == 200 and e["rows"] == 1
+    assert e["bytes"] == len(answer.content) and e["duration_ms"] > 0 and e["at"].endswith("Z")
+    stream = entries(base, path="/streams/vehicle-counts")
+    assert stream and stream[0]["status"] == 200 and stream[0]["bytes"] > 0
+    refused = entries(base, path="/api/quarantine", status="401")
+    assert refused and refused[0]["identity"].startswith("unknown-token:")
+    # Operators are named by a digest of their token, never the token.
+    time.sleep(1.2)
+    mine = entries(base, path="/api/access-log")
+    assert any(x["identity"].startswith("admin:") for x in mine)
+    text = requests.get(f"{base}/api/access-log", params={"format": "csv", "limit": "100000"},
+                        headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30).text
+    assert ADMIN not in text and INGEST not in text
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {"seq", "at", "identity", "method", "path", "query", "status", "rows", "bytes", "duration_ms"} <= set(rows[0])
+    assert [int(r["seq"]) for r in rows] == sorted((int(r["seq"]) for r in rows), reverse=True)
+    # Health probes are not logged; commands are, as administrative actions.
+    requests.get(f"{base}/health/ready", timeout=30)
+    cli("cameras", "list")
+    time.sleep(1.2)
+    health = requests.get(f"{base}/api/access-log", params={"path": "/health/"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert health.json()["items"] == []
+    commands = [r for r in csv.DictReader(io.StringIO(cli("accesslog", "list", "--path", "kruispunt cameras").stdout))]
+    assert commands and commands[0]["kind"] == "admin" and commands[0]["identity"].startswith("os:")
+    bad = requests.get(f"{base}/api/access-log", params={"from": "yesterday"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert bad.status_code == 400 and "from" in bad.text
+
+
+def test_the_chain_verifies_and_names_the_first_altered_or_removed_entry(server):
+    base, cli, psql = server
+    for i in range(5):
+        requests.get(f"{base}/sparql", params={"query": f"ASK {{ ?s ?p {i} }}"}, timeout=30)
+    time.sleep(1.2)
+    ok = cli("accesslog", "verify")
+    assert ok.stdout.startswith("intact: ") and int(ok.stdout.split()[1]) >= 10, ok.stdout
+    # The table refuses changes outright ...
+    refused = psql("UPDATE access_log SET status = 200 WHERE seq = 3")
+    assert refused.returncode != 0 and "append-only" in refused.stderr
+    assert psql("DELETE FROM access_log WHERE seq = 4").returncode != 0
+    # ... and one who switches the guard off is found out by the chain.
+    altered = psql("SET session_replication_role = replica; UPDATE access_log SET identity = 'anonymous', status = 404 WHERE seq = 3")
+    assert altered.returncode == 0, altered.stderr
+    broken = cli("accesslog", "verify", check=False)
+    assert broken.returncode == 1 and "BROKEN at entry 3" in broken.stdout and "altered" in broken.stdout, broken.stdout
+    assert psql("SET session_replication_role = replica; DELETE FROM access_log WHERE seq = 3").returncode == 0
+    gone = cli("accesslog", "verify", check=False)
+    assert gone.returncode == 1 and "BROKEN at entry 3" in gone.stdout and "missing" in gone.stdout, gone.stdout
