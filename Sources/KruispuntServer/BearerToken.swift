@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import KruispuntStore
 
 /// Bearer-token checks for the operator and upload APIs.
 enum BearerToken {
@@ -29,6 +30,6 @@ enum BearerToken {
 
     /// A short, stable digest of a token (the first 12 hex digits of its SHA-256), never the token.
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).prefix(6).map { String(format: "%02x", $0) }.joined()
+        AccessLog.hex(Array(SHA256.hash(data: Data(token.utf8)).prefix(6)))
     }
 }
