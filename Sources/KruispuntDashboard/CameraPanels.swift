@@ -8,26 +8,22 @@ extension PageContext {
          (t("Event stream", "Event stream"), iris.stream(stream))]
     }
 
-    func hourlyCounts(_ camera: String) -> Panel {
-        var q = cameraCounts(hourly: true, cameras: [iris.camera(camera)])
-        q.select = "?start " + ObservationQuery.cell
-        q.orderBy = "?start"
-        return Panel(id: "per-uur", title: t("Voertuigen per uur", "Vehicles per hour"),
-                     intro: t("De uurtellingen van camera \(camera) in de periode.", "Camera \(camera)'s hourly counts in the period."),
-                     query: q, chart: .init(kind: .line, x: "start", y: [("v", t("Voertuigen", "Vehicles"))], xTitle: t("Uur", "Hour"), yTitle: t("Voertuigen per uur", "Vehicles per hour")),
-                     columns: [.init(variable: "start", header: t("Uur", "Hour"), format: .dateTime),
-                               .init(variable: "v", header: t("Voertuigen", "Vehicles"), format: .count(hidden: "hidden"))],
-                     links: cameraLinks(camera, metric: "vehicle-count", stream: "vehicle-counts"))
-    }
+    func hourlyCounts(_ camera: String) -> Panel { counts(camera, hourly: true) }
 
-    func dailyCounts(_ camera: String) -> Panel {
-        var q = cameraCounts(hourly: false, cameras: [iris.camera(camera)])
+    func dailyCounts(_ camera: String) -> Panel { counts(camera, hourly: false) }
+
+    /// The camera's hourly or daily counts in the period, as published.
+    private func counts(_ camera: String, hourly: Bool) -> Panel {
+        var q = cameraCounts(hourly: hourly, cameras: [iris.camera(camera)])
         q.select = "?start " + ObservationQuery.cell
         q.orderBy = "?start"
-        return Panel(id: "dag", title: t("Voertuigen per dag", "Vehicles per day"),
-                     intro: t("De dagtellingen van camera \(camera).", "Camera \(camera)'s daily counts."),
-                     query: q, chart: .init(kind: .bar, x: "start", y: [("v", t("Voertuigen", "Vehicles"))], xTitle: t("Dag", "Day"), yTitle: t("Voertuigen", "Vehicles")),
-                     columns: [.init(variable: "start", header: t("Dag", "Day"), format: .day),
+        let unit = hourly ? t("Uur", "Hour") : t("Dag", "Day")
+        return Panel(id: hourly ? "per-uur" : "dag", title: hourly ? t("Voertuigen per uur", "Vehicles per hour") : t("Voertuigen per dag", "Vehicles per day"),
+                     intro: hourly ? t("De uurtellingen van camera \(camera) in de periode.", "Camera \(camera)'s hourly counts in the period.")
+                                   : t("De dagtellingen van camera \(camera).", "Camera \(camera)'s daily counts."),
+                     query: q, chart: .init(kind: hourly ? .line : .bar, x: "start", y: [("v", t("Voertuigen", "Vehicles"))], xTitle: unit,
+                                            yTitle: hourly ? t("Voertuigen per uur", "Vehicles per hour") : t("Voertuigen", "Vehicles")),
+                     columns: [.init(variable: "start", header: unit, format: hourly ? .dateTime : .day),
                                .init(variable: "v", header: t("Voertuigen", "Vehicles"), format: .count(hidden: "hidden"))],
                      links: cameraLinks(camera, metric: "vehicle-count", stream: "vehicle-counts"))
     }

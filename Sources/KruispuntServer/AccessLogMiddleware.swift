@@ -10,8 +10,6 @@ import Synchronization
 /// handler reports in `X-Kruispunt-Rows`), bytes and duration (until the answer is ready, or,
 /// for a streamed body, until it has been sent).
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
-    static var itemsHeader: HTTPField.Name { HTTPField.Name("X-Kruispunt-Rows")! }
-
     let recorder: AccessLogRecorder
     let adminTokens: [String]
     let ingestTokens: [String]
@@ -23,8 +21,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         guard !path.hasPrefix("/health/") else { return try await next(request, context) }
         let started = ContinuousClock.now
         var entry = AccessLog.Entry(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000), identity: identity(request),
-                                    client: request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first
-                                        .map { $0.trimmingCharacters(in: .whitespaces) },
+                                    client: BearerToken.forwardedFor(request),
                                     method: request.method.rawValue, path: path, query: request.uri.query.map(clip))
         var request = request
         if request.method == .post, path == "/sparql" {
@@ -41,7 +38,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         do {
             var response = try await next(request, context)
             entry.status = Int(response.status.code)
-            entry.items = response.headers[Self.itemsHeader].flatMap(Int.init)
+            entry.items = response.headers[accessLogRowsField].flatMap(Int.init)
             if let length = response.body.contentLength {
                 // A body of known length is recorded at once: wrapping it would cost the server
                 // its single-write path (a third of the rate of cached stream pages).
@@ -85,8 +82,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
     /// `anonymous`, or the token's role and the first 12 hex digits of its SHA-256.
     func identity(_ request: Request) -> String {
-        guard let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") else { return "anonymous" }
-        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        guard let token = BearerToken.presented(request) else { return "anonymous" }
         let role = adminTokens.contains(token) ? "admin" : ingestTokens.contains(token) ? "ingest" : "unknown-token"
         return role + ":" + BearerToken.digest(token)
     }
@@ -95,6 +91,9 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         text.utf8.count <= maxQueryBytes ? text : String(decoding: text.utf8.prefix(maxQueryBytes), as: UTF8.self) + "…"
     }
 }
+
+/// The header a handler states the rows (or triples) of its answer in, for the access log.
+let accessLogRowsField = HTTPField.Name("X-Kruispunt-Rows")!
 
 /// Bytes a response body has written so far (one body writes at a time).
 final class ByteCounter: Sendable {

@@ -103,7 +103,7 @@ struct SPARQLEndpoint: Sendable {
             var response = try LinkedDataResponse.make(triples, request: request, cacheSeconds: 0, base: iris.base)
             response.headers[.cacheControl] = "no-store"
             response.headers[HTTPField.Name("X-Kruispunt-Truncated")!] = truncated ? "true" : "false"
-            response.headers[AccessLogMiddleware<BasicRequestContext>.itemsHeader] = String(triples.count)
+            response.headers[accessLogRowsField] = String(triples.count)
             return response
         case .bindings, .boolean:
             if page {
@@ -120,7 +120,7 @@ struct SPARQLEndpoint: Sendable {
             headers[HTTPField.Name("X-Kruispunt-Row-Cap")!] = String(engine.rowCap)
             if case .bindings(_, let rows, let truncated) = result {
                 headers[HTTPField.Name("X-Kruispunt-Truncated")!] = truncated ? "true" : "false"
-                headers[AccessLogMiddleware<BasicRequestContext>.itemsHeader] = String(rows.count)
+                headers[accessLogRowsField] = String(rows.count)
             }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: format.write(result))))
         }
@@ -175,7 +175,7 @@ struct SPARQLEndpoint: Sendable {
     /// The client a query counts against: the first `X-Forwarded-For` address (set by the
     /// reverse proxy in front), else every direct client together.
     static func client(_ request: Request) -> String {
-        request.headers[HTTPField.Name("X-Forwarded-For")!]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) } ?? "direct"
+        BearerToken.forwardedFor(request) ?? "direct"
     }
 
     static func formValue(_ name: String, in body: String) -> String? {

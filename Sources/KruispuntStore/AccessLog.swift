@@ -46,6 +46,12 @@ public enum AccessLog {
             self.bytes = bytes
             self.durationMicros = durationMicros
         }
+
+        /// Every field after the time, as stored and hashed (nil: none), in column order.
+        var fields: [String?] {
+            [kind, identity, tenant, client, method, path, query, status.map(String.init), items.map(String.init),
+             bytes.map(String.init), durationMicros.map(String.init)]
+        }
     }
 
     /// The table, its anchor and the trigger that keeps it append-only (migration 20).
@@ -88,6 +94,9 @@ public enum AccessLog {
             FOR EACH STATEMENT EXECUTE FUNCTION kp_access_log_append_only();
         """
 
+    /// The advisory lock appends and retention hold: one writer of the chain at a time.
+    private static let writerLock = 7_319_001
+
     /// The hash before the first entry ever written.
     static let genesis = [UInt8](repeating: 0, count: 32)
 
@@ -95,7 +104,7 @@ public enum AccessLog {
     public static func append(_ entries: [Entry], on db: Connection) throws {
         guard !entries.isEmpty else { return }
         try db.transaction {
-            try db.query("SELECT pg_advisory_xact_lock(7319001)")
+            try db.query("SELECT pg_advisory_xact_lock(\(writerLock))")
             var (seq, previous) = try head(on: db)
             try db.copyIn("""
                 COPY access_log (seq, at, kind, identity, tenant, client, method, path, query, status, items, bytes,
@@ -105,11 +114,7 @@ public enum AccessLog {
                 for entry in entries {
                     seq += 1
                     let hash = Self.hash(entry, seq: seq, previous: previous)
-                    let fields: [String?] = [
-                        String(seq), iso(entry.atMillis), entry.kind, entry.identity, entry.tenant, entry.client, entry.method,
-                        entry.path, entry.query, entry.status.map(String.init), entry.items.map(String.init),
-                        entry.bytes.map(String.init), entry.durationMicros.map(String.init), "\\x" + hex(previous), "\\x" + hex(hash),
-                    ]
+                    let fields: [String?] = [String(seq), iso(entry.atMillis)] + entry.fields + ["\\x" + hex(previous), "\\x" + hex(hash)]
                     for (i, f) in fields.enumerated() {
                         if i > 0 { text += "\t" }
                         CopyText.append(f, to: &text)
@@ -231,7 +236,7 @@ public enum AccessLog {
     @discardableResult
     public static func purge(olderThanMillis cutoffMillis: Int64, on db: Connection) throws -> Int {
         try db.transaction {
-            try db.query("SELECT pg_advisory_xact_lock(7319001)")
+            try db.query("SELECT pg_advisory_xact_lock(\(writerLock))")
             let last = try db.query("SELECT max(seq) FROM access_log WHERE at < to_timestamp($1::double precision / 1000)",
                                     [String(cutoffMillis)]).first?[0].flatMap(Int64.init)
             guard let last else { return 0 }
@@ -259,8 +264,8 @@ public enum AccessLog {
     static func hash(_ e: Entry, seq: Int64, previous: [UInt8]) -> [UInt8] {
         var text = ""
         text.reserveCapacity(256 + e.path.utf8.count + (e.query?.utf8.count ?? 0))
-        for field in [String(seq), String(e.atMillis), e.kind, e.identity, e.tenant, e.client, e.method, e.path, e.query,
-                      e.status.map(String.init), e.items.map(String.init), e.bytes.map(String.init), e.durationMicros.map(String.init)] {
+        let fields: [String?] = [String(seq), String(e.atMillis)] + e.fields
+        for field in fields {
             // Length-prefixed (or "-" for none), so no two entries write the same text.
             if let field {
                 text += String(field.utf8.count)
