@@ -170,7 +170,7 @@ public struct SPARQLEngine: Sendable {
         for row in kept {
             for case .id(let i) in compiled.outputs { ids.append(row[i].flatMap(Int64.init) ?? 0) }
         }
-        let terms = try TermCache.shared.terms(aligned: ids, on: db)
+        let terms = try db.terms.terms(aligned: ids, on: db)
         var next = 0
         return kept.map { row in
             compiled.outputs.map { output -> Term? in

@@ -12,8 +12,13 @@ import Synchronization
 public final class Connection: @unchecked Sendable {
     private let conn: OpaquePointer
     private let lock = Mutex<Void>(())
+    /// Terms by id read through this connection, shared with the other connections of its pool
+    /// (one database): never with another database's connections.
+    public let terms: TermCache
 
-    public init(conninfo: String) throws {
+    /// Opens a connection; `terms` is the cache of its pool (a lone connection gets its own).
+    public init(conninfo: String, terms: TermCache = TermCache(capacity: 500_000)) throws {
+        self.terms = terms
         guard let c = PQconnectdb(conninfo) else { throw StoreError("libpq: out of memory") }
         guard PQstatus(c) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)

@@ -14,6 +14,7 @@ public final class ConnectionPool: Sendable {
     private let limit: Int
     private let maxWaiting: Int
     private let inFlight = Atomic<Int>(0)
+    private let terms = TermCache(capacity: 500_000)
 
     public init(conninfo: String, size: Int = 8, maxWaiting: Int = 512) {
         self.conninfo = conninfo
@@ -21,6 +22,9 @@ public final class ConnectionPool: Sendable {
         self.maxWaiting = maxWaiting
         self.slots = DispatchSemaphore(value: size)
     }
+
+    /// Connections the pool may open.
+    public var size: Int { limit }
 
     /// Callers holding or waiting for a connection through `withConnection` now.
     public var callers: Int { inFlight.load(ordering: .relaxed) }
@@ -44,7 +48,7 @@ public final class ConnectionPool: Sendable {
     public func withConnectionBlocking<T>(_ body: (Connection) throws -> T) throws -> T {
         slots.wait()
         defer { slots.signal() }
-        let connection = try idle.withLock { $0.popLast() } ?? Connection(conninfo: conninfo)
+        let connection = try idle.withLock { $0.popLast() } ?? Connection(conninfo: conninfo, terms: terms)
         do {
             let value = try body(connection)
             release(connection)

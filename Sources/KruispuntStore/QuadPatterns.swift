@@ -111,9 +111,9 @@ public enum QuadPatterns {
 }
 
 extension QuadStore {
-    /// Terms by id (0, the default graph, is left out), through the process-wide `TermCache`.
+    /// Terms by id (0, the default graph, is left out), through the pool's `TermCache`.
     public static func terms(ids: [Int64], on db: Connection) throws -> [Int64: Term] {
-        try TermCache.shared.terms(Set(ids), on: db)
+        try db.terms.terms(Set(ids), on: db)
     }
 
     /// Figures for the management pages.

@@ -100,7 +100,7 @@ public enum QuadStore {
     }
 
     /// Every quad of the given graphs, in a stable order (graph, subject, predicate, object ids):
-    /// one index range per graph, terms from the process-wide `TermCache`.
+    /// one index range per graph, terms from the pool's `TermCache`.
     public static func quads(inGraphIDs ids: [Int64], on db: Connection) throws -> [Quad] {
         try quads(idRows: graphRows(ids, on: db), on: db)
     }
@@ -134,7 +134,7 @@ public enum QuadStore {
     /// default graph.
     static func quads(idRows ids: [Int64], on db: Connection) throws -> [Quad] {
         guard ids.count % 4 == 0 else { throw StoreError("corrupt quad row") }
-        let terms = try TermCache.shared.terms(aligned: ids, on: db)
+        let terms = try db.terms.terms(aligned: ids, on: db)
         var out: [Quad] = []
         out.reserveCapacity(ids.count / 4)
         for i in stride(from: 0, to: ids.count, by: 4) {

@@ -1,12 +1,11 @@
 import Synchronization
 import KruispuntRDF
 
-/// Terms by id, shared by every connection of the process to the same database: an id never
+/// Terms by id, shared by the connections of one pool (`Connection.terms`): an id never
 /// changes meaning (terms are only ever added; ids are never reused), so a term read once is good
 /// for ever. Reading quads then costs one index range per graph and one lookup per term not seen
 /// yet, instead of four joins per quad. Bounded: when it holds `capacity` terms it starts afresh.
 public final class TermCache: Sendable {
-    public static let shared = TermCache(capacity: 500_000)
     private let state = Mutex<(database: String, terms: [Int64: Term])>(("", [:]))
     private let capacity: Int
 
@@ -27,7 +26,7 @@ public final class TermCache: Sendable {
         var out = [Term?](repeating: nil, count: ids.count)
         var missing: [Int] = []
         state.withLock { state in
-            // Another database (a test's cluster, say): its ids mean other terms.
+            // The database was dropped and created again: its ids mean other terms.
             if state.database != database { state = (database, [:]) }
             for (i, id) in ids.enumerated() where id != 0 {
                 if let t = state.terms[id] { out[i] = t } else { missing.append(i) }
