@@ -82,6 +82,7 @@ public struct Ingestor: Sendable {
             var summary = IngestSummary()
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
+            var cameraDays: [CameraDay: (received: Int, accepted: Int)] = [:]
             let pipeline = ParsePipeline(lines: lines, first: format.firstLineIsData ? Array(first) : nil, format: format,
                                          pseudonymiser: pseudonymiser, batchID: batchID, batchSize: batchSize)
             do {
@@ -92,7 +93,15 @@ public struct Ingestor: Sendable {
                     for r in batch.rejected { report(source, r) }
                     summary.quarantined += batch.rejected.count
                     try quarantine(batch.rejected, batchID: batchID, on: db)
-                    summary.accepted += try load(batch.copyText, count: batch.detections, on: db)
+                    let loaded = try load(batch.copyText, count: batch.detections, on: db)
+                    summary.accepted += loaded.count
+                    for (camera, sighting) in batch.cameras {
+                        for (day, n) in sighting.days {
+                            let key = CameraDay(camera: camera, day: day)
+                            cameraDays[key, default: (0, 0)].received += n
+                            cameraDays[key, default: (0, 0)].accepted += loaded.perCameraDay.map { $0[key] ?? 0 } ?? n
+                        }
+                    }
                 }
             } catch {
                 pipeline.cancel()
@@ -105,6 +114,7 @@ public struct Ingestor: Sendable {
                 """, [batchID, String(summary.lines), String(summary.accepted), String(summary.duplicates),
                       String(summary.quarantined), String(speedsDiscarded)])
             try register(cameras, on: db)
+            try IngestStatistics.record(cameraDays, channel: IngestStatistics.channel(of: source), on: db)
             summary.batch = Int(batchID)
             if let idempotencyKey {
                 let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
@@ -118,12 +128,13 @@ public struct Ingestor: Sendable {
         }
     }
 
-    /// Stages a batch (COPY text rows); returns how many detections were new. The common case
+    /// Stages a batch (COPY text rows); returns how many detections were new and, when some were
+    /// not, the new ones per camera and local day (nil: all of them were new). The common case
     /// (no duplicate in the batch) is one COPY straight into `detections` under a savepoint; a
     /// batch that hits a duplicate is rolled back to the savepoint and goes through a load table
     /// with `ON CONFLICT DO NOTHING`.
-    private func load(_ rows: String, count: Int, on db: Connection) throws -> Int {
-        if count == 0 { return 0 }
+    private func load(_ rows: String, count: Int, on db: Connection) throws -> (count: Int, perCameraDay: [CameraDay: Int]?) {
+        if count == 0 { return (0, nil) }
         let columns = "fingerprint, camera_id, backoffice_id, pseudonym, observed_at, utc_offset_minutes, latitude, longitude, nationality, speed_kmh, vehicle_class, batch_id"
         func send(_ write: (String) throws -> Void) throws {
             var start = rows.startIndex
@@ -138,15 +149,24 @@ public struct Ingestor: Sendable {
         do {
             try db.copyIn("COPY detections (\(columns)) FROM STDIN", send)
             try db.execute("RELEASE SAVEPOINT staging_batch")
-            return count
+            return (count, nil)
         } catch let error as StoreError where error.isUniqueViolation {
             try db.execute("ROLLBACK TO SAVEPOINT staging_batch; RELEASE SAVEPOINT staging_batch; TRUNCATE detection_load")
         }
         try db.copyIn("COPY detection_load (\(columns)) FROM STDIN", send)
-        return try db.update("""
-            INSERT INTO detections (\(columns)) SELECT \(columns) FROM detection_load
-            ON CONFLICT (fingerprint) DO NOTHING
-            """)
+        var perCameraDay: [CameraDay: Int] = [:]
+        var inserted = 0
+        for row in try db.query("""
+            WITH inserted AS (
+                INSERT INTO detections (\(columns)) SELECT \(columns) FROM detection_load
+                ON CONFLICT (fingerprint) DO NOTHING RETURNING camera_id, observed_at)
+            SELECT camera_id, (extract(epoch FROM observed_at) * 1000)::bigint FROM inserted
+            """) {
+            guard let camera = row[0], let ms = row[1].flatMap(Int64.init) else { continue }
+            perCameraDay[CameraDay(camera: camera, day: BrusselsTime.localDay(ms)), default: 0] += 1
+            inserted += 1
+        }
+        return (inserted, perCameraDay)
     }
 
     /// Adds cameras seen for the first time to the registry (flagged for review) and widens the
@@ -200,6 +220,8 @@ struct CameraSighting: Sendable {
     var longitude: Double?
     var first: Int64
     var last: Int64
+    /// Valid detections per local day (Brussels, days since 1970-01-01), for the statistics.
+    var days: [Int: Int] = [:]
 
     init(_ d: Detection) {
         latitude = d.latitude
@@ -213,6 +235,7 @@ struct CameraSighting: Sendable {
         if s.latitude == nil { s.latitude = other.latitude; s.longitude = other.longitude }
         s.first = min(first, other.first)
         s.last = max(last, other.last)
+        s.days.merge(other.days, uniquingKeysWith: +)
         return s
     }
 
@@ -220,5 +243,12 @@ struct CameraSighting: Sendable {
         if latitude == nil, let lat = d.latitude, let lon = d.longitude { latitude = lat; longitude = lon }
         first = min(first, d.epochMillis)
         last = max(last, d.epochMillis)
+        days[BrusselsTime.localDay(d.epochMillis), default: 0] += 1
     }
+}
+
+/// One camera on one local day (days since 1970-01-01): the unit of the ingest statistics.
+struct CameraDay: Hashable, Sendable {
+    let camera: String
+    let day: Int
 }

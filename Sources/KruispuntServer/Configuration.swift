@@ -21,6 +21,8 @@ public struct Configuration: Sendable {
     public var keyRotation: KeyRotation
     /// Log level (`--log-level`, `KRUISPUNT_LOG_LEVEL`), default info.
     public var logLevel: Logger.Level
+    /// Structured logs, one JSON object per line (`KRUISPUNT_LOG_FORMAT=json`; default `text`).
+    public var jsonLogs: Bool
     /// Bearer tokens allowed to upload detections (`KRUISPUNT_INGEST_TOKENS`, comma-separated;
     /// none: uploads are refused). Never logged.
     public var ingestTokens: [String]
@@ -105,6 +107,11 @@ public struct Configuration: Sendable {
             throw ConfigurationError("unknown log level \"\(level)\" (trace, debug, info, notice, warning, error, critical)")
         }
         self.logLevel = parsed
+        switch (env["KRUISPUNT_LOG_FORMAT"] ?? "text").lowercased() {
+        case "text", "": self.jsonLogs = false
+        case "json": self.jsonLogs = true
+        case let other: throw ConfigurationError("unknown log format \"\(other)\" (text or json)")
+        }
         self.resourcesDirectory = try Self.findResources(env["KRUISPUNT_RESOURCES"])
         self.ingestTokens = (env["KRUISPUNT_INGEST_TOKENS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }

@@ -84,6 +84,7 @@ struct IngestAPI: Sendable {
         } catch let error as IdempotencyConflict {
             throw HTTPError(.unprocessableContent, message: error.description)
         }
+        runtime.metrics.record(outcome.0)
         return try json(outcome.0, rejected: outcome.1, replayed: outcome.0.replayed == true)
     }
 

@@ -34,6 +34,12 @@ struct Routes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         sparql.register(on: router)
+        router.get("/metrics") { request, _ in
+            try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+            let text = await runtime.metrics.exposition(runtime: runtime)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
         router.get("/health/live") { _, _ in LinkedDataResponse.text("ok\n", status: .ok) }
         router.get("/health/ready") { _, _ in
             do {

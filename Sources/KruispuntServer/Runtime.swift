@@ -15,6 +15,8 @@ public final class Runtime: Sendable {
     /// so that uploads waiting on the staging lock never starve the pages and health checks.
     public let ingestPool: ConnectionPool
     public let conninfo: String
+    /// The process's Prometheus metrics.
+    public let metrics = ServerMetrics()
     private let cluster: EmbeddedCluster?
 
     /// Starts (or reuses) the database and applies the migrations.

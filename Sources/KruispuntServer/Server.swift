@@ -37,6 +37,10 @@ public struct Server: Sendable {
         if c.accessLog {
             router.add(middleware: AccessLogMiddleware(recorder: accessLog, adminTokens: c.adminTokens, ingestTokens: c.ingestTokens))
         }
+        runtime.metrics.bootstrapSystem()
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestIDMiddleware())
+        router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CompressionMiddleware())
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
@@ -51,6 +55,7 @@ public struct Server: Sendable {
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
         AccessLogAPI(runtime: runtime).register(on: router)
+        StatisticsAPI(runtime: runtime).register(on: router)
         let treatment = try runtime.treatment(iris: iris)
         let app = Application(
             router: router,

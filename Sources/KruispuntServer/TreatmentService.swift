@@ -18,9 +18,12 @@ struct TreatmentService: Service {
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let flush = idle.shouldClose
+                let started = ContinuousClock.now
                 let summary = try await runtime.pool.withConnection { db in try treatment.run(on: db, flush: flush) }
+                runtime.metrics.record(summary, duration: ContinuousClock.now - started)
                 idle.record(summary)
             } catch {
+                runtime.metrics.record(nil, duration: .zero)
                 runtime.logger.error("treatment run failed: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -80,7 +83,8 @@ struct DropFolderService: Service {
         folder.retentionHours = runtime.configuration.retentionHours
         let box = UncheckedBox(folder)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = try? await runtime.ingestPool.withConnection { db in box.value.scan(on: db).count }
+            let outcomes = try? await runtime.ingestPool.withConnection { db in box.value.scan(on: db).compactMap { try? $0.1.get() } }
+            for summary in outcomes ?? [] { runtime.metrics.record(summary) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
         }
     }

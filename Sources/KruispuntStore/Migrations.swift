@@ -299,6 +299,27 @@ public enum Migrations {
         Migration(version: 19, name: "links from superseded versions", sql: "SELECT 1",
                   then: { try VersionLinks.backfill(on: $0) }),
         Migration(version: 20, name: "access log", sql: AccessLog.schema),
+        Migration(version: 21, name: "ingest statistics per camera and day", sql: """
+            -- Valid lines (received) and new detections (accepted) per local day, camera and
+            -- channel (upload, drop, cli), kept after the detections themselves are purged.
+            CREATE TABLE ingest_camera_days (
+                day date NOT NULL,
+                camera_id text NOT NULL,
+                channel text NOT NULL,
+                received bigint NOT NULL,
+                accepted bigint NOT NULL,
+                PRIMARY KEY (day, camera_id, channel)
+            );
+            -- Detections still staged count as received and accepted (their duplicates are gone).
+            INSERT INTO ingest_camera_days (day, camera_id, channel, received, accepted)
+            SELECT (d.observed_at AT TIME ZONE 'Europe/Brussels')::date, d.camera_id,
+                   CASE WHEN b.source LIKE 'upload:%' THEN 'upload' WHEN b.source LIKE 'drop:%' THEN 'drop' ELSE 'cli' END,
+                   count(*), count(*)
+            FROM detections d JOIN ingest_batches b ON b.id = d.batch_id
+            GROUP BY 1, 2, 3;
+            -- The watermark after each run: the treatment's lag over time.
+            ALTER TABLE treatment_runs ADD COLUMN watermark_ms bigint;
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

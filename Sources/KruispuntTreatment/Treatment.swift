@@ -131,10 +131,10 @@ public struct Treatment: Sendable {
                     max_event_ms = excluded.max_event_ms, watermark_ms = excluded.watermark_ms, last_run_at = excluded.last_run_at
                 """, [Self.checkpointName, String(max(from, to)), String(maxEvent), String(watermark), String(generatedAt)])
             try db.query("""
-                INSERT INTO treatment_runs (run_at, up_to_detection_id, detections, observations, min_count, late_after_purge)
-                VALUES (to_timestamp($1::double precision / 1000), $5, $2, $3, $4, $6)
+                INSERT INTO treatment_runs (run_at, up_to_detection_id, detections, observations, min_count, late_after_purge, watermark_ms)
+                VALUES (to_timestamp($1::double precision / 1000), $5, $2, $3, $4, $6, $7)
                 """, [String(generatedAt), String(summary.detections), String(summary.observations),
-                      String(parameters.minimumCount), String(max(from, to)), String(summary.lateAfterPurge)])
+                      String(parameters.minimumCount), String(max(from, to)), String(summary.lateAfterPurge), String(watermark)])
             logger.info("treatment run", metadata: ["detections": "\(summary.detections)", "days": "\(summary.days)",
                                                     "observations": "\(summary.observations)",
                                                     "suppressed": "\(summary.suppressed)",

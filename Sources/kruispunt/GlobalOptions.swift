@@ -52,7 +52,9 @@ struct GlobalOptions: ParsableArguments {
     func runtime(label: String) throws -> Runtime {
         let configuration = try configuration()
         let level = configuration.logLevel
+        let json = configuration.jsonLogs
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, level: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler

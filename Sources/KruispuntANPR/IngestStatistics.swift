@@ -1,0 +1,27 @@
+import KruispuntStore
+
+/// Ingest counts per local day, camera and channel (`ingest_camera_days`), written in the ingest
+/// transaction: what `/api/stats` reports per camera after the detections are purged.
+enum IngestStatistics {
+    /// How a batch arrived: `upload` (`POST /api/ingest`), `drop` (a watched folder) or `cli`.
+    static func channel(of source: String) -> String {
+        source.hasPrefix("upload:") ? "upload" : source.hasPrefix("drop:") ? "drop" : "cli"
+    }
+
+    /// Adds one batch's counts.
+    static func record(_ counts: [CameraDay: (received: Int, accepted: Int)], channel: String, on db: Connection) throws {
+        if counts.isEmpty { return }
+        let rows = counts.sorted { ($0.key.day, $0.key.camera) < ($1.key.day, $1.key.camera) }
+        // Camera ids are digits (validated), so they need no quoting inside the array literal.
+        func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
+        try db.query("""
+            INSERT INTO ingest_camera_days (day, camera_id, channel, received, accepted)
+            SELECT DATE '1970-01-01' + d, c, $5, r, a
+            FROM unnest($1::int[], $2::text[], $3::bigint[], $4::bigint[]) AS u(d, c, r, a)
+            ON CONFLICT (day, camera_id, channel) DO UPDATE SET
+                received = ingest_camera_days.received + excluded.received,
+                accepted = ingest_camera_days.accepted + excluded.accepted
+            """, [array(rows.map { String($0.key.day) }), array(rows.map { "\"" + $0.key.camera + "\"" }),
+                  array(rows.map { String($0.value.received) }), array(rows.map { String($0.value.accepted) }), channel])
+    }
+}
