@@ -21,6 +21,12 @@ public struct Configuration: Sendable {
     public var keyRotation: KeyRotation
     /// Log level (`--log-level`, `KRUISPUNT_LOG_LEVEL`), default info.
     public var logLevel: Logger.Level
+    /// Seconds between status checks (`KRUISPUNT_STATUS_INTERVAL`, default 5).
+    public var statusIntervalSeconds: Double
+    /// Free disk space (percent) under which the disk is degraded (`KRUISPUNT_DISK_MIN_FREE_PERCENT`, default 10).
+    public var diskMinFreePercent: Double
+    /// Where incidents are posted when opened and resolved (`KRUISPUNT_INCIDENT_WEBHOOK`).
+    public var incidentWebhook: URL?
     /// Structured logs, one JSON object per line (`KRUISPUNT_LOG_FORMAT=json`; default `text`).
     public var jsonLogs: Bool
     /// Bearer tokens allowed to upload detections (`KRUISPUNT_INGEST_TOKENS`, comma-separated;
@@ -107,6 +113,20 @@ public struct Configuration: Sendable {
             throw ConfigurationError("unknown log level \"\(level)\" (trace, debug, info, notice, warning, error, critical)")
         }
         self.logLevel = parsed
+        self.statusIntervalSeconds = Double(env["KRUISPUNT_STATUS_INTERVAL"] ?? "") ?? 5
+        guard statusIntervalSeconds.isFinite, statusIntervalSeconds >= 0.2 else {
+            throw ConfigurationError("KRUISPUNT_STATUS_INTERVAL must be at least 0.2 seconds")
+        }
+        self.diskMinFreePercent = Double(env["KRUISPUNT_DISK_MIN_FREE_PERCENT"] ?? "") ?? 10
+        guard (0...100).contains(diskMinFreePercent) else { throw ConfigurationError("KRUISPUNT_DISK_MIN_FREE_PERCENT must be 0 to 100") }
+        if let hook = env["KRUISPUNT_INCIDENT_WEBHOOK"], !hook.isEmpty {
+            guard let url = URL(string: hook), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                throw ConfigurationError("KRUISPUNT_INCIDENT_WEBHOOK must be an http(s) URL")
+            }
+            self.incidentWebhook = url
+        } else {
+            self.incidentWebhook = nil
+        }
         switch (env["KRUISPUNT_LOG_FORMAT"] ?? "text").lowercased() {
         case "text", "": self.jsonLogs = false
         case "json": self.jsonLogs = true

@@ -17,6 +17,8 @@ public final class Runtime: Sendable {
     public let conninfo: String
     /// The process's Prometheus metrics.
     public let metrics = ServerMetrics()
+    /// The components' state, kept by `StatusService`.
+    public let status = StatusMonitor()
     private let cluster: EmbeddedCluster?
 
     /// Starts (or reuses) the database and applies the migrations.

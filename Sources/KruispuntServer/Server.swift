@@ -56,6 +56,7 @@ public struct Server: Sendable {
         ingestAPI.register(on: router)
         AccessLogAPI(runtime: runtime).register(on: router)
         StatisticsAPI(runtime: runtime).register(on: router)
+        StatusAPI(runtime: runtime).register(on: router)
         let treatment = try runtime.treatment(iris: iris)
         let app = Application(
             router: router,
@@ -66,6 +67,7 @@ public struct Server: Sendable {
             // The access log first, so that it stops last and takes what the last requests recorded.
             services: [AccessLogService(runtime: runtime, recorder: accessLog), app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
                        RetentionService(runtime: runtime),
+                       StatusService(runtime: runtime, interval: .milliseconds(Int(c.statusIntervalSeconds * 1000))),
                        DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? [])
                 // Last, so that it stops first and open live feeds end before the server waits for requests.
                 + [LiveFeedService(runtime: runtime, broadcaster: live)],

@@ -95,6 +95,8 @@ public final class ServerMetrics: Sendable {
             gauge("kruispunt_db_pool_callers", "Callers holding or waiting for a connection.", [("pool", name)]).set(Double(pool.callers))
         }
         let now = Date().timeIntervalSince1970
+        let open = runtime.status.openIncidents.withLock { $0.count } + (runtime.status.outage.withLock { $0 } == nil ? 0 : 1)
+        gauge("kruispunt_incidents_open", "Incidents open now (a database outage counts before it is stored).").set(Double(open))
         do {
             let row = try await runtime.pool.withConnection { db in try db.query(Self.gaugeQuery)[0] }
             func value(_ i: Int) -> Double? { row[i].flatMap(Double.init) }

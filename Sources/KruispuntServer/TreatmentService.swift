@@ -21,9 +21,11 @@ struct TreatmentService: Service {
                 let started = ContinuousClock.now
                 let summary = try await runtime.pool.withConnection { db in try treatment.run(on: db, flush: flush) }
                 runtime.metrics.record(summary, duration: ContinuousClock.now - started)
+                runtime.status.ran("treatment", error: nil)
                 idle.record(summary)
             } catch {
                 runtime.metrics.record(nil, duration: .zero)
+                runtime.status.ran("treatment", error: StatusService.reason(error))
                 runtime.logger.error("treatment run failed: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
@@ -59,12 +61,14 @@ struct RetentionService: Service {
                 if expired > 0 { runtime.logger.info("access log retention", metadata: ["entries": "\(expired)"]) }
                 let merged = try await runtime.pool.withConnection { db in try QuadStore.compact(maxTables: 32, on: db) }
                 if merged > 0 { runtime.logger.info("merged the quad store's load tables", metadata: ["tables": "\(merged)"]) }
+                runtime.status.ran("retention", error: nil)
                 if plan.detections + plan.quarantinedLines + plan.uploadRecords > 0 {
                     runtime.logger.info("retention", metadata: ["detections": "\(plan.detections)",
                                                                 "quarantined": "\(plan.quarantinedLines)",
                                                                 "uploads": "\(plan.uploadRecords)"])
                 }
             } catch {
+                runtime.status.ran("retention", error: StatusService.reason(error))
                 runtime.logger.error("retention run failed: \(error)")
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(3600)) }

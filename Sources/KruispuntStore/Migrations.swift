@@ -320,6 +320,7 @@ public enum Migrations {
             -- The watermark after each run: the treatment's lag over time.
             ALTER TABLE treatment_runs ADD COLUMN watermark_ms bigint;
             """),
+        Migration(version: 22, name: "incidents", sql: Incidents.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.
