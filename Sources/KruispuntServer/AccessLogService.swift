@@ -35,14 +35,27 @@ struct AccessLogService: Service {
     }
 
     func run() async throws {
+        var round = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await flush()
+            round += 1
+            if round % 4 == 0 { await importAudit() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
         }
         // The server has stopped taking requests: whatever they recorded goes in now.
         for _ in 0..<20 where recorder.waiting > 0 {
             await flush()
             if recorder.waiting > 0 { try? await Task.sleep(for: .milliseconds(250)) }
+        }
+    }
+
+    /// Direct database sessions pgaudit logged since the last import (embedded cluster only).
+    private func importAudit() async {
+        guard let file = runtime.auditLogFile else { return }
+        do {
+            _ = try await pool.withConnection { db in try DatabaseAudit.importNew(logFile: file, on: db) }
+        } catch {
+            runtime.logger.warning("the database audit log could not be read into the access log: \(error)")
         }
     }
 

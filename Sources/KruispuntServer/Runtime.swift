@@ -21,6 +21,9 @@ public final class Runtime: Sendable {
     public let status = StatusMonitor()
     private let cluster: EmbeddedCluster?
 
+    /// The server log of the embedded cluster when it audits direct sessions (pgaudit), else nil.
+    public var auditLogFile: URL? { cluster?.auditLogFile }
+
     /// Starts (or reuses) the database and applies the migrations.
     public init(configuration: Configuration, logger: Logger) throws {
         self.configuration = configuration

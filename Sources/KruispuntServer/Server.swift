@@ -38,7 +38,7 @@ public struct Server: Sendable {
             router.add(middleware: AccessLogMiddleware(recorder: accessLog, adminTokens: c.adminTokens, ingestTokens: c.ingestTokens))
         }
         runtime.metrics.bootstrapSystem()
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CompressionMiddleware())

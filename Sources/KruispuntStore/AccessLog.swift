@@ -101,9 +101,15 @@ public enum AccessLog {
     static let genesis = [UInt8](repeating: 0, count: 32)
 
     /// Appends entries in order, each chained to the one before (one writer at a time).
-    public static func append(_ entries: [Entry], on db: Connection) throws {
-        guard !entries.isEmpty else { return }
+    /// `alsoSetting` is stored in `settings` in the same transaction (where an import stopped).
+    public static func append(_ entries: [Entry], on db: Connection, alsoSetting: (key: String, value: String)? = nil) throws {
+        guard !entries.isEmpty || alsoSetting != nil else { return }
         try db.transaction {
+            if let (key, value) = alsoSetting {
+                try db.query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                             [key, value])
+            }
+            guard !entries.isEmpty else { return }
             try db.query("SELECT pg_advisory_xact_lock(\(writerLock))")
             var (seq, previous) = try head(on: db)
             try db.copyIn("""

@@ -40,9 +40,34 @@ public final class EmbeddedCluster: @unchecked Sendable {
     /// Names this process's connections, so that `stop()` can tell them from other processes'.
     private var applicationName: String { "kruispunt-\(getpid())" }
 
-    /// The libpq connection string for the cluster's database.
+    /// The libpq connection string for the cluster's database. Kruispunt's own sessions are not
+    /// audited by pgaudit: they are in the access log already.
     public var conninfo: String {
-        "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=\(databaseName) application_name=\(applicationName)"
+        "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=\(databaseName) application_name=\(applicationName) options='\(DatabaseAudit.platformOptions)'"
+    }
+
+    /// Debian's pgaudit library, when installed: the cluster then audits direct sessions.
+    private var auditAvailable: Bool {
+        FileManager.default.fileExists(atPath: URL(fileURLWithPath: binDirectory).deletingLastPathComponent()
+            .appendingPathComponent("lib/pgaudit.so").path)
+    }
+
+    /// The server log pgaudit writes to, when the cluster audits (see `DatabaseAudit`).
+    public var auditLogFile: URL? {
+        guard auditAvailable, let conf = try? String(contentsOf: clusterDirectory.appendingPathComponent("postgresql.conf"), encoding: .utf8),
+              conf.contains("shared_preload_libraries = 'pgaudit'") else { return nil }
+        return dataDirectory.appendingPathComponent("postgresql.log")
+    }
+
+    /// Adds the audit settings to a cluster that lacks them (before it starts).
+    private func enableAudit() throws {
+        let path = clusterDirectory.appendingPathComponent("postgresql.conf").path
+        guard auditAvailable, let conf = try? String(contentsOfFile: path, encoding: .utf8), !conf.contains("pgaudit") else { return }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(("\n" + DatabaseAudit.settings + "\n").utf8))
+        try handle.close()
+        logger.info("the embedded PostgreSQL cluster audits direct sessions (pgaudit)")
     }
 
     /// Creates the cluster when needed and starts it unless it is already running.
@@ -63,6 +88,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
             if try isRunning() {
                 logger.debug("reusing the running PostgreSQL cluster", metadata: ["dir": "\(clusterDirectory.path)"])
             } else {
+                try enableAudit()
                 let log = dataDirectory.appendingPathComponent("postgresql.log").path
                 if !fm.fileExists(atPath: log) {
                     _ = fm.createFile(atPath: log, contents: nil)
@@ -149,7 +175,7 @@ public final class EmbeddedCluster: @unchecked Sendable {
     }
 
     private func createDatabaseIfNeeded() throws {
-        let admin = try Connection(conninfo: "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=postgres")
+        let admin = try Connection(conninfo: "host='\(Self.quoted(socketDirectory))' port=\(port) user=postgres dbname=postgres options='\(DatabaseAudit.platformOptions)'")
         let exists = try admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [databaseName])
         if exists.isEmpty {
             do { try admin.execute("CREATE DATABASE \(databaseName)") }

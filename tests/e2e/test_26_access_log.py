@@ -4,6 +4,7 @@ verifies with `kruispunt accesslog verify`, which names the first entry a manual
 broke; the log never shows a token."""
 
 import csv
+import glob
 import io
 import signal
 import subprocess
@@ -101,6 +102,33 @@ def test_requests_are_logged_with_who_what_and_how_much(server):
     assert commands and commands[0]["kind"] == "admin" and commands[0]["identity"].startswith("os:")
     bad = requests.get(f"{base}/api/access-log", params={"from": "yesterday"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
     assert bad.status_code == 400 and "from" in bad.text
+
+
+def test_direct_database_sessions_are_audited_into_the_log(server):
+    base, _, psql = server
+    assert glob.glob("/usr/lib/postgresql/*/lib/pgaudit.so"), "pgaudit is not installed (scripts/bootstrap installs it)"
+    done = psql("SELECT count(*) AS audited_marker FROM terms")
+    assert done.returncode == 0, done.stderr
+    found, items = [], []
+    for _ in range(60):
+        response = requests.get(f"{base}/api/access-log", params={"identity": "db:postgres", "limit": "100000"},
+                                headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+        items = response.json()["items"]
+        found = [e for e in items if "audited_marker" in (e.get("query") or "")]
+        if found:
+            break
+        time.sleep(0.25)
+    assert len(found) == 1, items[:5]
+    entry = found[0]
+    assert entry["kind"] == "database" and entry["method"] == "READ" and entry["client"] == "local"
+    assert entry["path"] == "database:kruispunt/psql" and entry["at"].endswith("Z")
+    # The platform's own sessions are not audited (their requests are in the log already).
+    assert not any("pg_advisory_xact_lock" in (e.get("query") or "") or "COPY access_log" in (e.get("query") or "") for e in items)
+    # Read once: another round of imports adds nothing.
+    time.sleep(2.5)
+    again = requests.get(f"{base}/api/access-log", params={"identity": "db:postgres", "limit": "100000"},
+                         headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30).json()["items"]
+    assert len([e for e in again if "audited_marker" in (e.get("query") or "")]) == 1
 
 
 def test_the_chain_verifies_and_names_the_first_altered_or_removed_entry(server):

@@ -183,15 +183,15 @@ def test_metrics_parse_and_count_what_happened(server):
     assert value("kruispunt_db_pool_size", pool="read") >= 1
     assert value("kruispunt_store_terms") >= 0 and value("kruispunt_database_size_bytes") > 0
     # Requests per route, by the route's pattern (never the concrete path), with a latency histogram.
-    ingests = [s for s in by_name["hb_requests_total"] if s.labels.get("http_route") == "/api/ingest"]
-    assert sum(s.value for s in ingests if s.labels.get("http_response_status_code") == "200") == 3
-    routes = {s.labels.get("http_route") for s in by_name["hb_requests_total"]}
-    assert "/streams/:name" in routes or "/streams/{name}" in routes, routes
+    ingests = [s for s in by_name["kruispunt_http_requests_total"] if s.labels.get("route") == "/api/ingest"]
+    assert sum(s.value for s in ingests if s.labels.get("status") == "200" and s.labels.get("method") == "POST") == 3
+    routes = {s.labels.get("route") for s in by_name["kruispunt_http_requests_total"]}
+    assert "/streams/{name}" in routes, routes
     kinds = {f.name: f.type for f in families}
-    assert kinds.get("http_server_request_duration") == "histogram"
-    buckets = [s for s in by_name["http_server_request_duration_bucket"] if s.labels.get("http_route") == "/api/ingest"]
+    assert kinds.get("kruispunt_http_request_duration_seconds") == "histogram"
+    buckets = [s for s in by_name["kruispunt_http_request_duration_seconds_bucket"] if s.labels.get("route") == "/api/ingest"]
     assert buckets and any(s.labels["le"] == "+Inf" for s in buckets)
-    assert all(s.labels.get("http_route") != "/streams/observations" for s in all_samples)
+    assert all(s.labels.get("route") != "/streams/observations" for s in all_samples)
     # The treatment ran and is counted.
     for _ in range(60):
         _, all_samples = samples(server)
