@@ -12,8 +12,6 @@ enum IngestStatistics {
     static func record(_ counts: [CameraDay: (received: Int, accepted: Int)], channel: String, on db: Connection) throws {
         if counts.isEmpty { return }
         let rows = counts.sorted { ($0.key.day, $0.key.camera) < ($1.key.day, $1.key.camera) }
-        // Camera ids are digits (validated), so they need no quoting inside the array literal.
-        func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
         try db.query("""
             INSERT INTO ingest_camera_days (day, camera_id, channel, received, accepted)
             SELECT DATE '1970-01-01' + d, c, $5, r, a
@@ -21,7 +19,19 @@ enum IngestStatistics {
             ON CONFLICT (day, camera_id, channel) DO UPDATE SET
                 received = ingest_camera_days.received + excluded.received,
                 accepted = ingest_camera_days.accepted + excluded.accepted
-            """, [array(rows.map { String($0.key.day) }), array(rows.map { "\"" + $0.key.camera + "\"" }),
-                  array(rows.map { String($0.value.received) }), array(rows.map { String($0.value.accepted) }), channel])
+            """, [PostgresArray.text(rows.map { String($0.key.day) }), PostgresArray.text(rows.map(\.key.camera)),
+                  PostgresArray.text(rows.map { String($0.value.received) }), PostgresArray.text(rows.map { String($0.value.accepted) }), channel])
+    }
+
+    /// Adds one batch's valid lines per camera and UTC hour (`ingest_camera_hours`).
+    static func record(_ counts: [CameraHour: Int], on db: Connection) throws {
+        if counts.isEmpty { return }
+        let rows = counts.sorted { ($0.key.hour, $0.key.camera) < ($1.key.hour, $1.key.camera) }
+        try db.query("""
+            INSERT INTO ingest_camera_hours (hour, camera_id, received)
+            SELECT to_timestamp(h * 3600), c, r FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(h, c, r)
+            ON CONFLICT (hour, camera_id) DO UPDATE SET received = ingest_camera_hours.received + excluded.received
+            """, [PostgresArray.text(rows.map { String($0.key.hour) }), PostgresArray.text(rows.map(\.key.camera)),
+                  PostgresArray.text(rows.map { String($0.value) })])
     }
 }

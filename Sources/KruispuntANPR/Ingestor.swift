@@ -83,6 +83,7 @@ public struct Ingestor: Sendable {
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
             var cameraDays: [CameraDay: (received: Int, accepted: Int)] = [:]
+            var cameraHours: [CameraHour: Int] = [:]
             let pipeline = ParsePipeline(lines: lines, first: format.firstLineIsData ? Array(first) : nil, format: format,
                                          pseudonymiser: pseudonymiser, batchID: batchID, batchSize: batchSize)
             do {
@@ -96,6 +97,7 @@ public struct Ingestor: Sendable {
                     let loaded = try load(batch.copyText, count: batch.detections, on: db)
                     summary.accepted += loaded.count
                     for (camera, sighting) in batch.cameras {
+                        for (hour, n) in sighting.hours { cameraHours[CameraHour(camera: camera, hour: hour), default: 0] += n }
                         for (day, n) in sighting.days {
                             let key = CameraDay(camera: camera, day: day)
                             cameraDays[key, default: (0, 0)].received += n
@@ -115,6 +117,7 @@ public struct Ingestor: Sendable {
                       String(summary.quarantined), String(speedsDiscarded)])
             try register(cameras, on: db)
             try IngestStatistics.record(cameraDays, channel: IngestStatistics.channel(of: source), on: db)
+            try IngestStatistics.record(cameraHours, on: db)
             summary.batch = Int(batchID)
             if let idempotencyKey {
                 let json = String(decoding: try JSONEncoder().encode(summary), as: UTF8.self)
@@ -174,11 +177,7 @@ public struct Ingestor: Sendable {
     private func register(_ cameras: [String: CameraSighting], on db: Connection) throws {
         if cameras.isEmpty { return }
         let list = cameras.sorted { $0.key < $1.key }
-        func array(_ values: [String?]) -> String {
-            "{" + values.map { v in v.map { "\"" + $0 + "\"" } ?? "NULL" }.joined(separator: ",") + "}"
-        }
         func instant(_ ms: Int64) -> String { XSDDateTime.format(epochMillis: ms, offsetMinutes: 0, zulu: true) }
-        // Camera ids are digits (validated), so they need no quoting inside the array literal.
         try db.query("""
             INSERT INTO cameras (camera_id, latitude, longitude, first_seen, last_seen, source, needs_review)
             SELECT id, lat, lon, first, last, 'detection', true
@@ -189,9 +188,9 @@ public struct Ingestor: Sendable {
                 longitude = coalesce(cameras.longitude, excluded.longitude),
                 first_seen = least(cameras.first_seen, excluded.first_seen),
                 last_seen = greatest(cameras.last_seen, excluded.last_seen)
-            """, [array(list.map(\.key)), array(list.map { $0.value.latitude.map { String($0) } }),
-                  array(list.map { $0.value.longitude.map { String($0) } }), array(list.map { instant($0.value.first) }),
-                  array(list.map { instant($0.value.last) })])
+            """, [PostgresArray.text(list.map(\.key)), PostgresArray.text(list.map { $0.value.latitude.map { String($0) } }),
+                  PostgresArray.text(list.map { $0.value.longitude.map { String($0) } }), PostgresArray.text(list.map { instant($0.value.first) }),
+                  PostgresArray.text(list.map { instant($0.value.last) })])
     }
 
     private func quarantine(_ lines: [RejectedLine], batchID: String, on db: Connection) throws {
@@ -222,6 +221,8 @@ struct CameraSighting: Sendable {
     var last: Int64
     /// Valid detections per local day (Brussels, days since 1970-01-01), for the statistics.
     var days: [Int: Int] = [:]
+    /// Valid detections per UTC hour (hours since 1970), for the duplicate share of data quality.
+    var hours: [Int64: Int] = [:]
 
     init(_ d: Detection) {
         latitude = d.latitude
@@ -236,6 +237,7 @@ struct CameraSighting: Sendable {
         s.first = min(first, other.first)
         s.last = max(last, other.last)
         s.days.merge(other.days, uniquingKeysWith: +)
+        s.hours.merge(other.hours, uniquingKeysWith: +)
         return s
     }
 
@@ -244,7 +246,14 @@ struct CameraSighting: Sendable {
         first = min(first, d.epochMillis)
         last = max(last, d.epochMillis)
         days[BrusselsTime.localDay(d.epochMillis), default: 0] += 1
+        hours[d.epochMillis >= 0 ? d.epochMillis / 3_600_000 : (d.epochMillis + 1) / 3_600_000 - 1, default: 0] += 1
     }
+}
+
+/// One camera in one UTC hour (hours since 1970-01-01T00Z): the unit of the duplicate share.
+struct CameraHour: Hashable, Sendable {
+    let camera: String
+    let hour: Int64
 }
 
 /// One camera on one local day (days since 1970-01-01): the unit of the ingest statistics.

@@ -30,32 +30,54 @@ public struct SyntheticNetwork: Sendable {
         public static func named(_ name: String) -> City? { pilots.first { $0.name.lowercased() == name.lowercased() } }
     }
 
-    /// Faults to inject, for testing ingestion and data quality.
+    /// Faults to inject, for testing ingestion and data quality. A camera fault hits one camera
+    /// per city on the last day (the days before are the baseline); with 8 cameras per city each
+    /// fault has its own camera (by position: 0 order, 1 speed, 2 nationality, 3 type, the first
+    /// inside camera skew, the one after it drift, then volume, the last silent).
     public struct Faults: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
-        /// One camera per city stops sending on the second day.
-        public static let silentCamera = Faults(rawValue: 1)
-        /// One camera per city runs 7 minutes fast.
-        public static let clockSkew = Faults(rawValue: 2)
-        /// About 1 % of the lines are sent twice.
-        public static let duplicates = Faults(rawValue: 4)
-        /// About 0.2 % of the lines are broken.
-        public static let malformed = Faults(rawValue: 8)
-        public static let all: Faults = [.silentCamera, .clockSkew, .duplicates, .malformed]
 
-        /// Parses `silent,skew,duplicates,malformed` or `all`.
+        /// The camera sends nothing.
+        public static let silentCamera = Faults(rawValue: 1)
+        /// The camera's clock runs 7 minutes fast.
+        public static let clockSkew = Faults(rawValue: 2)
+        /// About 1 % of all lines (every camera, every day) are sent twice.
+        public static let duplicates = Faults(rawValue: 4)
+        /// About 0.2 % of all lines are broken.
+        public static let malformed = Faults(rawValue: 8)
+        /// The camera's lines arrive in reversed runs of 20.
+        public static let outOfOrder = Faults(rawValue: 16)
+        /// The camera sends no speeds.
+        public static let missingSpeed = Faults(rawValue: 32)
+        /// The camera sends an unknown nationality.
+        public static let unknownNationality = Faults(rawValue: 64)
+        /// The camera sends an unknown vehicle type.
+        public static let unknownVehicleType = Faults(rawValue: 128)
+        /// The camera's position is 1.1 km off the registry.
+        public static let drift = Faults(rawValue: 256)
+        /// The camera sees four times its traffic.
+        public static let volume = Faults(rawValue: 512)
+        public static let all: Faults = [.silentCamera, .clockSkew, .duplicates, .malformed, .outOfOrder, .missingSpeed,
+                                         .unknownNationality, .unknownVehicleType, .drift, .volume]
+
+        static let names: [(String, Faults)] = [
+            ("silent", .silentCamera), ("skew", .clockSkew), ("duplicates", .duplicates), ("malformed", .malformed),
+            ("order", .outOfOrder), ("speed", .missingSpeed), ("nationality", .unknownNationality), ("type", .unknownVehicleType),
+            ("drift", .drift), ("volume", .volume),
+        ]
+
+        /// Parses a comma-separated list of `silent, skew, duplicates, malformed, order, speed,
+        /// nationality, type, drift, volume`, or `all`.
         public init(list: String) throws {
             var faults: Faults = []
-            for word in list.lowercased().split(separator: ",") {
-                switch word {
-                case "all": faults.formUnion(.all)
-                case "silent", "silent-camera": faults.insert(.silentCamera)
-                case "skew", "clock-skew": faults.insert(.clockSkew)
-                case "duplicates": faults.insert(.duplicates)
-                case "malformed": faults.insert(.malformed)
-                default: throw IngestError("unknown fault \"\(word)\" (silent, skew, duplicates, malformed or all)")
+            for word in list.lowercased().split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+                if word == "all" { faults.formUnion(.all); continue }
+                let aliases = ["silent-camera": "silent", "clock-skew": "skew", "out-of-order": "order", "vehicle-type": "type"]
+                guard let fault = Self.names.first(where: { $0.0 == (aliases[word] ?? word) })?.1 else {
+                    throw IngestError("unknown fault \"\(word)\" (\(Self.names.map(\.0).joined(separator: ", ")) or all)")
                 }
+                faults.insert(fault)
             }
             self = faults
         }
@@ -268,30 +290,58 @@ public struct SyntheticNetwork: Sendable {
     private func emitDay(_ rows: [Passage], dayIndex: Int, rng: inout SplitMix64, truth: ((String) throws -> Void)?,
                          _ emit: (String) throws -> Void) throws {
         var out = "", truthText = ""
+        var held: [String] = []   // the out-of-order camera's lines, sent reversed in runs of 20
+        let faultDay = dayIndex == days - 1
+        var faultCameras: [String: Faults] = [:]
+        for city in cities where faultDay {
+            let cams = cameras(of: city)
+            func mark(_ index: Int?, _ f: Faults) {
+                if let index, cams.indices.contains(index), faults.contains(f) { faultCameras[cams[index].id, default: []].insert(f) }
+            }
+            let inside = cams.firstIndex { $0.kind == .inside }
+            mark(0, .outOfOrder); mark(1, .missingSpeed); mark(2, .unknownNationality); mark(3, .unknownVehicleType)
+            mark(inside, .clockSkew); mark(inside.map { $0 + 1 }, .drift); mark(inside.map { $0 + 2 }, .volume)
+            mark(cams.count - 1, .silentCamera)
+        }
         for row in rows {
-            let citySlot = cities.firstIndex(of: row.camera.city) ?? 0
-            let cityCams = cameras(of: cities[citySlot])
-            if faults.contains(.silentCamera), dayIndex == 1, row.camera.id == cityCams.last?.id { continue }
-            let skewed = faults.contains(.clockSkew) && row.camera.id == cityCams.first(where: { $0.kind == .inside })?.id
-            let written = skewed ? row.instant + 420_000 : row.instant
+            let fault = faultCameras[row.camera.id] ?? []
+            if fault.contains(.silentCamera) { continue }
+            let written = fault.contains(.clockSkew) ? row.instant + 420_000 : row.instant
             let zulu = rng.next() % 5 == 0
             let offset = zulu ? 0 : BrusselsTime.offsetMinutes(atEpochMillis: written)
             let stamp = XSDDateTime.format(epochMillis: written, offsetMinutes: offset, zulu: zulu, alwaysMillis: true)
-            var line: String
-            switch format {
-            case .csv:
-                line = "\(row.camera.id),BO-\(row.camera.city.nis),\(stamp),\(row.camera.latitude),\(row.camera.longitude),"
-                line += "\(row.plate),\(row.nationality),\(row.speed),\(row.vehicleType)\n"
-            case .ndjson:
-                line = "{\"camera_id\":\"\(row.camera.id)\",\"backoffice_id\":\"BO-\(row.camera.city.nis)\",\"timestamp\":\"\(stamp)\","
-                line += "\"latitude\":\(row.camera.latitude),\"longitude\":\(row.camera.longitude),\"plate_hash\":\"\(row.plate)\","
-                line += "\"nationality\":\"\(row.nationality)\",\"speed_kmh\":\(row.speed),\"vehicle_type\":\"\(row.vehicleType)\"}\n"
+            let latitude = fault.contains(.drift) ? row.camera.latitude + 0.01 : row.camera.latitude
+            let speed = fault.contains(.missingSpeed) ? "" : String(row.speed)
+            let nationality = fault.contains(.unknownNationality) ? "XX" : row.nationality
+            let type = fault.contains(.unknownVehicleType) ? "onbekend" : row.vehicleType
+            // Three more vehicles: the plate hash with its last digit moved on by 1, 2 and 3.
+            let plates = fault.contains(.volume) ? [row.plate] + (1...3).map { k in
+                String(row.plate.dropLast()) + String((Int(String(row.plate.last!), radix: 16)! + k) % 16, radix: 16)
+            } : [row.plate]
+            var lines = ""
+            for plate in plates {
+                var line: String
+                switch format {
+                case .csv:
+                    line = "\(row.camera.id),BO-\(row.camera.city.nis),\(stamp),\(latitude),\(row.camera.longitude),"
+                    line += "\(plate),\(nationality),\(speed),\(type)\n"
+                case .ndjson:
+                    line = "{\"camera_id\":\"\(row.camera.id)\",\"backoffice_id\":\"BO-\(row.camera.city.nis)\",\"timestamp\":\"\(stamp)\","
+                    line += "\"latitude\":\(latitude),\"longitude\":\(row.camera.longitude),\"plate_hash\":\"\(plate)\","
+                    line += "\"nationality\":\"\(nationality)\",\"speed_kmh\":\(speed.isEmpty ? "null" : speed),\"vehicle_type\":\"\(type)\"}\n"
+                }
+                if faults.contains(.malformed), rng.next() % 500 == 0 {
+                    line = String(line.dropLast(line.count / 3)) + "\n"   // a line cut short
+                }
+                lines += line
+                if faults.contains(.duplicates), rng.next() % 100 == 0 { lines += line }
             }
-            if faults.contains(.malformed), rng.next() % 500 == 0 {
-                line = String(line.dropLast(line.count / 3)) + "\n"   // a line cut short
+            if fault.contains(.outOfOrder) {
+                held.append(lines)
+                if held.count == 20 { out += held.reversed().joined(); held = [] }
+            } else {
+                out += lines
             }
-            out += line
-            if faults.contains(.duplicates), rng.next() % 100 == 0 { out += line }
             if truth != nil {
                 truthText += "\(row.vehicle),\(row.plate),\(row.trip),\(row.kind),\(row.camera.id),"
                 truthText += XSDDateTime.format(epochMillis: row.instant, offsetMinutes: 0, zulu: true, alwaysMillis: true) + ",\(stamp)\n"
@@ -299,6 +349,7 @@ public struct SyntheticNetwork: Sendable {
             if out.utf8.count > 1 << 16 { try emit(out); out = "" }
             if truthText.utf8.count > 1 << 16 { try truth?(truthText); truthText = "" }
         }
+        out += held.reversed().joined()
         if !out.isEmpty { try emit(out) }
         if !truthText.isEmpty { try truth?(truthText) }
     }

@@ -45,6 +45,9 @@ public struct Catalog: Sendable {
                           [("voertuigtype", "vehicle type")]),
         "profiles": ("Typisch aantal voertuigen per uur van de dag, per weekdag en per camera.",
                      "Typical number of vehicles per hour of the day, per weekday and per camera.", [("verkeersprofiel", "traffic profile")]),
+        "data-quality": ("Datakwaliteit per camera en per uur (W3C DQV): volume tegenover de geleerde basislijn, stilte, klokafwijking, volgorde, dubbels, ontbrekende snelheden, onbekende nationaliteit en voertuigtype, verschoven coördinaten.",
+                         "Data quality per camera and per hour (W3C DQV): volume against the learned baseline, silence, clock skew, order, duplicates, missing speeds, unknown nationality and vehicle type, coordinate drift.",
+                         [("datakwaliteit", "data quality")]),
     ]
 
     public var catalogIRI: String { iris.base + "/catalog" }

@@ -43,6 +43,7 @@ public struct EventStream: Sendable {
             ("speeds", "Snelheden per camera", "Speeds per camera", "observation"),
             ("vehicle-types", "Voertuigtypes per camera", "Vehicle types per camera", "observation"),
             ("profiles", "Typisch uurprofiel per weekdag", "Typical hourly profile per weekday", "observation"),
+            ("data-quality", "Datakwaliteit per camera en uur", "Data quality per camera and hour", "data-quality"),
         ].map { EventStream(name: $0.0, title: ($0.1, $0.2), shapeName: $0.3, iris: iris, retentionDays: retentionDays) }
     }
 

@@ -77,6 +77,21 @@ public enum KP {
     public static let transitLimit = ns + "transitLimit"
     public static let allowedLateness = ns + "allowedLateness"
     public static let keyRotation = ns + "keyRotation"
+    public static let CameraHourQuality = ns + "CameraHourQuality"
+    public static let QualityRule = ns + "QualityRule"
+    public static let firedRule = ns + "firedRule"
+    public static let qualityStatus = ns + "qualityStatus"
+}
+
+/// W3C Data Quality Vocabulary.
+public enum DQV {
+    public static let ns = "http://www.w3.org/ns/dqv#"
+    public static let QualityMeasurement = ns + "QualityMeasurement"
+    public static let Metric = ns + "Metric"
+    public static let hasQualityMeasurement = ns + "hasQualityMeasurement"
+    public static let isMeasurementOf = ns + "isMeasurementOf"
+    public static let computedOn = ns + "computedOn"
+    public static let value = ns + "value"
 }
 public enum OWLTime {
     public static let ns = "http://www.w3.org/2006/time#"
@@ -246,4 +261,5 @@ public let standardPrefixes: [(prefix: String, namespace: String)] = [
     ("ldes", LDES.ns), ("tree", TREE.ns), ("sh", "http://www.w3.org/ns/shacl#"), ("hydra", Hydra.ns),
     ("void", VOID.ns), ("sd", SD.ns), ("foaf", FOAF.ns), ("dcat", DCAT.ns), ("vcard", VCARD.ns),
     ("skos", "http://www.w3.org/2004/02/skos/core#"), ("dcatap", "http://data.europa.eu/r5r/"), ("mdcat", DCAT.vl3),
+    ("dqv", DQV.ns),
 ]

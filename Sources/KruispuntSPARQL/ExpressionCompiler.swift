@@ -23,9 +23,6 @@ struct ExpressionCompiler {
     static let numericTypes = TypedValue.numericTypes.sorted()
     static let integerTypes = numericTypes.filter { ![XSD.decimal, XSD.double, float].contains($0) }
 
-    /// A PostgreSQL array literal of IRIs (bound as one parameter).
-    static func array(_ values: [String]) -> String { "{" + values.joined(separator: ",") + "}" }
-
     func compile(_ e: Expression) throws -> SQLValue {
         let p = parameters
         switch e {
@@ -76,7 +73,7 @@ struct ExpressionCompiler {
         return """
             (CASE WHEN \(v.kind) = 2 AND \(v.dt) = \(p.text(XSD.boolean)) THEN \(v.lex) IN ('true', '1') \
             WHEN \(v.num) IS NOT NULL THEN \(v.num) <> 0 \
-            WHEN \(v.kind) = 2 AND \(v.dt) = ANY(\(p.add(Self.array(Self.numericTypes), "text[]"))) THEN false \
+            WHEN \(v.kind) = 2 AND \(v.dt) = ANY(\(p.add(PostgresArray.text(Self.numericTypes), "text[]"))) THEN false \
             WHEN \(v.kind) = 2 AND \(v.dt) IS NULL AND \(v.lang) IS NULL THEN \(v.lex) <> '' END)
             """
     }
@@ -91,7 +88,7 @@ struct ExpressionCompiler {
 
     /// A literal whose datatype SPARQL's operators understand (the others only compare as terms).
     private func isKnownType(_ v: SQLValue) -> String {
-        let known = Self.array([XSD.boolean, XSD.date, XSD.dateTime, XSD.dateTimeStamp] + Self.numericTypes)
+        let known = PostgresArray.text([XSD.boolean, XSD.date, XSD.dateTime, XSD.dateTimeStamp] + Self.numericTypes)
         return "(\(v.dt) IS NULL OR \(v.dt) = ANY(\(parameters.add(known, "text[]"))))"
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntRDF
+import KruispuntStore
 
 /// One SPARQL query as one SQL statement, and how to read its rows back as solutions.
 public struct CompiledQuery: Sendable {
@@ -184,7 +185,7 @@ struct QueryCompiler {
             return .number(distinct ? "count(DISTINCT \(rowKey))::numeric" : "count(*)::numeric", dt: integer, known: XSD.integer)
         }
         let a = try compiler.compile(argument)
-        let ints = p.add(ExpressionCompiler.array(ExpressionCompiler.integerTypes), "text[]")
+        let ints = p.add(PostgresArray.text(ExpressionCompiler.integerTypes), "text[]")
         switch name {
         case "COUNT":
             let key = a.id ?? "CASE WHEN \(a.kind) IS NOT NULL THEN ROW(\(a.kind), \(a.lex), \(a.dt), \(a.lang)) END"

@@ -81,6 +81,8 @@ public struct Configuration: Sendable {
     /// 900 s), `--pair-max-travel FILE` (`KRUISPUNT_PAIR_MAX_TRAVEL`: `origin,destination,seconds`
     /// lines), with the key rotation and the minimum count.
     public var treatment: TreatmentParameters
+    /// The data-quality rules' thresholds: defaults, or a JSON file (`KRUISPUNT_QUALITY_RULES`).
+    public var quality: QualityThresholds
     /// Seconds without new detections after which `serve` and `worker` close every open bucket
     /// (`KRUISPUNT_IDLE_CLOSE`, default 600; 0 never).
     public var idleCloseSeconds: Double
@@ -201,6 +203,11 @@ public struct Configuration: Sendable {
             latenessSeconds: try duration(lateness, "LATENESS", 900), keyRotation: parsedRotation,
             pairMaxTravelSeconds: pairs)
         self.idleCloseSeconds = Double(env["KRUISPUNT_IDLE_CLOSE"] ?? "") ?? 600
+        do {
+            self.quality = try value("KRUISPUNT_QUALITY_RULES").map { try QualityThresholds.load(URL(fileURLWithPath: $0)) } ?? QualityThresholds()
+        } catch {
+            throw ConfigurationError("KRUISPUNT_QUALITY_RULES: \(error)")
+        }
     }
 
     /// `3600`, `3600s`, `60m` or `1h` in seconds.

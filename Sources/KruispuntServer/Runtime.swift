@@ -95,7 +95,8 @@ public final class Runtime: Sendable {
         let file = configuration.resourcesDirectory.appendingPathComponent("Shapes/observation.ttl")
         let text = try String(contentsOf: file, encoding: .utf8)
         let shapes = try Raptor.shared.parse(text, syntax: .turtle, baseIRI: file.absoluteString).map(\.triple)
-        return Treatment(parameters: configuration.treatment, iris: iris, validator: try SHACLValidator(shapes: shapes), logger: logger)
+        return Treatment(parameters: configuration.treatment, iris: iris, validator: try SHACLValidator(shapes: shapes),
+                         quality: configuration.quality, logger: logger)
     }
 
     /// Stops the embedded cluster if this process started it.

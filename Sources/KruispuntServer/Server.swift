@@ -56,6 +56,7 @@ public struct Server: Sendable {
         ingestAPI.register(on: router)
         AccessLogAPI(runtime: runtime).register(on: router)
         StatisticsAPI(runtime: runtime).register(on: router)
+        QualityAPI(runtime: runtime).register(on: router)
         StatusAPI(runtime: runtime).register(on: router)
         let treatment = try runtime.treatment(iris: iris)
         let app = Application(

@@ -56,6 +56,7 @@ public final class StatusMonitor: Sendable {
     static let order: [(name: String, label: String)] = [
         ("database", "Databank"), ("ingestion", "Inname"), ("treatment", "Verwerking"), ("publishing", "Publicatie"),
         ("dashboard", "Dashboard"), ("disk", "Schijfruimte"), ("retention", "Bewaartermijnen"),
+        ("quality", "Datakwaliteit"),
     ]
 
     /// The components as last checked, in a fixed order.

@@ -3,6 +3,7 @@ import Foundation
 import FoundationNetworking
 #endif
 import KruispuntStore
+import KruispuntTreatment
 import Logging
 import ServiceLifecycle
 
@@ -37,11 +38,13 @@ struct StatusService: Service {
             states.append(.init(name: name, label: label, state: state, detail: detail, lastSuccess: lastSuccess, checkedAt: stamp))
         }
         let databaseUp: Bool
+        var alerts: [QualityReport.Alert] = []
         do {
-            let (version, facts, open) = try await runtime.pool.withConnection { db in
+            let (version, facts, open, qualityAlerts) = try await runtime.pool.withConnection { db in
                 (try Migrations.currentVersion(on: db), try db.query(Self.factsQuery)[0],
-                 try Incidents.list(openOnly: true, limit: 100, on: db).map(\.component))
+                 try Incidents.list(openOnly: true, limit: 100, on: db).map(\.component), try QualityReport.alerts(on: db))
             }
+            alerts = qualityAlerts
             monitor.openIncidents.withLock { $0 = Set(open) }
             databaseUp = true
             let latest = Migrations.all.last?.version ?? 0
@@ -68,11 +71,15 @@ struct StatusService: Service {
                 add("retention", .ok, retention?.lastSuccessMillis == nil ? "nog niet gelopen" : "gelopen",
                     lastSuccess: retention?.lastSuccessMillis.map(StatusMonitor.stamp))
             }
+            add("quality", qualityAlerts.isEmpty ? .ok : .degraded,
+                qualityAlerts.isEmpty ? "geen regel afgegaan in de laatste gemeten uren"
+                    : qualityAlerts.map { "\($0.rule.label.nl): \($0.cameras.count) camera('s)" }.joined(separator: "; "),
+                lastSuccess: qualityAlerts.isEmpty ? stamp : monitor.component("quality")?.lastSuccess)
         } catch {
             databaseUp = false
             let detail = Self.reason(error)
             add("database", .down, detail, lastSuccess: monitor.component("database")?.lastSuccess)
-            for name in ["ingestion", "treatment", "publishing", "dashboard", "retention"] {
+            for name in ["ingestion", "treatment", "publishing", "dashboard", "retention", "quality"] {
                 add(name, .degraded, "databank onbereikbaar", lastSuccess: monitor.component(name)?.lastSuccess)
             }
             let started = monitor.outage.withLock { o -> Bool in
@@ -91,20 +98,33 @@ struct StatusService: Service {
         guard databaseUp else { return }
         // Incidents follow the states (the database's own outage was stored above).
         let open = monitor.openIncidents.withLock { $0 }
-        for component in states where component.name != "database" || component.state != .down {
+        for component in states where component.name != "quality" && (component.name != "database" || component.state != .down) {
             if component.state != .ok, !open.contains(component.name) {
                 await openIncident(component, atMillis: now)
             } else if component.state == .ok, open.contains(component.name) {
                 await resolveIncident(component.name, detail: component.detail, atMillis: now)
             }
         }
+        // One incident per data-quality rule firing in the latest measured hours, with its cameras.
+        for alert in alerts where !open.contains(Self.qualityPrefix + alert.rule.rawValue) {
+            let detail = "\(alert.rule.label.nl) bij camera " + alert.cameras.joined(separator: ", ")
+            await openIncident(.init(name: Self.qualityPrefix + alert.rule.rawValue, label: alert.rule.label.nl, state: .degraded,
+                                     detail: detail, lastSuccess: nil, checkedAt: stamp),
+                               affected: alert.cameras.joined(separator: ","), atMillis: now)
+        }
+        for name in open where name.hasPrefix(Self.qualityPrefix) && !alerts.contains(where: { Self.qualityPrefix + $0.rule.rawValue == name }) {
+            await resolveIncident(name, detail: "regel niet meer afgegaan", atMillis: now)
+        }
     }
 
-    private func openIncident(_ component: StatusMonitor.Component, atMillis: Int64) async {
+    /// Data-quality incidents are named `quality:` and the rule.
+    static let qualityPrefix = "quality:"
+
+    private func openIncident(_ component: StatusMonitor.Component, affected: String = "", atMillis: Int64) async {
         do {
             let (incident, new) = try await runtime.pool.withConnection { db in
                 try Incidents.open(component: component.name, title: Self.title(component.name), detail: component.detail,
-                                   atMillis: atMillis, on: db)
+                                   affected: affected, atMillis: atMillis, on: db)
             }
             monitor.openIncidents.withLock { _ = $0.insert(component.name) }
             if new {
@@ -169,6 +189,8 @@ struct StatusService: Service {
         case "treatment": "De verwerking faalt"
         case "disk": "Weinig vrije schijfruimte"
         case "retention": "De bewaartermijnen worden niet toegepast"
+        case let c where c.hasPrefix(qualityPrefix):
+            "Datakwaliteit: " + (QualityRule(rawValue: String(c.dropFirst(qualityPrefix.count)))?.label.nl ?? c)
         default: "Storing: \(component)"
         }
     }

@@ -321,6 +321,28 @@ public enum Migrations {
             ALTER TABLE treatment_runs ADD COLUMN watermark_ms bigint;
             """),
         Migration(version: 22, name: "incidents", sql: Incidents.schema),
+        Migration(version: 23, name: "data quality", sql: """
+            -- Valid lines per camera and UTC hour as received (duplicates included): the duplicate
+            -- share of a camera-hour is 1 - detections / received.
+            CREATE TABLE ingest_camera_hours (
+                hour timestamptz NOT NULL,
+                camera_id text NOT NULL,
+                received bigint NOT NULL,
+                PRIMARY KEY (hour, camera_id)
+            );
+            -- The treatment's data-quality measures per camera and UTC hour, the rules that fired
+            -- and the published version (stream `data-quality`).
+            CREATE TABLE quality_hours (
+                camera_id text NOT NULL,
+                hour timestamptz NOT NULL,
+                detections integer NOT NULL,
+                measures jsonb NOT NULL,
+                fired text[] NOT NULL,
+                version integer NOT NULL,
+                PRIMARY KEY (camera_id, hour)
+            );
+            CREATE INDEX quality_hours_hour ON quality_hours (hour);
+            """),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

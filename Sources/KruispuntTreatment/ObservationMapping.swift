@@ -31,8 +31,12 @@ public struct ObservationMapping: Sendable {
     /// `20261025T0200+0100` for hours (the two 02:00 hours of a DST day differ by offset), the
     /// local date for days and for the first day of a four-week profile window.
     static func stamp(_ key: CellKey) -> String {
-        let local = BrusselsTime.format(key.start)
-        guard key.bucket == .hour else { return String(local.prefix(10)) }
+        key.bucket == .hour ? hourStamp(key.start) : String(BrusselsTime.format(key.start).prefix(10))
+    }
+
+    /// `20261025T0200+0100`: an hour's local start with its offset.
+    static func hourStamp(_ ms: Int64) -> String {
+        let local = BrusselsTime.format(ms)
         var s = ""
         for ch in local.prefix(16) where ch != "-" && ch != ":" { s.append(ch) }
         for ch in local.suffix(6) where ch != ":" { s.append(ch) }

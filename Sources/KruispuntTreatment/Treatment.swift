@@ -18,10 +18,14 @@ public struct TreatmentSummary: Sendable, Codable, Equatable {
     public var lateAfterPurge = 0
     /// Observation versions that failed their SHACL shape: not published, kept in `member_quarantine`.
     public var rejected = 0
+    /// Data-quality versions published (camera-hours), and of those with a rule that fired.
+    public var qualityHours = 0, qualityAlerts = 0
     /// The watermark after the run (UTC ms; latest event time minus the allowed lateness).
     public var watermark: Int64 = 0
     /// Seconds spent reading detections, computing and protecting cells, and writing observations.
     public var readSeconds = 0.0, computeSeconds = 0.0, writeSeconds = 0.0
+    /// Seconds spent measuring, judging and publishing data quality.
+    public var qualitySeconds = 0.0
     public init() {}
 }
 
@@ -41,11 +45,15 @@ public struct Treatment: Sendable {
     public let mapping: ObservationMapping
     /// Checks every observation version before it is published (nil: no check).
     public let validator: SHACLValidator?
+    /// The data-quality rules' thresholds.
+    public let quality: QualityThresholds
     private let logger: Logger
 
-    public init(parameters: TreatmentParameters, iris: IRIScheme, validator: SHACLValidator? = nil, logger: Logger) {
+    public init(parameters: TreatmentParameters, iris: IRIScheme, validator: SHACLValidator? = nil,
+                quality: QualityThresholds = QualityThresholds(), logger: Logger) {
         self.parameters = parameters
         self.validator = validator
+        self.quality = quality
         self.mapping = ObservationMapping(iris: iris, activityIRI: iris.base + "/id/treatment/" + parameters.digest(softwareVersion: Self.softwareVersion))
         self.logger = logger
     }
@@ -119,6 +127,13 @@ public struct Treatment: Sendable {
                               generatedAt: generatedAt, summary: &summary, on: db)
                 }
                 try treatProfiles(days: days, effectiveWatermark: effective, generatedAt: generatedAt, summary: &summary, on: db)
+                // Quality measures whole hours up to the watermark, or up to the hour of the latest
+                // event when flushing (an hour the data has not finished is not silence).
+                let hour: Int64 = 3_600_000
+                let measuredUntil = (flush ? maxEvent : watermark).floorDiv(hour) * hour
+                let started = DispatchTime.now().uptimeNanoseconds
+                try treatQuality(days: days, measuredUntil: measuredUntil, generatedAt: generatedAt, summary: &summary, on: db)
+                summary.qualitySeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
                 try publishDescriptions(zones: zones, on: db)
                 summary.days = days.count
             }
@@ -138,8 +153,10 @@ public struct Treatment: Sendable {
             logger.info("treatment run", metadata: ["detections": "\(summary.detections)", "days": "\(summary.days)",
                                                     "observations": "\(summary.observations)",
                                                     "suppressed": "\(summary.suppressed)",
-                                                    "seconds": .string(String(format: "read %.2f, compute %.2f, write %.2f",
-                                                                              summary.readSeconds, summary.computeSeconds, summary.writeSeconds))])
+                                                    "quality_alerts": "\(summary.qualityAlerts)",
+                                                    "seconds": .string(String(format: "read %.2f, compute %.2f, write %.2f, quality %.2f",
+                                                                              summary.readSeconds, summary.computeSeconds, summary.writeSeconds,
+                                                                              summary.qualitySeconds))])
             return summary
         }
     }
@@ -259,6 +276,59 @@ public struct Treatment: Sendable {
             let cells = TypicalProfile.cells(windowStart: start, hours: hours, minimumCount: parameters.minimumCount)
             try publish(cells, day: start, generatedAt: generatedAt, summary: &summary, on: db) { _ in true }
         }
+    }
+
+    /// Measures the data quality of every camera-hour before `measuredUntil` in `days`, evaluates
+    /// the rules against the camera's baseline (the same local hour in earlier weeks, as measured
+    /// before) and publishes a new version of each camera-hour whose measures or rules changed.
+    /// Cameras with a baseline and no detections get an hour too (silence).
+    private func treatQuality(days: [Int], measuredUntil: Int64, generatedAt: Int64,
+                              summary: inout TreatmentSummary, on db: Connection) throws {
+        let q = QualityMapping(mapping: mapping, policy: parameters.policy)
+        var times = ObservationMapping.TimeTerms()
+        var graphs: [Term: [Triple]] = [:]
+        var members: [(stream: String, member: Term, base: Term)] = []
+        let hourMs: Int64 = 3_600_000, weekHours: Int64 = 168, weeks = Int64(max(1, quality.baselineWeeks))
+        for day in days {
+            let from = BrusselsTime.dayStart(day)
+            let to = min(BrusselsTime.dayStart(day + 1), measuredUntil)
+            guard to > from else { continue }
+            let measured = try QualityStore.measures(from: from, to: to, thresholds: quality, on: db)
+            let earlier = try QualityStore.counts(from: from - (weeks * weekHours + 2) * hourMs, to: to - (weekHours - 2) * hourMs, on: db)
+            let stored = try QualityStore.states(from: from, to: to, on: db)
+            let cameras = Set(measured.keys.map(\.camera)).union(earlier.keys.map(\.camera)).sorted()
+            var rows: [(key: QualityStore.Key, measures: QualityMeasures, fired: [QualityRule], version: Int)] = []
+            for hour in (from / hourMs)..<(to / hourMs) {
+                for camera in cameras {
+                    let key = QualityStore.Key(camera: camera, hour: hour)
+                    let m = measured[key] ?? QualityMeasures()
+                    let history = (1...weeks).compactMap { earlier[QualityStore.Key(camera: camera, hour: Self.sameLocalHour(hour, weeksBefore: $0))] }
+                    let previous = stored[key]
+                    guard m.detections > 0 || !history.isEmpty || previous != nil else { continue }
+                    let fired = quality.fired(m, earlier: history)
+                    if let previous, previous.measures == m, previous.fired == fired.map(\.rawValue) { continue }
+                    let version = (previous?.version ?? 0) + 1
+                    let member = Term.iri(q.memberIRI(camera: camera, hour: hour, version: version))
+                    graphs[member] = q.triples(camera: camera, hour: hour, measures: m, fired: fired, version: version,
+                                               generatedAt: generatedAt, times: &times)
+                    members.append((QualityMapping.stream, member, .iri(q.baseIRI(camera: camera, hour: hour))))
+                    rows.append((key, m, fired, version))
+                    if !fired.isEmpty { summary.qualityAlerts += 1 }
+                }
+            }
+            try QualityStore.save(rows, on: db)
+        }
+        try QuadStore.replaceGraphs(graphs, on: db)
+        try StreamMemberIndex.append(members, generatedAt: generatedAt, on: db)
+        try VersionLinks.link(members.map { ($0.stream, $0.base) }, graph: .iri(mapping.iris.versionsGraph), on: db)
+        summary.qualityHours += members.count
+    }
+
+    /// The UTC hour (hours since 1970) with the same local time `weeks` weeks earlier.
+    static func sameLocalHour(_ hour: Int64, weeksBefore weeks: Int64) -> Int64 {
+        let ms = hour * 3_600_000, back = ms - weeks * 7 * 86_400_000
+        let shift = Int64(BrusselsTime.offsetMinutes(atEpochMillis: ms) - BrusselsTime.offsetMinutes(atEpochMillis: back)) * 60_000
+        return (back + shift).floorDiv(3_600_000)
     }
 
     /// Cameras, zones and the generating activity, each in its own graph.

@@ -16,7 +16,7 @@ from conftest import lower_tags, parse_rdf
 from dcat_shapes import FILES, load, results
 
 VOID = Namespace("http://rdfs.org/ns/void#")
-STREAMS = ["vehicle-counts", "unique-vehicles", "od-flows", "travel-times", "zone-traffic", "speeds", "vehicle-types", "profiles"]
+STREAMS = ["vehicle-counts", "unique-vehicles", "od-flows", "travel-times", "zone-traffic", "speeds", "vehicle-types", "profiles", "data-quality"]
 
 
 @pytest.fixture(scope="module")

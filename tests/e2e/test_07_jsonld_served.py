@@ -14,7 +14,7 @@ from rdflib.namespace import PROV
 
 from conftest import SOSA, TREE, lower_tags, parse_rdf
 STREAMS = ["vehicle-counts", "unique-vehicles", "od-flows", "travel-times", "zone-traffic", "speeds",
-           "vehicle-types", "profiles"]
+           "vehicle-types", "profiles", "data-quality"]
 
 
 
@@ -38,7 +38,8 @@ def test_the_context_is_published_with_long_caching(http, live_server):
 def resources_to_check(http, base_url: str) -> list[str]:
     """One URL of every kind the server describes: stream roots, views and latest pages, a member and
     its observation of every stream, a camera, a zone, a flow, a treatment run, shapes, vocabulary."""
-    urls = [base_url + "/shapes/observation", base_url + "/shapes/vehicle-count", base_url + "/ontology"]
+    urls = [base_url + "/shapes/observation", base_url + "/shapes/vehicle-count", base_url + "/shapes/data-quality",
+            base_url + "/ontology"]
     features: set[str] = set()
     with_members = 0
     for name in STREAMS:
@@ -58,7 +59,9 @@ def resources_to_check(http, base_url: str) -> list[str]:
         urls.append(str(member))
         described = http.fetch_graph(str(member), "turtle")
         urls.append(str(next(described.objects(member, URIRef("http://purl.org/dc/terms/isVersionOf")))))
-        features.add(str(next(described.objects(member, URIRef(SOSA + "hasFeatureOfInterest")))))
+        # Observations name their feature of interest; data-quality members what they were computed on.
+        features.add(str(next(described.objects(member, URIRef(SOSA + "hasFeatureOfInterest")),
+                              next(described.objects(member, URIRef("http://www.w3.org/ns/dqv#computedOn")), None))))
         activity = str(next(described.objects(member, URIRef(PROV + "wasGeneratedBy"))))
     assert with_members >= 6
     urls.append(activity)

@@ -90,9 +90,9 @@ def wait_for(condition, seconds, what):
 
 def test_status_shows_every_component_and_details_only_to_operators(server):
     base, _ = server
-    body = wait_for(lambda: when(status(base), lambda s: len(s["components"]) == 7), 30, "a first check")
+    body = wait_for(lambda: when(status(base), lambda s: len(s["components"]) == 8), 30, "a first check")
     assert body["status"] == "ok", body
-    assert [c["name"] for c in body["components"]] == ["database", "ingestion", "treatment", "publishing", "dashboard", "disk", "retention"]
+    assert [c["name"] for c in body["components"]] == ["database", "ingestion", "treatment", "publishing", "dashboard", "disk", "retention", "quality"]
     assert all(set(c) == {"name", "label", "state"} for c in body["components"]), "anonymous users see states only"
     detailed = status(base, **AUTH)
     assert detailed["version"] and detailed["incidents_open"] == [] and detailed["database_outage"] is None

@@ -1,0 +1,37 @@
+import Foundation
+import Hummingbird
+import KruispuntANPR
+import KruispuntDashboard
+
+/// Query parameters the operator APIs share, in Dutch or English, with bilingual 400s.
+enum RequestParameters {
+    /// The first of `names` given, as a local day (`YYYY-MM-DD`), or nil.
+    static func day(_ request: Request, _ names: [String]) throws -> LocalDay? {
+        let p = request.uri.queryParameters
+        guard let text = names.lazy.compactMap({ p.get($0) }).first, !text.isEmpty else { return nil }
+        guard let day = LocalDay.parse(text) else {
+            throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum (JJJJ-MM-DD) zijn / must be a date (YYYY-MM-DD): \(text)")
+        }
+        return day
+    }
+
+    /// `van`/`from` to `tot`/`to`, both included: by default the `defaultDays` days up to today.
+    static func days(_ request: Request, defaultDays: Int = 31) throws -> (from: LocalDay, to: LocalDay) {
+        let today = LocalDay(number: BrusselsTime.localDay(Int64(Date().timeIntervalSince1970 * 1000)))
+        let to = try day(request, ["to", "tot"]) ?? today
+        let from = try day(request, ["from", "van"]) ?? to.adding(1 - defaultDays)
+        guard from <= to, to.number - from.number <= 366 else {
+            throw HTTPError(.badRequest, message: "'van' moet vóór 'tot' liggen, hoogstens 367 dagen / 'from' must precede 'to', at most 367 days")
+        }
+        return (from, to)
+    }
+
+    /// `camera`: 1 to 13 digits, or nil.
+    static func camera(_ request: Request) throws -> String? {
+        guard let camera = request.uri.queryParameters.get("camera") else { return nil }
+        if camera.isEmpty || camera.count > 13 || !camera.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            throw HTTPError(.badRequest, message: "'camera' moet 1 tot 13 cijfers zijn / must be 1 to 13 digits")
+        }
+        return camera
+    }
+}
