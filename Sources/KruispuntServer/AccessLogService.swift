@@ -53,7 +53,7 @@ struct AccessLogService: Service {
     private func importAudit() async {
         guard let file = runtime.auditLogFile else { return }
         do {
-            _ = try await pool.withConnection { db in try DatabaseAudit.importNew(logFile: file, on: db) }
+            _ = try await pool.withConnection { db in try DatabaseAudit.importNew(logFile: file, witness: runtime.accessLogWitness, on: db) }
         } catch {
             runtime.logger.warning("the database audit log could not be read into the access log: \(error)")
         }
@@ -63,7 +63,7 @@ struct AccessLogService: Service {
         let entries = recorder.take()
         guard !entries.isEmpty else { return }
         do {
-            try await pool.withConnection { db in try AccessLog.append(entries, on: db) }
+            try await pool.withConnection { db in try AccessLog.append(entries, on: db, witness: runtime.accessLogWitness) }
         } catch {
             recorder.giveBack(entries)
             runtime.logger.error("the access log could not be written; \(entries.count) entries wait: \(error)")

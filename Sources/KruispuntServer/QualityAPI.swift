@@ -48,18 +48,10 @@ struct QualityAPI: Sendable {
     }
 
     private func json(_ request: Request) async throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = [.sortedKeys]
-        var body = try encoder.encode(try await report(request))
-        body.append(0x0A)
-        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                        body: .init(byteBuffer: ByteBuffer(bytes: body)))
+        try OperatorResponse.json(try await report(request))
     }
 
     private func page(_ request: Request) async throws -> Response {
-        let page = QualityPage.render(try await report(request))
-        return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .vary: "Authorization"],
-                        body: .init(byteBuffer: ByteBuffer(string: page)))
+        OperatorResponse.html(QualityPage.render(try await report(request)))
     }
 }

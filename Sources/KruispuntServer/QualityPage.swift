@@ -6,27 +6,14 @@ import KruispuntTreatment
 /// status (the status also in words), a camera-day's hours with their measures and rules, and
 /// the data-quality incidents.
 enum QualityPage {
+    static let style = ".q-ok { background: #dff3e4; } .q-warn { background: #fff1c2; } .q-bad { background: #fde0dc; }"
+
     static func render(_ r: QualityAPI.Report) -> String {
         let e = HTML.escape
+        let json = "/api/quality?van=\(r.from)&tot=\(r.to)"
         var html = """
-            <!DOCTYPE html>
-            <html lang="nl">
-            <head>
-              <meta charset="utf-8">
-              <meta name="viewport" content="width=device-width, initial-scale=1">
-              <title>Datakwaliteit · Kruispunt</title>
-              <link rel="stylesheet" href="/public/kruispunt.css">
-              <style>
-                .q-ok { background: #dff3e4; } .q-warn { background: #fff1c2; } .q-bad { background: #fde0dc; }
-                table.quality td, table.quality th { padding: 0.2rem 0.4rem; border: 1px solid #c9d1db; font-size: 0.85rem; }
-              </style>
-            </head>
-            <body>
-            <header><span class="brand"><a href="/">Kruispunt</a></span> · <a href="/status">Status</a></header>
-            <main>
-            <h1>Datakwaliteit</h1>
             <p>Per camera en per uur berekend door de verwerking (\(e(r.from)) tot \(e(r.to))). \
-            <a href="/api/quality?van=\(e(r.from))&amp;tot=\(e(r.to))">Als JSON</a></p>
+            <a href="\(e(json))">Als JSON</a></p>
             <h2>Regels die nu afgaan</h2>
 
             """
@@ -39,7 +26,7 @@ enum QualityPage {
         }
         let cameras = Array(Set(r.days.map(\.camera))).sorted(), days = Array(Set(r.days.map(\.day))).sorted()
         let cells = Dictionary(r.days.map { ("\($0.camera)/\($0.day)", $0) }) { a, _ in a }
-        html += "<h2>Camera's per dag</h2>\n<table class=\"quality\" id=\"matrix\"><thead><tr><th scope=\"col\">Camera</th>"
+        html += "<h2>Camera's per dag</h2>\n<table class=\"operator\" id=\"matrix\"><thead><tr><th scope=\"col\">Camera</th>"
         for d in days { html += "<th scope=\"col\">\(e(d))</th>" }
         html += "</tr></thead><tbody>\n"
         for c in cameras {
@@ -56,7 +43,7 @@ enum QualityPage {
         }
         html += "</tbody></table>\n"
         if let hours = r.hours, let camera = r.camera, let day = r.day {
-            html += "<h2>Camera \(e(camera)) op \(e(day))</h2>\n<table class=\"quality\" id=\"hours\"><thead><tr>"
+            html += "<h2>Camera \(e(camera)) op \(e(day))</h2>\n<table class=\"operator\" id=\"hours\"><thead><tr>"
             for h in ["Uur", "Detecties", "Dubbels", "Klok (s)", "Buiten volgorde", "Zonder snelheid", "Onbekende nat.", "Onbekend type", "Verschoven", "Regels"] {
                 html += "<th scope=\"col\">\(h)</th>"
             }
@@ -82,6 +69,6 @@ enum QualityPage {
             html += i.resolvedAt.map { " — opgelost \(e($0))" } ?? " — open"
             html += " <a href=\"/api/incidents/\(i.id)\">details</a></p>\n"
         }
-        return html + "</main>\n</body>\n</html>\n"
+        return OperatorPage.render(title: "Datakwaliteit", json: json, style: Self.style, body: html)
     }
 }

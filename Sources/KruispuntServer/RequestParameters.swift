@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KruispuntANPR
 import KruispuntDashboard
+import KruispuntRDF
 
 /// Query parameters the operator APIs share, in Dutch or English, with bilingual 400s.
 enum RequestParameters {
@@ -13,6 +14,15 @@ enum RequestParameters {
             throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum (JJJJ-MM-DD) zijn / must be a date (YYYY-MM-DD): \(text)")
         }
         return day
+    }
+
+    /// The first of `names` given, as an instant (UTC ms): an `xsd:dateTime`, or a date (its
+    /// start in UTC), or nil.
+    static func instant(_ request: Request, _ names: [String]) throws -> Int64? {
+        let p = request.uri.queryParameters
+        guard let text = names.lazy.compactMap({ p.get($0) }).first, !text.isEmpty else { return nil }
+        if let t = XSDDateTime(text) ?? XSDDateTime(text + "T00:00:00Z") { return t.epochMillis }
+        throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum of tijdstip zijn / must be a date or a date-time: \(text)")
     }
 
     /// `van`/`from` to `tot`/`to`, both included: by default the `defaultDays` days up to today.

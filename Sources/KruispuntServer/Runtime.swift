@@ -23,6 +23,10 @@ public final class Runtime: Sendable {
 
     /// The server log of the embedded cluster when it audits direct sessions (pgaudit), else nil.
     public var auditLogFile: URL? { cluster?.auditLogFile }
+    /// The access log's head as this data folder saw it last (entries removed from the end).
+    public var accessLogWitness: AccessLogWitness {
+        AccessLogWitness(file: configuration.dataDirectory.appendingPathComponent("access-log.head"))
+    }
 
     /// Starts (or reuses) the database and applies the migrations.
     public init(configuration: Configuration, logger: Logger) throws {

@@ -77,7 +77,7 @@ struct StatusAPI: Sendable {
         }
         let limit = Int(p.get("limit") ?? "500") ?? -1
         guard (1...10_000).contains(limit) else { throw HTTPError(.badRequest, message: "'limit' moet 1 tot 10000 zijn / must be 1 to 10000") }
-        let (from, to) = (try instant(request, ["from", "van"]), try instant(request, ["to", "tot"]))
+        let (from, to) = (try RequestParameters.instant(request, ["from", "van"]), try RequestParameters.instant(request, ["to", "tot"]))
         let list = try await runtime.pool.withConnection { db in
             try Incidents.list(openOnly: state == "open", fromMillis: from, toMillis: to, limit: limit, on: db)
         }
@@ -127,7 +127,7 @@ struct StatusAPI: Sendable {
             }
             ids = parsed.compactMap { $0 }
         }
-        let (from, to) = (try instant(request, ["from", "van"]), try instant(request, ["to", "tot"]))
+        let (from, to) = (try RequestParameters.instant(request, ["from", "van"]), try RequestParameters.instant(request, ["to", "tot"]))
         let chosen = ids
         let list = try await runtime.pool.withConnection { db in
             try Incidents.list(ids: chosen, fromMillis: from, toMillis: to, limit: 500, on: db)
@@ -164,11 +164,4 @@ struct StatusAPI: Sendable {
     }
 
     private var notFound: HTTPError { HTTPError(.notFound, message: "Onbekend incident / unknown incident") }
-
-    private func instant(_ request: Request, _ names: [String]) throws -> Int64? {
-        let p = request.uri.queryParameters
-        guard let text = names.lazy.compactMap({ p.get($0) }).first, !text.isEmpty else { return nil }
-        if let t = XSDDateTime(text) ?? XSDDateTime(text + "T00:00:00Z") { return t.epochMillis }
-        throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum of tijdstip zijn / must be a date or a date-time: \(text)")
-    }
 }

@@ -102,8 +102,12 @@ public enum AccessLog {
 
     /// Appends entries in order, each chained to the one before (one writer at a time).
     /// `alsoSetting` is stored in `settings` in the same transaction (where an import stopped).
-    public static func append(_ entries: [Entry], on db: Connection, alsoSetting: (key: String, value: String)? = nil) throws {
+    /// `witness` learns the new head once the transaction has committed.
+    public static func append(_ entries: [Entry], on db: Connection, alsoSetting: (key: String, value: String)? = nil,
+                              witness: AccessLogWitness? = nil) throws {
         guard !entries.isEmpty || alsoSetting != nil else { return }
+        var newHead: (Int64, [UInt8])?
+        var keepsWitness = true
         try db.transaction {
             if let (key, value) = alsoSetting {
                 try db.query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -112,6 +116,12 @@ public enum AccessLog {
             guard !entries.isEmpty else { return }
             try db.query("SELECT pg_advisory_xact_lock(\(writerLock))")
             var (seq, previous) = try head(on: db)
+            // The witness moves on only while the log still holds the entry it names: after a
+            // removal from the end it keeps naming the lost entry, for `verify` to report.
+            if let witness, let named = witness.read() {
+                keepsWitness = named.seq < seq ? (witnessedHash(named.seq, on: db).map { $0 == named.hash } ?? true)
+                    : named.seq == seq && named.hash == previous
+            }
             try db.copyIn("""
                 COPY access_log (seq, at, kind, identity, tenant, client, method, path, query, status, items, bytes,
                                  duration_us, prev_hash, hash) FROM STDIN
@@ -131,7 +141,9 @@ public enum AccessLog {
                 }
                 if !text.isEmpty { try send(text) }
             }
+            newHead = (seq, previous)
         }
+        if let witness, keepsWitness, let (seq, hash) = newHead { witness.advance(to: seq, hash: hash) }
     }
 
     /// The newest entry's sequence number and hash (the anchor's, or the genesis, when empty).
@@ -154,7 +166,8 @@ public enum AccessLog {
 
     /// Walks the chain from its anchor: every entry must follow the one before without a gap,
     /// point to its hash, and hash to what it says.
-    public static func verify(on db: Connection) throws -> Verification {
+    /// With a `witness`, the entry it names must still be there with the same hash.
+    public static func verify(on db: Connection, witness: AccessLogWitness? = nil) throws -> Verification {
         let anchor = try db.query("SELECT seq, encode(hash, 'hex') FROM access_log_anchor").first
         var expectedSeq = (anchor?[0].flatMap(Int64.init) ?? 0) + 1
         var previous = anchor?[1].flatMap(bytes) ?? genesis
@@ -186,7 +199,21 @@ public enum AccessLog {
                 after = seq
             }
         }
+        if let named = witness?.read(), named.seq >= (anchor?[0].flatMap(Int64.init) ?? 0) + 1 {
+            if named.seq > after {
+                return Verification(checked: checked, firstBroken: after + 1, reason:
+                    "entries \(after + 1)–\(named.seq) were removed from the end (\(witness!.file.lastPathComponent) names entry \(named.seq))")
+            }
+            if witnessedHash(named.seq, on: db) != named.hash {
+                return Verification(checked: checked, firstBroken: named.seq, reason: "entry \(named.seq) differs from its witness")
+            }
+        }
         return Verification(checked: checked, firstBroken: nil, reason: nil)
+    }
+
+    /// The stored hash of entry `seq`.
+    private static func witnessedHash(_ seq: Int64, on db: Connection) -> [UInt8]? {
+        (try? db.query("SELECT encode(hash, 'hex') FROM access_log WHERE seq = $1", [String(seq)]))?.first?[0].flatMap(bytes)
     }
 
     /// What `list` keeps: a time range (ms, `to` exclusive), an identity, a path prefix, a status.

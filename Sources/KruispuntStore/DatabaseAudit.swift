@@ -31,7 +31,7 @@ public enum DatabaseAudit {
     /// Reads the audit lines written to `logFile` since the last import and appends them to the
     /// access log; returns how many.
     @discardableResult
-    public static func importNew(logFile: URL, on db: Connection) throws -> Int {
+    public static func importNew(logFile: URL, witness: AccessLogWitness? = nil, on db: Connection) throws -> Int {
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: logFile.path),
               let inode = (attributes[.systemFileNumber] as? NSNumber)?.uint64Value,
               let size = (attributes[.size] as? NSNumber)?.intValue else { return 0 }
@@ -46,7 +46,7 @@ public enum DatabaseAudit {
         let (entries, consumed) = parse(String(decoding: data, as: UTF8.self))
         guard consumed > 0 else { return 0 }
         let position = "\(inode):\(offset + consumed)"
-        try AccessLog.append(entries, on: db, alsoSetting: (positionKey, position))
+        try AccessLog.append(entries, on: db, alsoSetting: (positionKey, position), witness: witness)
         return entries.count
     }
 

@@ -22,7 +22,7 @@ struct AccessLogCommand: AsyncParsableCommand {
         func run() async throws {
             let runtime = try global.runtime(label: "accesslog verify")
             defer { runtime.shutdown() }
-            let report = try AccessLog.verify(on: try runtime.connect())
+            let report = try AccessLog.verify(on: try runtime.connect(), witness: runtime.accessLogWitness)
             if let broken = report.firstBroken {
                 StandardOutput.write("BROKEN at entry \(broken): \(report.reason ?? "") (\(report.checked) entries before it hold)\n")
                 throw ExitCode(1)

@@ -66,7 +66,7 @@ struct GlobalOptions: ParsableArguments {
         let entry = AccessLog.Entry(kind: "admin", atMillis: Int64(Date.now.timeIntervalSince1970 * 1000),
                                     identity: "os:" + (ProcessInfo.processInfo.environment["USER"] ?? "uid \(getuid())"),
                                     method: "CLI", path: "kruispunt " + label, query: Self.loggedArguments(CommandLine.arguments))
-        do { try runtime.pool.withConnectionBlocking { try AccessLog.append([entry], on: $0) } }
+        do { try runtime.pool.withConnectionBlocking { try AccessLog.append([entry], on: $0, witness: runtime.accessLogWitness) } }
         catch { logger.error("the access log could not be written: \(error)") }
         return runtime
     }

@@ -6,6 +6,7 @@ broke; the log never shows a token."""
 import csv
 import glob
 import io
+import re
 import signal
 import subprocess
 import time
@@ -150,3 +151,21 @@ def test_the_chain_verifies_and_names_the_first_altered_or_removed_entry(server)
     assert psql("SET session_replication_role = replica; DELETE FROM access_log WHERE seq = 3").returncode == 0
     gone = cli("accesslog", "verify", check=False)
     assert gone.returncode == 1 and "BROKEN at entry 3" in gone.stdout and "missing" in gone.stdout, gone.stdout
+
+
+def test_the_access_log_page_filters_like_the_api(server):
+    base, _, _ = server
+    requests.get(f"{base}/api/stats", headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert entries(base, path="/api/stats")
+    assert requests.get(f"{base}/access-log", timeout=30).status_code == 401
+    page = requests.get(f"{base}/access-log", params={"path": "/api/stats", "limit": "50"},
+                        headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    rows = re.findall(r"<tr><td class=\"num\">(\d+)</td>(.*?)</tr>", page.text)
+    api = entries(base, path="/api/stats", limit="50")
+    assert [int(seq) for seq, _ in rows] == [item["seq"] for item in api]
+    assert all("<td>/api/stats</td>" in cells for _, cells in rows)
+    assert 'href="/api/access-log?path=%2Fapi%2Fstats&amp;format=csv"' in page.text
+    assert 'name="path" value="/api/stats"' in page.text
+    bad = requests.get(f"{base}/access-log", params={"status": "abc"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
+    assert bad.status_code == 400

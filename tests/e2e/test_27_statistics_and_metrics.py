@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 import time
+from html.parser import HTMLParser
 from collections import Counter
 from zoneinfo import ZoneInfo
 
@@ -230,3 +231,71 @@ def test_structured_logs_carry_the_request_id(kruispunt_binary, tmp_path_factory
     with pytest.raises(subprocess.CalledProcessError):
         subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), "accesslog", "list"], check=True,
                        capture_output=True, env=clean_env(KRUISPUNT_LOG_FORMAT="xml"), timeout=60)
+
+
+class Tables(HTMLParser):
+    """The cells of every table on a page, by the table's id."""
+
+    def __init__(self):
+        super().__init__()
+        self.tables, self.current, self.row, self.cell = {}, None, None, None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table":
+            self.current = dict(attrs).get("id")
+            self.tables[self.current] = []
+        elif tag == "tr" and self.current:
+            self.row = []
+        elif tag in ("td", "th") and self.row is not None:
+            self.cell = ""
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self.cell is not None:
+            self.row.append(self.cell.strip())
+            self.cell = None
+        elif tag == "tr" and self.row is not None:
+            self.tables[self.current].append(self.row)
+            self.row = None
+        elif tag == "table":
+            self.current = None
+
+    def handle_data(self, data):
+        if self.cell is not None:
+            self.cell += data
+
+
+def test_the_statistics_page_shows_the_apis_numbers_and_draws_its_charts(server):
+    assert requests.get(f"{server}/stats", timeout=30).status_code == 401
+    page = requests.get(f"{server}/stats", params={"van": "2026-10-01", "tot": "2026-11-30"},
+                        headers={"Authorization": f"Bearer {ADMIN}"}, timeout=60)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    parsed = Tables()
+    parsed.feed(page.text)
+    body = stats(server, van="2026-10-01", tot="2026-11-30")
+    sources = [[r["day"], r["channel"], str(r["batches"]), str(r["lines"]), str(r["accepted"]), str(r["duplicates"]),
+                str(r["quarantined"])] for r in body["per_source_day"]]
+    def rows(table):
+        return [r for r in parsed.tables[table][1:] if r != ["Geen gegevens."]]
+    assert rows("sources") == sources and sources
+    cameras = {(r[0], r[1]): r[3] for r in rows("cameras")}
+    for row in body["per_camera_day"]:
+        assert cameras[(row["day"], row["camera"])] == ("afgeschermd" if row["withheld"] else str(row["received"]))
+    assert [r[0] for r in rows("streams")] == [s["stream"] for s in body["streams"]]
+    assert [r[0] for r in rows("hours")] == [h["hour"] for h in body["hours"]]
+
+    from browser import accessibility_problems, chromium, console_errors
+    driver = chromium()
+    try:
+        driver.execute_cdp_cmd("Network.enable", {})
+        driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"Authorization": f"Bearer {ADMIN}"}})
+        for path in ("/stats?van=2026-10-01&tot=2026-11-30", "/access-log", "/quality"):
+            driver.get(server + path)
+            assert driver.execute_script("return document.documentElement.lang") == "nl"
+            assert accessibility_problems(driver) == [], path
+            assert console_errors(driver) == [], path
+        driver.get(server + "/stats?van=2026-10-01&tot=2026-11-30")
+        drawn = driver.execute_script(
+            "return Array.from(document.querySelectorAll('.chart canvas')).map(c => !!Chart.getChart(c))")
+        assert drawn == [True, True]
+    finally:
+        driver.quit()

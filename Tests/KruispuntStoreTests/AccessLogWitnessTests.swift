@@ -1,0 +1,34 @@
+import Foundation
+import KruispuntStore
+import Testing
+
+/// Entries removed from the end of the access log break no link of the chain; the witness file
+/// names the newest entry written and stops moving once the log lost it, so `verify` finds the cut
+/// even after new entries were chained onto it.
+extension EmbeddedStoreTests {
+    @Test func theWitnessFindsEntriesRemovedFromTheEnd() throws {
+        try withCluster { db, dir in
+            let witness = AccessLogWitness(file: dir.appendingPathComponent("access-log.head"))
+            func entries(_ n: Int, _ path: String) -> [AccessLog.Entry] {
+                (0..<n).map { AccessLog.Entry(atMillis: 1_796_000_000_000 + Int64($0), identity: "anonymous", method: "GET", path: path) }
+            }
+            try AccessLog.append(entries(5, "/a"), on: db, witness: witness)
+            #expect(witness.read()?.seq == 5)
+            #expect(try AccessLog.verify(on: db, witness: witness).intact)
+
+            // Cut the newest two with the guard off: the chain alone still holds.
+            try db.execute("SET session_replication_role = replica")
+            try db.execute("DELETE FROM access_log WHERE seq > 3")
+            try db.execute("SET session_replication_role = origin")
+            #expect(try AccessLog.verify(on: db).intact)
+            let cut = try AccessLog.verify(on: db, witness: witness)
+            #expect(cut.firstBroken == 4 && cut.reason?.contains("removed from the end") == true)
+
+            // New entries chained onto the cut do not move the witness on: the cut stays visible.
+            try AccessLog.append(entries(4, "/b"), on: db, witness: witness)
+            #expect(witness.read()?.seq == 5)
+            let covered = try AccessLog.verify(on: db, witness: witness)
+            #expect(covered.firstBroken == 5 && covered.reason?.contains("witness") == true)
+        }
+    }
+}
