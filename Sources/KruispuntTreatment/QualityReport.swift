@@ -21,7 +21,7 @@ public enum QualityReport {
             WHERE q.hour > latest.h - make_interval(hours => $1::int) GROUP BY r
             """, [String(hours)]).compactMap { row in
             guard let rule = row[0].flatMap(QualityRule.init(rawValue:)) else { return nil }
-            return Alert(rule: rule, cameras: (row[1] ?? "").split(separator: ",").map(String.init))
+            return Alert(rule: rule, cameras: QualityStore.items(row[1]))
         }.sorted { $0.rule < $1.rule }
     }
 
@@ -45,7 +45,7 @@ public enum QualityReport {
             FROM h GROUP BY h.camera_id, h.day ORDER BY 1, 2
             """, [from, to, camera]).map { row in
             Day(camera: row[0] ?? "", day: row[1] ?? "", hours: row[2].flatMap(Int.init) ?? 0, alertHours: row[3].flatMap(Int.init) ?? 0,
-                rules: (row[4] ?? "").split(separator: ",").map(String.init).sorted { (QualityRule(rawValue: $0) ?? .drift) < (QualityRule(rawValue: $1) ?? .drift) })
+                rules: QualityRule.inOrder(QualityStore.items(row[4])))
         }
     }
 
@@ -70,7 +70,7 @@ public enum QualityReport {
             return Hour(camera: row[0] ?? "", start: BrusselsTime.format(row[1].flatMap(Int64.init) ?? 0),
                         detections: shown ? n : nil,
                         measures: shown ? row[3].flatMap { try? JSONDecoder().decode(QualityMeasures.self, from: Data($0.utf8)) } : nil,
-                        rules: (row[4] ?? "").split(separator: ",").map(String.init), version: row[5].flatMap(Int.init) ?? 0)
+                        rules: QualityStore.items(row[4]), version: row[5].flatMap(Int.init) ?? 0)
         }
     }
 }

@@ -40,6 +40,11 @@ public enum QualityRule: String, Sendable, Codable, CaseIterable, Comparable {
 
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 
+    /// Rule names in the rules' order (a name no rule has sorts with the last).
+    static func inOrder(_ names: [String]) -> [String] {
+        names.sorted { (Self(rawValue: $0) ?? .drift) < (Self(rawValue: $1) ?? .drift) }
+    }
+
     /// Dutch and English labels.
     public var label: (nl: String, en: String) {
         switch self {

@@ -6,11 +6,13 @@ import KruispuntStore
 /// weeks for the baseline, and the published state per camera-hour (`quality_hours`).
 enum QualityStore {
     /// A camera in a UTC hour (hours since 1970-01-01T00Z).
-    struct Key: Hashable, Comparable {
+    struct Key: Hashable {
         let camera: String
         let hour: Int64
-        static func < (a: Key, b: Key) -> Bool { (a.hour, a.camera) < (b.hour, b.camera) }
     }
+
+    /// The items of a comma-joined column (`string_agg`, `array_to_string`); none for null or "".
+    static func items(_ text: String?) -> [String] { (text ?? "").split(separator: ",").map(String.init) }
 
     /// The measures of every camera-hour with detections in [from, to) (UTC ms, whole hours).
     static func measures(from: Int64, to: Int64, thresholds: QualityThresholds, on db: Connection) throws -> [Key: QualityMeasures] {
@@ -85,7 +87,7 @@ enum QualityStore {
             guard let camera = row[0], let hour = row[1].flatMap(Int64.init), let json = row[2],
                   let m = try? JSONDecoder().decode(QualityMeasures.self, from: Data(json.utf8)),
                   let version = row[4].flatMap(Int.init) else { continue }
-            result[Key(camera: camera, hour: hour)] = (m, (row[3] ?? "").split(separator: ",").map(String.init), version)
+            result[Key(camera: camera, hour: hour)] = (m, items(row[3]), version)
         }
         return result
     }
