@@ -57,7 +57,13 @@ enum LinkedDataResponse {
     /// A body with ETag handling: 304 when the client's copy is current.
     static func conditional(_ body: String, contentType: String, request: Request, cacheSeconds: Int, vary: Bool,
                             immutable: Bool = false, etag known: String? = nil) -> Response {
-        let etag = known ?? Self.etag(body)
+        conditional(ByteBuffer(string: body), contentType: contentType, request: request, cacheSeconds: cacheSeconds, vary: vary,
+                    immutable: immutable, etag: known ?? Self.etag(body))
+    }
+
+    /// `conditional` with a body already in a buffer (a cached page, sent without copying).
+    static func conditional(_ body: ByteBuffer, contentType: String, request: Request, cacheSeconds: Int, vary: Bool,
+                            immutable: Bool = false, etag: String) -> Response {
         var headers: HTTPFields = [
             .contentType: contentType,
             .eTag: etag,
@@ -66,7 +72,7 @@ enum LinkedDataResponse {
         ]
         if vary { headers[.vary] = "Accept" }
         if isCurrent(request, etag: etag) { return Response(status: .notModified, headers: headers) }
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// Whether the client's copy is current: `If-None-Match` names `etag` (weak comparison,

@@ -8,7 +8,8 @@ import Synchronization
 /// here (see `HorizonCache`).
 final class PageCache: Sendable {
     struct Entry: Sendable {
-        let body: String
+        /// The page, in the buffer every response shares (NIO writes it without a copy).
+        let body: ByteBuffer
         let contentType: String
         let etag: String
     }
@@ -33,12 +34,12 @@ final class PageCache: Sendable {
     func get(_ key: String) -> Entry? { state.withLock { $0.entries[key] } }
 
     func put(_ key: String, _ entry: Entry) {
-        let size = entry.body.utf8.count
+        let size = entry.body.readableBytes
         guard size * 4 <= capacityBytes else { return }
         state.withLock { s in
             guard s.entries[key] == nil else { return }
             while s.bytes + size > capacityBytes, s.head < s.order.count {
-                if let old = s.entries.removeValue(forKey: s.order[s.head]) { s.bytes -= old.body.utf8.count }
+                if let old = s.entries.removeValue(forKey: s.order[s.head]) { s.bytes -= old.body.readableBytes }
                 s.head += 1
             }
             if s.head > 4_096 { s.order.removeFirst(s.head); s.head = 0 }

@@ -177,7 +177,7 @@ struct Routes: Sendable {
         }
         let page = try await runtime.pool.withConnection { try stream.node(period, startSeq: startSeq, on: $0) }
         return try respond(page, request: request) { body, contentType, etag in
-            pages.put(key, .init(body: body, contentType: contentType, etag: etag))
+            pages.put(key, .init(body: ByteBuffer(string: body), contentType: contentType, etag: etag))
         }
     }
 
