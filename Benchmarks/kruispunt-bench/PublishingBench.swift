@@ -48,11 +48,11 @@ enum PublishingBench {
         let tpfPaths = (0..<1_000).map { _ in
             "/fragments?subject=" + IRIScheme.segment(GeneratedObservations.observation(Int.random(in: 0..<members)) + "/v1")
         }
-        /// Requests per second and p99 of 10 s of wrk over `paths`, printed.
-        func measure(_ label: String, _ paths: [String], _ accept: String) throws -> (rps: Double, p99: Double)? {
+        /// Requests per second and p99 of `seconds` of wrk over `paths`, printed.
+        func measure(_ label: String, _ paths: [String], _ accept: String, seconds: Int = 10) throws -> (rps: Double, p99: Double)? {
             let file = work.appendingPathComponent("paths-\(label.hashValue).txt")
             try paths.joined(separator: "\n").write(to: file, atomically: true, encoding: .utf8)
-            let text = StoreBench.python(["scripts/bench_pages.py", base, file.path, "--accept", accept, "--duration", "10"])
+            let text = StoreBench.python(["scripts/bench_pages.py", base, file.path, "--accept", accept, "--duration", String(seconds)])
             guard let json = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
                   json["available"] as? Bool == true, let rps = json["requests_per_second"] as? Double,
                   let p50 = json["p50_ms"] as? Double, let p99 = json["p99_ms"] as? Double else {
@@ -73,22 +73,38 @@ enum PublishingBench {
                                  label, target, rps, rps / floor, p99))
         }
 
-        // What the access log costs (issue 9): fresh servers with and without it, in turn, twice
-        // each (one run against another varies by more than the log costs).
+        // What the access log costs (issue 9): fresh servers with and without it, five each in
+        // the order on, off, off, on, on, off… (a drift of the machine's rate cancels out). One
+        // fresh server against another varies by about 10 %, more than the log costs, so the
+        // figure comes with its standard error. Also the CPU time the server and its database
+        // processes spend per request.
+        let pathsFile = work.appendingPathComponent("paths-cached-pages.txt")
+        try pagePaths.joined(separator: "\n").write(to: pathsFile, atomically: true, encoding: .utf8)
         var rates: [Bool: [Double]] = [true: [], false: []]
-        for logged in [true, false, true, false] {
+        var cpu: [Bool: [Double]] = [true: [], false: []]
+        for logged in [true, false, false, true, true, false, false, true, true, false] {
             server.terminate()
             server.waitUntilExit()
             server = try serve(dataDir: dataDir, port: port, environment: ["KRUISPUNT_ACCESS_LOG": logged ? "on" : "off"])
             guard waitUntilReady(base) else { print("  the server did not become ready"); return ratios }
-            if let m = try measure("immutable pages, N-Quads, access log \(logged ? "on" : "off")", pagePaths, "application/n-quads") {
-                rates[logged]!.append(m.rps)
-            }
+            // Pages rendered and cached first, so that the CPU measured is that of serving them.
+            _ = StoreBench.python(["scripts/bench_pages.py", base, pathsFile.path, "--accept", "application/n-quads", "--duration", "1"])
+            let before = ProcessCPU.seconds(server: server.processIdentifier, dataDir: dataDir)
+            guard let m = try measure("immutable pages, N-Quads, access log \(logged ? "on" : "off")", pagePaths, "application/n-quads",
+                                      seconds: 6) else { continue }
+            Thread.sleep(forTimeInterval: 1)   // the access log's last entries written
+            let used = ProcessCPU.seconds(server: server.processIdentifier, dataDir: dataDir) - before
+            rates[logged]!.append(m.rps)
+            cpu[logged]!.append(used / (m.rps * 6 + Double(pagePaths.count)) * 1e6)
         }
-        if let on = rates[true], let off = rates[false], on.count == 2, off.count == 2 {
-            let (a, b) = (on.reduce(0, +) / 2, off.reduce(0, +) / 2)
-            ratios.append(String(format: "  access log cost on immutable pages (target < 5%%): %.1f%% (%.0f against %.0f req/s, mean of two fresh servers each)",
-                                 (1 - a / b) * 100, a, b))
+        if let on = rates[true], let off = rates[false], on.count == 5, off.count == 5 {
+            let (a, b) = (Stats.mean(on), Stats.mean(off))
+            let error = (Stats.variance(on) / 5 + Stats.variance(off) / 5).squareRoot() / b
+            ratios.append(String(format: "  access log cost on immutable pages (target < 5%%): %.1f%% ± %.1f%% (%.0f against %.0f req/s, five fresh servers each)",
+                                 (1 - a / b) * 100, error * 100, a, b))
+            let (perOn, perOff) = (Stats.mean(cpu[true]!), Stats.mean(cpu[false]!))
+            ratios.append(String(format: "  access log CPU per request (server and database):  %.0f against %.0f µs (+%.1f%%)",
+                                 perOn, perOff, (perOn / perOff - 1) * 100))
         }
         return ratios
     }

@@ -31,10 +31,6 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
             request = Request(head: request.head, body: .init(buffer: body))
         }
         let recorder = self.recorder
-        let elapsed: @Sendable () -> Int64 = {
-            let d = ContinuousClock.now - started
-            return d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
-        }
         do {
             var response = try await next(request, context)
             entry.status = Int(response.status.code)
@@ -43,16 +39,16 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
                 // A body of known length is recorded at once: wrapping it would cost the server
                 // its single-write path (a third of the rate of cached stream pages).
                 entry.bytes = length
-                entry.durationMicros = elapsed()
+                entry.durationMicros = Self.micros(since: started)
                 recorder.record(entry)
             } else {
                 // A streamed body is recorded once sent, with its bytes and the whole time taken.
-                response.body = Self.recording(response.body, entry: entry, recorder: recorder, elapsed: elapsed)
+                response.body = Self.recording(response.body, entry: entry, recorder: recorder, started: started)
             }
             return response
         } catch {
             entry.status = Int((error as? any HTTPResponseError)?.status.code ?? 500)
-            entry.durationMicros = elapsed()
+            entry.durationMicros = Self.micros(since: started)
             recorder.record(entry)
             throw error
         }
@@ -61,7 +57,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     /// `body`, recording `entry` with the bytes written and the time taken once it is finished
     /// (or has failed).
     static func recording(_ body: ResponseBody, entry: AccessLog.Entry, recorder: AccessLogRecorder,
-                          elapsed: @escaping @Sendable () -> Int64) -> ResponseBody {
+                          started: ContinuousClock.Instant) -> ResponseBody {
         ResponseBody(contentLength: body.contentLength) { writer in
             let counter = ByteCounter()
             do {
@@ -69,15 +65,20 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
             } catch {
                 var failed = entry
                 failed.bytes = counter.bytes
-                failed.durationMicros = elapsed()
+                failed.durationMicros = micros(since: started)
                 recorder.record(failed)
                 throw error
             }
             var done = entry
             done.bytes = counter.bytes
-            done.durationMicros = elapsed()
+            done.durationMicros = micros(since: started)
             recorder.record(done)
         }
+    }
+
+    static func micros(since started: ContinuousClock.Instant) -> Int64 {
+        let d = ContinuousClock.now - started
+        return d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
     }
 
     /// `anonymous`, or the token's role and the first 12 hex digits of its SHA-256.

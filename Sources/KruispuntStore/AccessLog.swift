@@ -47,10 +47,16 @@ public enum AccessLog {
             self.durationMicros = durationMicros
         }
 
-        /// Every field after the time, as stored and hashed (nil: none), in column order.
-        var fields: [String?] {
-            [kind, identity, tenant, client, method, path, query, status.map(String.init), items.map(String.init),
-             bytes.map(String.init), durationMicros.map(String.init)]
+        /// The entry as PostgreSQL text can hold it (NUL becomes U+FFFD), which is what is hashed.
+        var storable: Entry {
+            func clean(_ s: String?) -> String? {
+                guard let s, s.utf8.contains(0) else { return s }
+                return s.replacingOccurrences(of: "\u{0}", with: "\u{FFFD}")
+            }
+            var e = self
+            (e.kind, e.identity, e.tenant, e.client) = (clean(kind)!, clean(identity)!, clean(tenant), clean(client))
+            (e.method, e.path, e.query) = (clean(method)!, clean(path)!, clean(query))
+            return e
         }
     }
 
@@ -124,23 +130,32 @@ public enum AccessLog {
             }
             try db.copyIn("""
                 COPY access_log (seq, at, kind, identity, tenant, client, method, path, query, status, items, bytes,
-                                 duration_us, prev_hash, hash) FROM STDIN
-                """) { send in
-                var text = ""
+                                 duration_us, prev_hash, hash) FROM STDIN WITH (FORMAT binary)
+                """, bytes: { send in
+                var copy = CopyBinary()
+                var hashing = [UInt8]()
                 for entry in entries {
+                    let entry = entry.storable
                     seq += 1
-                    let hash = Self.hash(entry, seq: seq, previous: previous)
-                    let fields: [String?] = [String(seq), iso(entry.atMillis)] + entry.fields + ["\\x" + hex(previous), "\\x" + hex(hash)]
-                    for (i, f) in fields.enumerated() {
-                        if i > 0 { text += "\t" }
-                        CopyText.append(f, to: &text)
+                    let hash = Self.hash(entry, seq: seq, previous: previous, scratch: &hashing)
+                    copy.row(fields: 15)
+                    copy.int64(seq)
+                    copy.timestamp(epochMillis: entry.atMillis)
+                    for text in [entry.kind, entry.identity, entry.tenant, entry.client, entry.method, entry.path, entry.query] {
+                        copy.text(text)
                     }
-                    text += "\n"
+                    copy.int32(entry.status.map(Int32.init(truncatingIfNeeded:)))
+                    copy.int64(entry.items.map(Int64.init))
+                    copy.int64(entry.bytes.map(Int64.init))
+                    copy.int64(entry.durationMicros)
+                    copy.bytea(previous)
+                    copy.bytea(hash)
                     previous = hash
-                    if text.utf8.count > 1 << 16 { try send(text); text = "" }
+                    if copy.bytes.count > 1 << 16 { try copy.flush(send) }
                 }
-                if !text.isEmpty { try send(text) }
-            }
+                copy.end()
+                try copy.flush(send)
+            })
             newHead = (seq, previous)
         }
         if let witness, keepsWitness, let (seq, hash) = newHead { witness.advance(to: seq, hash: hash) }
@@ -295,22 +310,31 @@ public enum AccessLog {
 
     /// SHA-256 of the previous hash and the entry's fields, each written out unambiguously.
     static func hash(_ e: Entry, seq: Int64, previous: [UInt8]) -> [UInt8] {
-        var text = ""
-        text.reserveCapacity(256 + e.path.utf8.count + (e.query?.utf8.count ?? 0))
-        let fields: [String?] = [String(seq), String(e.atMillis)] + e.fields
-        for field in fields {
-            // Length-prefixed (or "-" for none), so no two entries write the same text.
-            if let field {
-                text += String(field.utf8.count)
-                text += ":"
-                text += field
-            } else {
-                text += "-"
-            }
+        var scratch = [UInt8]()
+        return hash(e, seq: seq, previous: previous, scratch: &scratch)
+    }
+
+    /// `hash`, writing the text it hashes into `scratch` (reused from one entry to the next).
+    static func hash(_ e: Entry, seq: Int64, previous: [UInt8], scratch text: inout [UInt8]) -> [UInt8] {
+        text.removeAll(keepingCapacity: true)
+        // Each field length-prefixed (or "-" for none), so no two entries write the same text.
+        func put(_ field: String?) {
+            guard let field else { text.append(UInt8(ascii: "-")); return }
+            text.append(contentsOf: String(field.utf8.count).utf8)
+            text.append(UInt8(ascii: ":"))
+            text.append(contentsOf: field.utf8)
         }
+        func put<T: BinaryInteger>(_ number: T?) { put(number.map { String($0) }) }
+        put(seq)
+        put(e.atMillis)
+        for field in [e.kind, e.identity, e.tenant, e.client, e.method, e.path, e.query] { put(field) }
+        put(e.status)
+        put(e.items)
+        put(e.bytes)
+        put(e.durationMicros)
         var hasher = SHA256()
-        hasher.update(data: previous)
-        hasher.update(data: Data(text.utf8))
+        previous.withUnsafeBytes { hasher.update(bufferPointer: $0) }
+        text.withUnsafeBytes { hasher.update(bufferPointer: $0) }
         return Array(hasher.finalize())
     }
 

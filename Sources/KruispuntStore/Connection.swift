@@ -172,6 +172,26 @@ public final class Connection: @unchecked Sendable {
     /// Streams data into `COPY ... FROM STDIN` (text format). `produce` is called with a writer
     /// until it returns; each call to the writer sends one chunk.
     public func copyIn(_ sql: String, _ produce: (_ send: (String) throws -> Void) throws -> Void) throws {
+        try copyIn(sql) { (put: (UnsafeBufferPointer<UInt8>) throws -> Void) in
+            try withoutActuallyEscaping(put) { put in
+                try produce { chunk in
+                    var chunk = chunk
+                    try chunk.withUTF8(put)
+                }
+            }
+        }
+    }
+
+    /// Streams bytes into `COPY ... FROM STDIN` in any format (`CopyBinary` writes the binary one).
+    public func copyIn(_ sql: String, bytes produce: (_ send: ([UInt8]) throws -> Void) throws -> Void) throws {
+        try copyIn(sql) { (put: (UnsafeBufferPointer<UInt8>) throws -> Void) in
+            try withoutActuallyEscaping(put) { put in
+                try produce { chunk in try chunk.withUnsafeBufferPointer(put) }
+            }
+        }
+    }
+
+    private func copyIn(_ sql: String, _ produce: (_ put: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws {
         try lock.withLock { _ in
             guard let start = PQexec(conn, sql) else { throw StoreError(lastError) }
             let status = PQresultStatus(start)
@@ -180,14 +200,11 @@ public final class Connection: @unchecked Sendable {
             if let startError { throw StoreError(startError) }
             var failure: (any Error)?
             do {
-                try produce { chunk in
-                    var chunk = chunk
-                    try chunk.withUTF8 { buf in
-                        let sent = buf.withMemoryRebound(to: CChar.self) {
-                            PQputCopyData(conn, $0.baseAddress, Int32($0.count))
-                        }
-                        if sent != 1 { throw StoreError("COPY: \(lastError)") }
+                try produce { buf in
+                    let sent = buf.withMemoryRebound(to: CChar.self) {
+                        PQputCopyData(conn, $0.baseAddress, Int32($0.count))
                     }
+                    if sent != 1 { throw StoreError("COPY: \(lastError)") }
                 }
             } catch { failure = error }
             PQputCopyEnd(conn, failure == nil ? nil : "aborted by the client")

@@ -32,3 +32,25 @@ extension EmbeddedStoreTests {
         }
     }
 }
+
+/// Entries go in through binary COPY: every field comes back as it was given (NUL, which
+/// PostgreSQL text cannot hold, as U+FFFD), and the chain hashes what was stored.
+extension EmbeddedStoreTests {
+    @Test func entriesComeBackAsWrittenAndTheChainHolds() throws {
+        try withCluster { db, _ in
+            let odd = AccessLog.Entry(kind: "http", atMillis: 1_796_000_000_123, identity: "analyst:mechelen:3fa2c1d0e9b8",
+                                      tenant: "mechelen", client: "2001:db8::1", method: "POST", path: "/sparql",
+                                      query: "SELECT * WHERE { ?s ?p \"tab\there\\nnewline\u{0}nul é 🚦\" }",
+                                      status: 200, items: 12_345_678_901, bytes: 1 << 40, durationMicros: 987_654_321)
+            let bare = AccessLog.Entry(atMillis: 946_684_799_999, identity: "anonymous", method: "GET", path: "/")
+            try AccessLog.append([odd, bare], on: db)
+            let listed = try AccessLog.list(.init(), limit: 10, on: db)
+            #expect(listed.map(\.seq) == [2, 1])
+            var expected = odd
+            expected.query = "SELECT * WHERE { ?s ?p \"tab\there\\nnewline\u{FFFD}nul é 🚦\" }"
+            #expect(listed.last?.entry == expected)
+            #expect(listed.first?.entry == bare)
+            #expect(try AccessLog.verify(on: db).intact)
+        }
+    }
+}
