@@ -38,7 +38,7 @@ struct AccessLogAPI: Sendable {
     }
 
     private func page(_ request: Request) async throws -> Response {
-        try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+        try Identity.require(.admin)
         let (filter, limit) = try requestedFilter(request, defaultLimit: 200)
         let rows = try await runtime.pool.withConnection { db in try AccessLog.list(filter, limit: limit, on: db) }
         var query: [String: String] = [:]
@@ -49,7 +49,7 @@ struct AccessLogAPI: Sendable {
     }
 
     private func list(_ request: Request) async throws -> Response {
-        try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+        try Identity.require(.admin)
         let p = request.uri.queryParameters
         let (filter, limit) = try requestedFilter(request, defaultLimit: 1000)
         let chosen = filter

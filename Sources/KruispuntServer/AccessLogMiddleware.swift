@@ -4,15 +4,13 @@ import Hummingbird
 import KruispuntStore
 import Synchronization
 
-/// Records every request in the access log (health probes aside): when, who (the role of a
-/// bearer token and a digest of it, never the token), from where (`X-Forwarded-For`), method,
+/// Records every request in the access log (health probes aside): when, who (`Identity.current`:
+/// the role of a bearer token and a digest of it, never the token, and its tenant), from where (`X-Forwarded-For`), method,
 /// path and query (a SPARQL query sent in a POST body too), status, rows returned (what a
 /// handler reports in `X-Kruispunt-Rows`), bytes and duration (until the answer is ready, or,
 /// for a streamed body, until it has been sent).
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let recorder: AccessLogRecorder
-    let adminTokens: [String]
-    let ingestTokens: [String]
     /// Longest query text kept per entry.
     let maxQueryBytes = 100_000
 
@@ -20,8 +18,9 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         let path = request.uri.path
         guard !path.hasPrefix("/health/") else { return try await next(request, context) }
         let started = ContinuousClock.now
-        var entry = AccessLog.Entry(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000), identity: identity(request),
-                                    client: BearerToken.forwardedFor(request),
+        let identity = Identity.current
+        var entry = AccessLog.Entry(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000), identity: identity.logName,
+                                    tenant: identity.tenant, client: BearerToken.forwardedFor(request),
                                     method: request.method.rawValue, path: path, query: request.uri.query.map(clip))
         var request = request
         if request.method == .post, path == "/sparql" {
@@ -79,13 +78,6 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     static func micros(since started: ContinuousClock.Instant) -> Int64 {
         let d = ContinuousClock.now - started
         return d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000
-    }
-
-    /// `anonymous`, or the token's role and the first 12 hex digits of its SHA-256.
-    func identity(_ request: Request) -> String {
-        guard let token = BearerToken.presented(request) else { return "anonymous" }
-        let role = adminTokens.contains(token) ? "admin" : ingestTokens.contains(token) ? "ingest" : "unknown-token"
-        return role + ":" + BearerToken.digest(token)
     }
 
     private func clip(_ text: String) -> String {

@@ -25,7 +25,7 @@ struct IngestAPI: Sendable {
     }
 
     private func ingest(_ request: Request, context: BasicRequestContext) async throws -> Response {
-        try authorise(request)
+        try Identity.require(.ingest)
         let limit = runtime.configuration.maxUploadBytes
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
             throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
@@ -91,7 +91,7 @@ struct IngestAPI: Sendable {
     /// `GET /api/quarantine` (operators): source, line number and reason of quarantined lines,
     /// newest first, never the raw text (it holds plate hashes). `?batch=N`, `?limit=N` (max 1000).
     private func quarantine(_ request: Request) async throws -> Response {
-        try authorise(request, tokens: runtime.configuration.adminTokens)
+        try Identity.require(.operator)
         let batch = request.uri.queryParameters.get("batch").flatMap(Int.init)
         let limit = min(1000, max(1, request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 100))
         let rows = try await runtime.pool.withConnection { db in
@@ -114,14 +114,6 @@ struct IngestAPI: Sendable {
     /// A short, stable digest of the bearer token (never the token itself).
     private func tokenScope(_ request: Request) -> String {
         BearerToken.digest(request.headers[.authorization].map { String($0.dropFirst(7)) } ?? "")
-    }
-
-    private func authorise(_ request: Request) throws {
-        try BearerToken.authorise(request, tokens: runtime.configuration.ingestTokens, what: "uploads", variable: "KRUISPUNT_INGEST_TOKENS")
-    }
-
-    private func authorise(_ request: Request, tokens: [String]) throws {
-        try BearerToken.authorise(request, tokens: tokens)
     }
 
     /// The summary and the first rejected lines (line number and reason, never the raw text).

@@ -28,7 +28,7 @@ struct QualityAPI: Sendable {
     }
 
     private func report(_ request: Request) async throws -> Report {
-        try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+        try Identity.require(.operator)
         let (from, to) = try RequestParameters.days(request, defaultDays: 14)
         let camera = try RequestParameters.camera(request)
         let day = try RequestParameters.day(request, ["day", "dag"])

@@ -35,7 +35,7 @@ struct Routes: Sendable {
     func register(on router: Router<BasicRequestContext>) {
         sparql.register(on: router)
         router.get("/metrics") { request, _ in
-            try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+            try Identity.require(.operator)
             let text = await runtime.metrics.exposition(runtime: runtime)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))

@@ -34,9 +34,9 @@ public struct Server: Sendable {
         let router = Router()
         let accessLog = AccessLogRecorder()
         let c = runtime.configuration
-        if c.accessLog {
-            router.add(middleware: AccessLogMiddleware(recorder: accessLog, adminTokens: c.adminTokens, ingestTokens: c.ingestTokens))
-        }
+        router.add(middleware: IdentityMiddleware(authenticator: Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens,
+                                                                               pool: runtime.pool)))
+        if c.accessLog { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())

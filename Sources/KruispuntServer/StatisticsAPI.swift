@@ -17,7 +17,7 @@ struct StatisticsAPI: Sendable {
     }
 
     private func read(_ request: Request) async throws -> OperatorStatistics {
-        try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
+        try Identity.require(.operator)
         let (from, to) = try RequestParameters.days(request)
         let camera = try RequestParameters.camera(request)
         let k = runtime.configuration.minimumCount

@@ -18,7 +18,7 @@ struct StatusAPI: Sendable {
         router.get("/status") { request, _ in try await status(request) }
         router.get("/api/incidents") { request, _ in try await incidents(request) }
         router.get("/api/incidents/:id") { request, context in
-            try operatorOnly(request)
+            try Identity.require(.operator)
             let id = try incidentID(context)
             guard let incident = try await runtime.pool.withConnection({ db in try Incidents.get(id, on: db) }) else { throw notFound }
             return try json(incident)
@@ -31,7 +31,8 @@ struct StatusAPI: Sendable {
     // MARK: - Status
 
     private func status(_ request: Request) async throws -> Response {
-        let detailed = try BearerToken.presented(request) != nil ? { try operatorOnly(request); return true }() : false
+        let detailed = Identity.current.standing != .anonymous
+        if detailed { try Identity.require(.operator) }
         let monitor = runtime.status
         let components = monitor.snapshot
         var open: [Incidents.Incident] = []
@@ -69,7 +70,7 @@ struct StatusAPI: Sendable {
     // MARK: - Incidents
 
     private func incidents(_ request: Request) async throws -> Response {
-        try operatorOnly(request)
+        try Identity.require(.operator)
         let p = request.uri.queryParameters
         let state = p.get("state") ?? "all"
         guard ["open", "all"].contains(state) else {
@@ -92,7 +93,7 @@ struct StatusAPI: Sendable {
     }
 
     private func annotate(_ request: Request, _ context: BasicRequestContext, acknowledge: Bool) async throws -> Response {
-        try operatorOnly(request)
+        try Identity.require(.operator)
         let id = try incidentID(context)
         var request = request
         let bytes = try await request.collectBody(upTo: 64 * 1024)
@@ -107,7 +108,7 @@ struct StatusAPI: Sendable {
         note = note.trimmingCharacters(in: .whitespacesAndNewlines)
         guard note.count <= 2000 else { throw HTTPError(.badRequest, message: "Notitie te lang (max. 2000 tekens) / note too long") }
         guard acknowledge || !note.isEmpty else { throw HTTPError(.badRequest, message: "Lege notitie / empty note") }
-        let actor = "admin:" + BearerToken.digest(BearerToken.presented(request) ?? "")
+        let actor = Identity.current.logName
         let chosen = note
         let incident = try await runtime.pool.withConnection { db in
             acknowledge ? try Incidents.acknowledge(id, by: actor, note: chosen, on: db) : try Incidents.annotate(id, by: actor, note: chosen, on: db)
@@ -117,7 +118,7 @@ struct StatusAPI: Sendable {
     }
 
     private func report(_ request: Request) async throws -> Response {
-        try operatorOnly(request)
+        try Identity.require(.operator)
         let p = request.uri.queryParameters
         var ids: [Int64]?
         if let text = p.get("ids"), !text.isEmpty {
@@ -152,10 +153,6 @@ struct StatusAPI: Sendable {
     private func html(_ page: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .vary: "Accept, Authorization"],
                  body: .init(byteBuffer: ByteBuffer(string: page)))
-    }
-
-    private func operatorOnly(_ request: Request) throws {
-        try BearerToken.authorise(request, tokens: runtime.configuration.adminTokens)
     }
 
     private func incidentID(_ context: BasicRequestContext) throws -> Int64 {

@@ -265,16 +265,12 @@ public enum AccessLog {
 
     /// The CSV header and one line per entry (RFC 4180 quoting).
     public static func csv(_ rows: [(seq: Int64, entry: Entry)]) -> String {
-        func q(_ s: String?) -> String {
-            guard let s else { return "" }
-            return s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
         var text = "seq,at,kind,identity,tenant,client,method,path,query,status,rows,bytes,duration_ms\n"
         for (seq, e) in rows {
             let fields: [String?] = [String(seq), iso(e.atMillis), e.kind, e.identity, e.tenant, e.client, e.method, e.path, e.query,
                                      e.status.map(String.init), e.items.map(String.init), e.bytes.map(String.init),
                                      e.durationMicros.map { String(format: "%.3f", Double($0) / 1000) }]
-            text += fields.map(q).joined(separator: ",") + "\n"
+            text += fields.map(CSVField.quoted).joined(separator: ",") + "\n"
         }
         return text
     }

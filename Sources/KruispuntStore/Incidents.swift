@@ -150,9 +150,7 @@ public enum Incidents {
 
     /// CSV (RFC 4180) of incidents: one row each, the timeline in the last column.
     public static func csv(_ incidents: [Incident]) -> String {
-        func field(_ s: String) -> String {
-            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s
-        }
+        func field(_ s: String) -> String { CSVField.quoted(s) }
         var out = "id,component,title,detail,affected,opened_at,resolved_at,duration_seconds,acknowledged_at,acknowledged_by,timeline\r\n"
         for i in incidents {
             let timeline = i.events.map { "\($0.at) \($0.event) (\($0.actor))" + ($0.text.isEmpty ? "" : ": \($0.text)") }.joined(separator: "; ")

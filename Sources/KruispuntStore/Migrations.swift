@@ -343,6 +343,7 @@ public enum Migrations {
             );
             CREATE INDEX quality_hours_hour ON quality_hours (hour);
             """),
+        Migration(version: 24, name: "tenants and API tokens", sql: APITokens.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

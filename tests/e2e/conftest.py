@@ -985,3 +985,15 @@ def wait_ready(base_url: str, process: subprocess.Popen | None = None, seconds: 
             raise AssertionError(f"the server exited with {process.returncode} before it was ready")
         time.sleep(0.2)
     raise AssertionError(f"{base_url} was not ready within {seconds} s")
+
+
+def cli_runner(binary: Path, data: Path, env: dict[str, str]):
+    """`cli(*args, check=True)`: runs `kruispunt --data-dir DATA ARGS` with `env`, text output;
+    with `check`, a non-zero exit fails the test with the end of its standard error."""
+    def cli(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+        done = subprocess.run([str(binary), "--data-dir", str(data), *args], capture_output=True, text=True,
+                              env=env, timeout=120)
+        if check:
+            assert done.returncode == 0, done.stderr[-2000:]
+        return done
+    return cli

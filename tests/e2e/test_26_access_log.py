@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from conftest import clean_env, free_port, private_dir, wait_ready
+from conftest import clean_env, cli_runner, free_port, private_dir, wait_ready
 
 ADMIN = "admin-token-for-the-access-log-test"
 INGEST = "ingest-token-for-the-access-log-test"
@@ -31,12 +31,7 @@ def server(kruispunt_binary, tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     wait_ready(base, process)
 
-    def cli(*args, check=True):
-        done = subprocess.run([str(kruispunt_binary), "--data-dir", str(data), *args], capture_output=True, text=True,
-                              env=env, timeout=120)
-        if check:
-            assert done.returncode == 0, done.stderr[-2000:]
-        return done
+    cli = cli_runner(kruispunt_binary, data, env)
 
     def psql(sql):
         done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-h", str(data / "run"), "-U", "postgres", "-d", "kruispunt",

@@ -79,7 +79,10 @@ def test_statistics_need_the_operator_token(server):
     assert requests.get(f"{server}/api/stats", timeout=30).status_code == 401
     assert requests.get(f"{server}/metrics", timeout=30).status_code == 401
     wrong = {"Authorization": f"Bearer {INGEST}"}
-    assert requests.get(f"{server}/api/stats", headers=wrong, timeout=30).status_code == 401
+    assert requests.get(f"{server}/api/stats", headers=wrong, timeout=30).status_code == 403
+    assert requests.get(f"{server}/metrics", headers=wrong, timeout=30).status_code == 403
+    unknown = {"Authorization": "Bearer not-a-token-anyone-was-given"}
+    assert requests.get(f"{server}/api/stats", headers=unknown, timeout=30).status_code == 401
     bad = requests.get(f"{server}/api/stats", params={"van": "2026-13-01"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.text
     backwards = requests.get(f"{server}/api/stats", params={"van": "2026-10-26", "tot": "2026-10-01"},

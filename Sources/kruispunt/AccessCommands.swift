@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import KruispuntANPR
+import KruispuntRDF
+import KruispuntServer
+import KruispuntStore
+
+/// `kruispunt token create|list|revoke`: API tokens, shown once and stored as their SHA-256.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token",
+        abstract: "API tokens: create (shown once), list, revoke.",
+        discussion: """
+            Roles: analyst (of a tenant), operator, admin, ingest. Only the token's SHA-256 is stored; \
+            the access log names a token by the first 12 hex digits of it. A revoked token stops working \
+            within 5 seconds on a running server.
+            """,
+        subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a token and print it (it is never shown again).")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "analyst, operator, admin or ingest.") var role: String
+        @Option(help: "The tenant of an analyst (kruispunt tenant create).") var tenant: String?
+        @Option(help: "Valid for this long: an ISO 8601 duration such as P90D, P2W, PT12H.") var expires: String?
+        @Option(help: "Valid through this day (Europe/Brussels) or until this date-time.") var until: String?
+        @Option(help: "Who or what the token is for (shown in the list).") var label: String?
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role must be one of analyst, operator, admin, ingest") }
+            if expires != nil && until != nil { throw ValidationError("give --expires or --until, not both") }
+        }
+
+        func run() async throws {
+            let now = Int64(Date.now.timeIntervalSince1970 * 1000)
+            var expiresMillis: Int64?
+            if let expires {
+                guard let seconds = ISODuration.seconds(expires), seconds > 0 else {
+                    throw ValidationError("--expires must be an ISO 8601 duration such as P90D, P2W or PT12H (got '\(expires)')")
+                }
+                expiresMillis = now + seconds * 1000
+            }
+            if let until {
+                if let instant = XSDDateTime(until) {
+                    expiresMillis = instant.epochMillis
+                } else if let day = XSDDateTime(until + "T00:00:00Z") {
+                    expiresMillis = BrusselsTime.dayStart(Int(day.epochMillis / 86_400_000) + 1)
+                } else {
+                    throw ValidationError("--until must be a date (YYYY-MM-DD) or a date-time (got '\(until)')")
+                }
+                if expiresMillis! <= now { throw ValidationError("--until lies in the past") }
+            }
+            let runtime = try global.runtime(label: "token create")
+            defer { runtime.shutdown() }
+            let (secret, token) = try APITokens.create(role: Role(rawValue: role)!, tenant: tenant, expiresMillis: expiresMillis,
+                                                       label: label, on: try runtime.connect())
+            StandardOutput.write(secret + "\n")
+            var about = "token \(token.id): \(token.role.rawValue)" + (token.tenant.map { " of \($0)" } ?? "")
+            about += token.expiresMillis.map { ", valid until \(BrusselsTime.format($0))" } ?? ", no expiry"
+            FileHandle.standardError.write(Data((about + "; store it now, it is not shown again\n").utf8))
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every token (never its secret) as CSV, newest first.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "token list")
+            defer { runtime.shutdown() }
+            let now = Int64(Date.now.timeIntervalSince1970 * 1000)
+            var text = "id,role,tenant,label,digest,created,expires,state\n"
+            for t in try APITokens.list(on: try runtime.connect()) {
+                let fields = [String(t.id), t.role.rawValue, t.tenant ?? "", t.label ?? "", t.digest, AccessLog.iso(t.createdMillis),
+                              t.expiresMillis.map(AccessLog.iso) ?? "", t.state(atMillis: now).rawValue]
+                text += fields.map(CSVField.quoted).joined(separator: ",") + "\n"
+            }
+            StandardOutput.write(text)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (see token list).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The token's id.") var id: Int64
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "token revoke")
+            defer { runtime.shutdown() }
+            guard try APITokens.revoke(id: id, on: try runtime.connect()) else {
+                throw ValidationError("no token \(id), or it was revoked already")
+            }
+            StandardOutput.write("revoked token \(id)\n")
+        }
+    }
+}
+
+/// `kruispunt tenant create|list`: the cities (and other bodies) analysts work for.
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Tenants: create, list.",
+                                                    subcommands: [Create.self, List.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add a tenant.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Its id: lower-case letters, digits and hyphens (mechelen).") var id: String
+        @Option(help: "Its name (Stad Mechelen).") var name: String
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "tenant create")
+            defer { runtime.shutdown() }
+            let tenant = try Tenants.create(id: id, name: name, on: try runtime.connect())
+            StandardOutput.write("tenant \(tenant.id): \(tenant.name)\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every tenant as CSV.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "tenant list")
+            defer { runtime.shutdown() }
+            var text = "id,name\n"
+            for t in try Tenants.list(on: try runtime.connect()) { text += CSVField.quoted(t.id) + "," + CSVField.quoted(t.name) + "\n" }
+            StandardOutput.write(text)
+        }
+    }
+}

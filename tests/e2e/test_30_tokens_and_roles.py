@@ -1,0 +1,180 @@
+"""Issue 10 (first part): tenants and API tokens. `kruispunt token create` prints a token once and
+stores only its SHA-256; roles decide what a token may do (operator: status, quality, statistics,
+metrics; admin: the access log too; analyst: its tenant only; ingest: uploads); an expired,
+revoked, unknown or forged token gets 401, a token of the wrong role 403; the access log names
+the role, the token's digest and the tenant, never the token."""
+
+import hashlib
+import signal
+import subprocess
+import time
+
+import pytest
+import requests
+
+from conftest import clean_env, cli_runner, free_port, private_dir, wait_ready
+
+CONFIGURED_ADMIN = "configured-admin-token-for-the-roles-test"
+
+
+@pytest.fixture(scope="module")
+def setup(kruispunt_binary, tmp_path_factory):
+    parent = private_dir(tmp_path_factory, "roles")
+    data = parent / "data"
+    env = clean_env(KRUISPUNT_ADMIN_TOKENS=CONFIGURED_ADMIN)
+
+    cli = cli_runner(kruispunt_binary, data, env)
+
+    # Tenants and tokens are made before the server starts and while it runs.
+    assert cli("tenant", "create", "mechelen", "--name", "Stad Mechelen").stdout.strip() == "tenant mechelen: Stad Mechelen"
+    cli("tenant", "create", "kortrijk", "--name", "Stad Kortrijk")
+    tokens = {
+        "operator": cli("token", "create", "--role", "operator", "--label", "Digitaal Vlaanderen", "--expires", "P90D").stdout.strip(),
+        "admin": cli("token", "create", "--role", "admin", "--until", "2099-12-31").stdout.strip(),
+        "analyst": cli("token", "create", "--role", "analyst", "--tenant", "mechelen", "--expires", "P2W").stdout.strip(),
+        "ingest": cli("token", "create", "--role", "ingest").stdout.strip(),
+        "expired": cli("token", "create", "--role", "operator", "--expires", "PT1S").stdout.strip(),
+        "revoked": cli("token", "create", "--role", "operator").stdout.strip(),
+    }
+    port = free_port()
+    process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+    yield base, cli, tokens, data
+    process.send_signal(signal.SIGTERM)
+    stderr = process.communicate(timeout=60)[1].decode()
+    assert process.returncode == 0, stderr[-2000:]
+    assert not any(t in stderr for t in tokens.values())
+
+
+def get(base, route, token=None, **params):
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    return requests.get(f"{base}{route}", params=params, headers=headers, timeout=60)
+
+
+def test_the_cli_refuses_what_makes_no_token(setup):
+    _, cli, tokens, _ = setup
+    assert all(t.startswith("kp_") and len(t) == 46 for t in tokens.values())
+    assert len(set(tokens.values())) == len(tokens)
+    for args, says in [
+        (["--role", "analyst"], "needs a tenant"),
+        (["--role", "operator", "--tenant", "mechelen"], "only an analyst"),
+        (["--role", "analyst", "--tenant", "gent"], "no tenant 'gent'"),
+        (["--role", "root"], "--role must be one of"),
+        (["--role", "operator", "--expires", "P1Y"], "ISO 8601 duration"),
+        (["--role", "operator", "--expires", "90"], "ISO 8601 duration"),
+        (["--role", "operator", "--until", "2020-01-01"], "in the past"),
+        (["--role", "operator", "--expires", "P1D", "--until", "2099-01-01"], "not both"),
+    ]:
+        done = cli("token", "create", *args, check=False)
+        assert done.returncode != 0 and says in done.stderr, (args, done.stderr)
+    assert "exists already" in cli("tenant", "create", "mechelen", "--name", "x", check=False).stderr
+    assert "lower-case" in cli("tenant", "create", "Gent!", "--name", "Gent", check=False).stderr
+    assert cli("tenant", "list").stdout.splitlines() == ["id,name", "kortrijk,Stad Kortrijk", "mechelen,Stad Mechelen"]
+
+
+def test_only_digests_are_stored_and_listed(setup):
+    _, cli, tokens, data = setup
+    listed = cli("token", "list").stdout
+    for token in tokens.values():
+        assert token not in listed
+        assert hashlib.sha256(token.encode()).hexdigest()[:12] in listed
+    rows = [line.split(",") for line in listed.splitlines()[1:]]
+    assert {r[1] for r in rows} == {"operator", "admin", "analyst", "ingest"}
+    assert any(r[1] == "analyst" and r[2] == "mechelen" for r in rows)
+    assert any(r[3] == "Digitaal Vlaanderen" for r in rows)
+    dump = subprocess.run(["psql", "-X", "-A", "-t", "-h", str(data / "run"), "-U", "postgres", "-d", "kruispunt", "-c",
+                           "SELECT id, encode(sha256, 'hex'), role, tenant, label FROM api_tokens"],
+                          capture_output=True, text=True, timeout=60)
+    assert dump.returncode == 0, dump.stderr
+    for token in tokens.values():
+        assert token not in dump.stdout and hashlib.sha256(token.encode()).hexdigest() in dump.stdout
+
+
+def test_roles_decide_what_a_token_may_do(setup):
+    base, _, tokens, _ = setup
+    expected = {
+        # path: status per caller
+        "/api/stats": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/api/quality": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/metrics": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/api/access-log": {"anonymous": 401, "operator": 403, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/access-log": {"anonymous": 401, "operator": 403, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/api/quarantine": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/streams/vehicle-counts": {"anonymous": 200, "operator": 200, "admin": 200, "configured": 200, "analyst": 200, "ingest": 200},
+    }
+    callers = dict(tokens, configured=CONFIGURED_ADMIN, anonymous=None)
+    for path, statuses in expected.items():
+        for who, status in statuses.items():
+            response = get(base, path, callers[who])
+            assert response.status_code == status, (path, who, response.status_code, response.text[:300])
+            if status == 401:
+                assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # The status page shows details to operators only; any other token is refused rather than
+    # silently shown the public summary.
+    def status(token=None):
+        headers = {"Accept": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        return requests.get(f"{base}/status", headers=headers, timeout=60)
+    assert status().status_code == 200 and status(tokens["operator"]).status_code == 200
+    assert len(status(tokens["operator"]).text) > len(status().text)
+    assert status(tokens["analyst"]).status_code == 403
+    assert get(base, "/api/incidents", tokens["operator"]).status_code == 200
+    assert get(base, "/api/incidents", tokens["ingest"]).status_code == 403
+    # Uploads take the ingest role.
+    line = "camera_id,timestamp,plate_hash\n"
+    for who, status in [("analyst", 403), ("operator", 403), ("anonymous", 401)]:
+        headers = {"Content-Type": "text/csv"}
+        if callers[who]:
+            headers["Authorization"] = f"Bearer {callers[who]}"
+        response = requests.post(f"{base}/api/ingest", data=line, headers=headers, timeout=60)
+        assert response.status_code == status, (who, response.text)
+    ingest = requests.post(f"{base}/api/ingest", data=line, timeout=60,
+                           headers={"Content-Type": "text/csv", "Authorization": f"Bearer {tokens['ingest']}"})
+    assert ingest.status_code not in (401, 403), ingest.text
+
+
+def test_expired_revoked_unknown_and_forged_tokens_get_401(setup):
+    base, cli, tokens, _ = setup
+    time.sleep(1.5)   # the PT1S token has expired
+    for token, says in [(tokens["expired"], "expired"), ("kp_" + "A" * 43, "invalid"), (tokens["operator"][:-1] + "x", "invalid"),
+                        ("not a token at all", "invalid"), (tokens["operator"] + " ", None)]:
+        response = get(base, "/api/stats", token)
+        if says is None:   # surrounding white space is not part of a token
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 401, (token, response.text)
+        assert says in response.text and "invalid_token" in response.headers["WWW-Authenticate"]
+    assert get(base, "/api/stats", tokens["revoked"]).status_code == 200
+    token_id = next(line.split(",")[0] for line in cli("token", "list").stdout.splitlines()[1:]
+                    if line.split(",")[4] == hashlib.sha256(tokens["revoked"].encode()).hexdigest()[:12])
+    assert cli("token", "revoke", token_id).stdout.strip() == f"revoked token {token_id}"
+    assert "revoked already" in cli("token", "revoke", token_id, check=False).stderr
+    deadline = time.time() + 15
+    while get(base, "/api/stats", tokens["revoked"]).status_code == 200:   # the server asks again within 5 s
+        assert time.time() < deadline, "a revoked token still works after 15 s"
+        time.sleep(0.5)
+    response = get(base, "/api/stats", tokens["revoked"])
+    assert response.status_code == 401 and "revoked" in response.text
+    listed = {line.split(",")[0]: line.split(",")[-1] for line in cli("token", "list").stdout.splitlines()[1:]}
+    assert listed[token_id] == "revoked"
+
+
+def test_the_access_log_names_role_digest_and_tenant_never_the_token(setup):
+    base, cli, tokens, _ = setup
+    assert get(base, "/streams/vehicle-counts", tokens["analyst"], **{"roles-test-marker": "1"}).status_code == 200
+    digest = hashlib.sha256(tokens["analyst"].encode()).hexdigest()[:12]
+    for _ in range(40):
+        response = get(base, "/api/access-log", tokens["admin"], path="/streams/vehicle-counts", identity=f"analyst:{digest}")
+        items = [e for e in response.json()["items"] if e.get("query") == "roles-test-marker=1"]
+        if items:
+            break
+        time.sleep(0.5)
+    assert items, "the analyst's request is not in the log"
+    assert items[0]["tenant"] == "mechelen" and items[0]["status"] == 200, items[0]
+    everything = get(base, "/api/access-log", tokens["admin"], format="csv", limit="100000").text
+    assert not any(t in everything for t in tokens.values())
+    assert "revoked-token:" in everything and "expired-token:" in everything and "unknown-token:" in everything
+    commands = cli("accesslog", "list", "--path", "kruispunt token").stdout
+    assert "token create" in commands and "token revoke" in commands and "--role analyst --tenant mechelen" in commands
+    assert not any(t in commands for t in tokens.values())
