@@ -42,6 +42,7 @@ public struct Server: Sendable {
         router.add(middleware: RequestIDMiddleware())
         router.add(middleware: LogRequestsMiddleware(.debug))
         router.add(middleware: CompressionMiddleware())
+        router.add(middleware: SecurityHeadersMiddleware(tileURL: c.tileURL))
         router.add(middleware: FileMiddleware(runtime.configuration.resourcesDirectory.appendingPathComponent("Public").path,
                                               urlBasePath: "/public", logger: runtime.logger))
         // Debian's JavaScript libraries (Leaflet, Chart.js) for the dashboard, never copied here.

@@ -178,3 +178,47 @@ def test_the_access_log_names_role_digest_and_tenant_never_the_token(setup):
     commands = cli("accesslog", "list", "--path", "kruispunt token").stdout
     assert "token create" in commands and "token revoke" in commands and "--role analyst --tenant mechelen" in commands
     assert not any(t in commands for t in tokens.values())
+
+
+def test_security_headers_and_no_inline_script(setup):
+    base, _, tokens, _ = setup
+    from html.parser import HTMLParser
+
+    class Scripts(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.inline, self.handlers = [], []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            self.handlers += [name for name in a if name.startswith("on")]
+            data_block = (a.get("type") or "").startswith("application/")
+            if tag == "script" and "src" not in a and not data_block:
+                self.inline.append(a)
+
+    pages = ["/", "/stromen", "/zones", "/sparql", "/status", "/catalog", "/quality", "/stats", "/access-log", "/no-such-page"]
+    for path in pages:
+        response = requests.get(f"{base}{path}", headers={"Accept": "text/html", "Authorization": f"Bearer {tokens['admin']}"},
+                                timeout=60)
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", path
+        assert response.headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", path
+        if not response.headers.get("Content-Type", "").startswith("text/html"):
+            assert path == "/no-such-page" or path == "/catalog", (path, response.headers.get("Content-Type"))
+            continue
+        assert response.status_code == 200, (path, response.status_code)
+        policy = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+        assert policy["script-src"] == "'self'" and policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+        assert "https://tile.openstreetmap.org" in policy["img-src"]
+        assert response.headers["X-Frame-Options"] == "DENY"
+        assert "Strict-Transport-Security" not in response.headers
+        parser = Scripts()
+        parser.feed(response.text)
+        assert parser.inline == [] and parser.handlers == [], (path, parser.inline, parser.handlers)
+    # JSON and errors carry nosniff too; HSTS only behind a TLS-terminating proxy.
+    for path in ["/api/stats", "/streams/vehicle-counts"]:
+        response = requests.get(f"{base}{path}", headers={"Authorization": f"Bearer {tokens['operator']}"}, timeout=60)
+        assert response.headers.get("X-Content-Type-Options") == "nosniff" and "Content-Security-Policy" not in response.headers
+    refused = requests.get(f"{base}/api/stats", timeout=60)
+    assert refused.status_code == 401 and refused.headers.get("X-Content-Type-Options") == "nosniff"
+    proxied = requests.get(f"{base}/", headers={"X-Forwarded-Proto": "https"}, timeout=60)
+    assert proxied.headers["Strict-Transport-Security"].startswith("max-age=31536000")
