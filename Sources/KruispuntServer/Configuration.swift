@@ -66,6 +66,9 @@ public struct Configuration: Sendable {
     public var sparqlRowCap: Int
     public var sparqlMaxQueryCharacters: Int
     public var sparqlPerClient: Int
+    /// Requests per second each caller may make (`KRUISPUNT_RATE_LIMIT`, default 1000; bursts of
+    /// twice that; 0: no limit): a token's holder by the token, others by address.
+    public var rateLimit: Int
     /// The dashboard map's tile URL template (`KRUISPUNT_TILE_URL`, `{z}/{x}/{y}` placeholders;
     /// default OpenStreetMap's; empty: no background tiles, cameras and zones still drawn).
     public var tileURL: String
@@ -170,6 +173,7 @@ public struct Configuration: Sendable {
         self.sparqlRowCap = try count("KRUISPUNT_SPARQL_ROW_CAP", 100_000, minimum: 1)
         self.sparqlMaxQueryCharacters = try count("KRUISPUNT_SPARQL_MAX_QUERY_CHARS", 100_000, minimum: 10)
         self.sparqlPerClient = try count("KRUISPUNT_SPARQL_PER_CLIENT", 4, minimum: 1)
+        self.rateLimit = try count("KRUISPUNT_RATE_LIMIT", 1_000, minimum: 0)
         self.contactEmail = value("KRUISPUNT_CONTACT_EMAIL") ?? "digitaal.vlaanderen@vlaanderen.be"
         self.tileURL = env["KRUISPUNT_TILE_URL"] ?? "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         guard tileURL.isEmpty || ((tileURL.hasPrefix("https://") || tileURL.hasPrefix("http://")) && tileURL.contains("{z}")

@@ -37,6 +37,7 @@ public struct Server: Sendable {
         router.add(middleware: IdentityMiddleware(authenticator: Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens,
                                                                                pool: runtime.pool)))
         if c.accessLog { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
+        if c.rateLimit > 0 { router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: c.rateLimit))) }
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())

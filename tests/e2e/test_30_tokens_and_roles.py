@@ -222,3 +222,38 @@ def test_security_headers_and_no_inline_script(setup):
     assert refused.status_code == 401 and refused.headers.get("X-Content-Type-Options") == "nosniff"
     proxied = requests.get(f"{base}/", headers={"X-Forwarded-Proto": "https"}, timeout=60)
     assert proxied.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_rate_limits_per_token_and_per_address(kruispunt_binary, tmp_path_factory):
+    data = private_dir(tmp_path_factory, "ratelimit") / "data"
+    env = clean_env(KRUISPUNT_RATE_LIMIT="5")
+    cli = cli_runner(kruispunt_binary, data, env)
+    token = cli("token", "create", "--role", "operator").stdout.strip()
+    port = free_port()
+    process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, process)
+        with requests.Session() as s:
+            def burst(n, headers):
+                return [s.get(f"{base}/streams/vehicle-counts", headers=headers, timeout=30) for _ in range(n)]
+            # Five a second, bursts of ten: a quick run of 30 from one address meets 429 with Retry-After.
+            statuses = [r.status_code for r in burst(30, {"X-Forwarded-For": "203.0.113.7"})]
+            assert statuses.count(200) >= 10 and 429 in statuses, statuses
+            limited = next(r for r in burst(3, {"X-Forwarded-For": "203.0.113.7"}) if r.status_code == 429)
+            assert int(limited.headers["Retry-After"]) >= 1 and "too many requests" in limited.text
+            # Another address, and a token's holder, have buckets of their own.
+            assert burst(1, {"X-Forwarded-For": "203.0.113.8"})[0].status_code == 200
+            assert burst(1, {"X-Forwarded-For": "203.0.113.7", "Authorization": f"Bearer {token}"})[0].status_code == 200
+            # A mistyped token gets its 401; guessing empties the address's bucket four times as fast.
+            guesses = [s.get(f"{base}/api/stats", headers={"X-Forwarded-For": "203.0.113.9", "Authorization": "Bearer kp_guess"},
+                             timeout=30).status_code for _ in range(6)]
+            assert guesses[0] == 401 and guesses[-1] == 429, guesses
+            # Health probes are never limited.
+            assert all(s.get(f"{base}/health/ready", timeout=30).status_code == 200 for _ in range(30))
+            time.sleep(2.5)
+            assert burst(1, {"X-Forwarded-For": "203.0.113.7"})[0].status_code == 200
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
