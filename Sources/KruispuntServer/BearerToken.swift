@@ -1,8 +1,6 @@
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
-import KruispuntStore
 
 /// Reading bearer tokens and the client address of a request (who may do what: `Identity`).
 enum BearerToken {
@@ -15,11 +13,6 @@ enum BearerToken {
     /// The first `X-Forwarded-For` address (set by the reverse proxy), or nil.
     static func forwardedFor(_ request: Request) -> String? {
         request.headers[forwardedForField]?.split(separator: ",").first.map { $0.trimmingCharacters(in: .whitespaces) }
-    }
-
-    /// A short, stable digest of a token (the first 12 hex digits of its SHA-256), never the token.
-    static func digest(_ token: String) -> String {
-        AccessLog.hex(Array(SHA256.hash(data: Data(token.utf8)).prefix(6)))
     }
 }
 

@@ -11,8 +11,21 @@ struct Identity: Sendable, Equatable {
     enum Standing: Sendable, Equatable {
         case anonymous
         case valid(Role)
-        case refused(String)      // why, for the log and the 401: unknown, expired, revoked
+        case refused(Refusal)
         case uncheckable          // the database could not be asked
+    }
+
+    /// Why a presented token does not count.
+    enum Refusal: String, Sendable {
+        case unknown, expired, revoked
+
+        var message: String {
+            switch self {
+            case .unknown: "Ongeldig token / invalid token"
+            case .expired: "Token verlopen / token expired"
+            case .revoked: "Token ingetrokken / token revoked"
+            }
+        }
     }
 
     var standing: Standing
@@ -25,14 +38,12 @@ struct Identity: Sendable, Equatable {
     /// The identity of the request being handled.
     @TaskLocal static var current: Identity = .anonymous
 
-    var role: Role? { if case .valid(let role) = standing { role } else { nil } }
-
     /// As the access log names it: `anonymous`, `operator:3fa2c1d0e9b8`, `revoked-token:…`.
     var logName: String {
         switch standing {
         case .anonymous: "anonymous"
         case .valid(let role): role.rawValue + ":" + (digest ?? "")
-        case .refused(let why): why + "-token:" + (digest ?? "")
+        case .refused(let why): why.rawValue + "-token:" + (digest ?? "")
         case .uncheckable: "unchecked-token:" + (digest ?? "")
         }
     }
@@ -47,9 +58,8 @@ struct Identity: Sendable, Equatable {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
                             message: "Bearer-token vereist / bearer token required")
         case .refused(let why):
-            let text = why == "revoked" ? "Token ingetrokken / token revoked" : why == "expired" ? "Token verlopen / token expired"
-                : "Ongeldig token / invalid token"
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""], message: text)
+            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""],
+                            message: why.message)
         case .uncheckable:
             throw HTTPError(.serviceUnavailable, message: "Databank onbereikbaar: token niet te controleren / the database is unreachable, the token cannot be checked")
         case .valid(let held):
@@ -81,16 +91,18 @@ final class Authenticator: Sendable {
 
     func identify(_ request: Request) async -> Identity {
         guard let secret = BearerToken.presented(request) else { return .anonymous }
-        let digest = BearerToken.digest(secret)
+        // One hash per request: the store's key, and its first 6 bytes are the digest logged.
+        let hash = APITokens.sha256(secret)
+        let digest = AccessLog.hex(Array(hash.prefix(6)))
         if let role = configured[secret] { return Identity(standing: .valid(role), digest: digest) }
-        let key = AccessLog.hex(APITokens.sha256(secret))
+        let key = AccessLog.hex(hash)
         let now = ContinuousClock.now
         let token: APITokens.Token?
         if let entry = known.withLock({ $0[key] }), now - entry.read < ttl {
             token = entry.token
         } else {
             do {
-                token = try await pool.withConnection { try APITokens.find(secret: secret, on: $0) }
+                token = try await pool.withConnection { try APITokens.find(sha256: hash, on: $0) }
             } catch {
                 return Identity(standing: .uncheckable, digest: digest)
             }
@@ -99,12 +111,13 @@ final class Authenticator: Sendable {
                 k[key] = (token, now)
             }
         }
-        guard let token else { return Identity(standing: .refused("unknown"), digest: digest) }
-        switch token.state(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000)) {
-        case .valid: return Identity(standing: .valid(token.role), tenant: token.tenant, digest: digest)
-        case .expired: return Identity(standing: .refused("expired"), tenant: token.tenant, digest: digest)
-        case .revoked: return Identity(standing: .refused("revoked"), tenant: token.tenant, digest: digest)
+        guard let token else { return Identity(standing: .refused(.unknown), digest: digest) }
+        let standing: Identity.Standing = switch token.state(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000)) {
+        case .valid: .valid(token.role)
+        case .expired: .refused(.expired)
+        case .revoked: .refused(.revoked)
         }
+        return Identity(standing: standing, tenant: token.tenant, digest: digest)
     }
 }
 

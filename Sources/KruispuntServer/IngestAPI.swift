@@ -112,9 +112,7 @@ struct IngestAPI: Sendable {
     }
 
     /// A short, stable digest of the bearer token (never the token itself).
-    private func tokenScope(_ request: Request) -> String {
-        BearerToken.digest(request.headers[.authorization].map { String($0.dropFirst(7)) } ?? "")
-    }
+    private func tokenScope(_ request: Request) -> String { Identity.current.digest ?? "" }
 
     /// The summary and the first rejected lines (line number and reason, never the raw text).
     private func json(_ summary: IngestSummary, rejected: [RejectedLine], replayed: Bool) throws -> Response {

@@ -92,9 +92,11 @@ public enum APITokens {
     }
 
     /// The token whose secret this is, whatever its state.
-    public static func find(secret: String, on db: Connection) throws -> Token? {
-        try db.query("SELECT \(columns) FROM api_tokens WHERE sha256 = decode($1, 'hex')", [AccessLog.hex(sha256(secret))])
-            .first.flatMap(Self.token)
+    public static func find(secret: String, on db: Connection) throws -> Token? { try find(sha256: sha256(secret), on: db) }
+
+    /// The token whose secret has this SHA-256, whatever its state.
+    public static func find(sha256 hash: [UInt8], on db: Connection) throws -> Token? {
+        try db.query("SELECT \(columns) FROM api_tokens WHERE sha256 = decode($1, 'hex')", [AccessLog.hex(hash)]).first.flatMap(Self.token)
     }
 
     /// Every token, newest first.
