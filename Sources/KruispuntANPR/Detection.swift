@@ -60,9 +60,12 @@ public enum DetectionColumns {
     }
 }
 
-/// A line that failed validation: where, why, and the raw text (kept in quarantine).
+/// A line that failed validation: where, why, and the raw text (kept in quarantine), with its
+/// camera and instant when those were valid (the camera's quarantined share per hour).
 public struct RejectedLine: Sendable, Hashable {
     public let lineNumber: Int
     public let reason: String
     public let raw: String
+    public var cameraID: String? = nil
+    public var epochMillis: Int64? = nil
 }

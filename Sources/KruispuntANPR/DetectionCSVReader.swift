@@ -158,22 +158,29 @@ public struct DetectionCSVReader: Sendable {
             return reject(bytes, number, camera.isEmpty ? "camera_id is empty"
                           : "camera_id \"\(text(camera, 20))\" is not 1 to 13 digits")
         }
+        let cameraID = String(decoding: camera, as: UTF8.self)
+        var instant: Int64?
+        func refuse(_ reason: String) -> LineResult {
+            .rejected(RejectedLine(lineNumber: number, reason: reason, raw: String(decoding: bytes, as: UTF8.self),
+                                   cameraID: cameraID, epochMillis: instant))
+        }
         let stampBytes = field(2)
         guard let stamp = XSDDateTime.parse(stampBytes) else {
-            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" is not an ISO 8601 instant with seconds (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)")
+            return refuse("timestamp \"\(text(stampBytes))\" is not an ISO 8601 instant with seconds (YYYY-MM-DDThh:mm:ss[.sss]+hh:mm)")
         }
-        guard stamp.hasOffset else { return reject(bytes, number, "timestamp \"\(text(stampBytes))\" has no offset (Z or +hh:mm)") }
+        guard stamp.hasOffset else { return refuse("timestamp \"\(text(stampBytes))\" has no offset (Z or +hh:mm)") }
         guard stamp.epochMillis >= Self.earliest, stamp.epochMillis <= Self.latest() else {
-            return reject(bytes, number, "timestamp \"\(text(stampBytes))\" lies before 2000 or more than a day in the future")
+            return refuse("timestamp \"\(text(stampBytes))\" lies before 2000 or more than a day in the future")
         }
+        instant = stamp.epochMillis
         let latBytes = field(3), lonBytes = field(4)
         var latitude: Double?, longitude: Double?
         if !latBytes.isEmpty || !lonBytes.isEmpty {
             guard let lat = DecimalParser.parse(latBytes), (-90...90).contains(lat) else {
-                return reject(bytes, number, "latitude \"\(text(latBytes, 20))\" is not a number between -90 and 90")
+                return refuse("latitude \"\(text(latBytes, 20))\" is not a number between -90 and 90")
             }
             guard let lon = DecimalParser.parse(lonBytes), (-180...180).contains(lon) else {
-                return reject(bytes, number, "longitude \"\(text(lonBytes, 20))\" is not a number between -180 and 180")
+                return refuse("longitude \"\(text(lonBytes, 20))\" is not a number between -180 and 180")
             }
             latitude = lat
             longitude = lon
@@ -181,23 +188,23 @@ public struct DetectionCSVReader: Sendable {
             let xBytes = field(9), yBytes = field(10)
             if !xBytes.isEmpty || !yBytes.isEmpty {
                 guard let x = DecimalParser.parse(xBytes), let y = DecimalParser.parse(yBytes) else {
-                    return reject(bytes, number, "Lambert x/y \"\(text(xBytes, 20))\", \"\(text(yBytes, 20))\" are not numbers")
+                    return refuse("Lambert x/y \"\(text(xBytes, 20))\", \"\(text(yBytes, 20))\" are not numbers")
                 }
                 guard let point = lambert.wgs84(x: x, y: y) else {
-                    return reject(bytes, number, "Lambert x/y \(x), \(y) cannot be converted to WGS84 (\(lambert.system.rawValue))")
+                    return refuse("Lambert x/y \(x), \(y) cannot be converted to WGS84 (\(lambert.system.rawValue))")
                 }
                 latitude = point.latitude
                 longitude = point.longitude
             }
         }
         let plate = field(5)
-        guard !plate.isEmpty else { return reject(bytes, number, "plate_hash is empty") }
+        guard !plate.isEmpty else { return refuse("plate_hash is empty") }
         var speed: Double?
         var speedDiscarded = false
         let speedBytes = field(7)
         if !speedBytes.isEmpty {
             guard let s = DecimalParser.parse(speedBytes) else {
-                return reject(bytes, number, "speed_kmh \"\(text(speedBytes, 20))\" is not a number")
+                return refuse("speed_kmh \"\(text(speedBytes, 20))\" is not a number")
             }
             // Implausible speeds are kept as missing; the detection itself is sound.
             if s > 0 && s <= 250 { speed = s } else { speedDiscarded = true }
@@ -223,7 +230,7 @@ public struct DetectionCSVReader: Sendable {
             return TermKey(high: UInt64(bitPattern: stamp.epochMillis) << 16 | hash.high >> 48, low: hash.low)
         }
         return .detection(Detection(
-            cameraID: String(decoding: camera, as: UTF8.self),
+            cameraID: cameraID,
             backofficeID: String(decoding: field(1), as: UTF8.self),
             epochMillis: stamp.epochMillis, offsetMinutes: stamp.offsetMinutes,
             latitude: latitude, longitude: longitude,

@@ -23,15 +23,16 @@ enum IngestStatistics {
                   PostgresArray.text(rows.map { String($0.value.received) }), PostgresArray.text(rows.map { String($0.value.accepted) }), channel])
     }
 
-    /// Adds one batch's valid lines per camera and UTC hour (`ingest_camera_hours`).
-    static func record(_ counts: [CameraHour: Int], on db: Connection) throws {
+    /// Adds one batch's valid and quarantined lines per camera and UTC hour (`ingest_camera_hours`).
+    static func record(_ counts: [CameraHour: (received: Int, quarantined: Int)], on db: Connection) throws {
         if counts.isEmpty { return }
         let rows = counts.sorted { ($0.key.hour, $0.key.camera) < ($1.key.hour, $1.key.camera) }
         try db.query("""
-            INSERT INTO ingest_camera_hours (hour, camera_id, received)
-            SELECT to_timestamp(h * 3600), c, r FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS u(h, c, r)
-            ON CONFLICT (hour, camera_id) DO UPDATE SET received = ingest_camera_hours.received + excluded.received
+            INSERT INTO ingest_camera_hours (hour, camera_id, received, quarantined)
+            SELECT to_timestamp(h * 3600), c, r, q FROM unnest($1::bigint[], $2::text[], $3::bigint[], $4::bigint[]) AS u(h, c, r, q)
+            ON CONFLICT (hour, camera_id) DO UPDATE SET received = ingest_camera_hours.received + excluded.received,
+                quarantined = ingest_camera_hours.quarantined + excluded.quarantined
             """, [PostgresArray.text(rows.map { String($0.key.hour) }), PostgresArray.text(rows.map(\.key.camera)),
-                  PostgresArray.text(rows.map { String($0.value) })])
+                  PostgresArray.text(rows.map { String($0.value.received) }), PostgresArray.text(rows.map { String($0.value.quarantined) })])
     }
 }

@@ -83,7 +83,8 @@ public struct Ingestor: Sendable {
             var cameras: [String: CameraSighting] = [:]
             var speedsDiscarded = 0
             var cameraDays: [CameraDay: (received: Int, accepted: Int)] = [:]
-            var cameraHours: [CameraHour: Int] = [:]
+            var cameraHours: [CameraHour: (received: Int, quarantined: Int)] = [:]
+            let arrivalHour = Int64(Date().timeIntervalSince1970 / 3600)
             let pipeline = ParsePipeline(lines: lines, first: format.firstLineIsData ? Array(first) : nil, format: format,
                                          pseudonymiser: pseudonymiser, batchID: batchID, batchSize: batchSize)
             do {
@@ -91,13 +92,19 @@ public struct Ingestor: Sendable {
                     summary.lines += batch.lines
                     speedsDiscarded += batch.speedsDiscarded
                     cameras.merge(batch.cameras) { a, b in a.merged(with: b) }
-                    for r in batch.rejected { report(source, r) }
+                    for r in batch.rejected {
+                        report(source, r)
+                        if let camera = r.cameraID {
+                            let hour = r.epochMillis.map { $0 / 3_600_000 } ?? arrivalHour  // instants lie after 2000
+                            cameraHours[CameraHour(camera: camera, hour: hour), default: (0, 0)].quarantined += 1
+                        }
+                    }
                     summary.quarantined += batch.rejected.count
                     try quarantine(batch.rejected, batchID: batchID, on: db)
                     let loaded = try load(batch.copyText, count: batch.detections, on: db)
                     summary.accepted += loaded.count
                     for (camera, sighting) in batch.cameras {
-                        for (hour, n) in sighting.hours { cameraHours[CameraHour(camera: camera, hour: hour), default: 0] += n }
+                        for (hour, n) in sighting.hours { cameraHours[CameraHour(camera: camera, hour: hour), default: (0, 0)].received += n }
                         for (day, n) in sighting.days {
                             let key = CameraDay(camera: camera, day: day)
                             cameraDays[key, default: (0, 0)].received += n

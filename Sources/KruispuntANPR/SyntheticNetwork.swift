@@ -33,7 +33,8 @@ public struct SyntheticNetwork: Sendable {
     /// Faults to inject, for testing ingestion and data quality. A camera fault hits one camera
     /// per city on the last day (the days before are the baseline); with 8 cameras per city each
     /// fault has its own camera (by position: 0 order, 1 speed, 2 nationality, 3 type, the first
-    /// inside camera skew, the one after it drift, then volume, the last silent).
+    /// inside camera skew, the one after it drift, then volume, the last silent; broken lines go
+    /// with the speed camera).
     public struct Faults: OptionSet, Sendable {
         public let rawValue: Int
         public init(rawValue: Int) { self.rawValue = rawValue }
@@ -58,22 +59,25 @@ public struct SyntheticNetwork: Sendable {
         public static let drift = Faults(rawValue: 256)
         /// The camera sees four times its traffic.
         public static let volume = Faults(rawValue: 512)
+        /// One line in ten of the camera has an empty plate hash (quarantined).
+        public static let brokenLines = Faults(rawValue: 1024)
         public static let all: Faults = [.silentCamera, .clockSkew, .duplicates, .malformed, .outOfOrder, .missingSpeed,
-                                         .unknownNationality, .unknownVehicleType, .drift, .volume]
+                                         .unknownNationality, .unknownVehicleType, .drift, .volume, .brokenLines]
 
         static let names: [(String, Faults)] = [
             ("silent", .silentCamera), ("skew", .clockSkew), ("duplicates", .duplicates), ("malformed", .malformed),
             ("order", .outOfOrder), ("speed", .missingSpeed), ("nationality", .unknownNationality), ("type", .unknownVehicleType),
-            ("drift", .drift), ("volume", .volume),
+            ("drift", .drift), ("volume", .volume), ("broken", .brokenLines),
         ]
 
         /// Parses a comma-separated list of `silent, skew, duplicates, malformed, order, speed,
-        /// nationality, type, drift, volume`, or `all`.
+        /// nationality, type, drift, volume, broken`, or `all`.
         public init(list: String) throws {
             var faults: Faults = []
             for word in list.lowercased().split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
                 if word == "all" { faults.formUnion(.all); continue }
-                let aliases = ["silent-camera": "silent", "clock-skew": "skew", "out-of-order": "order", "vehicle-type": "type"]
+                let aliases = ["silent-camera": "silent", "clock-skew": "skew", "out-of-order": "order", "vehicle-type": "type",
+                               "quarantine": "broken"]
                 guard let fault = Self.names.first(where: { $0.0 == (aliases[word] ?? word) })?.1 else {
                     throw IngestError("unknown fault \"\(word)\" (\(Self.names.map(\.0).joined(separator: ", ")) or all)")
                 }
@@ -299,7 +303,7 @@ public struct SyntheticNetwork: Sendable {
                 if let index, cams.indices.contains(index), faults.contains(f) { faultCameras[cams[index].id, default: []].insert(f) }
             }
             let inside = cams.firstIndex { $0.kind == .inside }
-            mark(0, .outOfOrder); mark(1, .missingSpeed); mark(2, .unknownNationality); mark(3, .unknownVehicleType)
+            mark(0, .outOfOrder); mark(1, .missingSpeed); mark(1, .brokenLines); mark(2, .unknownNationality); mark(3, .unknownVehicleType)
             mark(inside, .clockSkew); mark(inside.map { $0 + 1 }, .drift); mark(inside.map { $0 + 2 }, .volume)
             mark(cams.count - 1, .silentCamera)
         }
@@ -320,6 +324,7 @@ public struct SyntheticNetwork: Sendable {
             } : [row.plate]
             var lines = ""
             for plate in plates {
+                let plate = fault.contains(.brokenLines) && rng.next() % 10 == 0 ? "" : plate
                 var line: String
                 switch format {
                 case .csv:

@@ -35,6 +35,9 @@ struct Identity: Sendable, Equatable {
 
     static let anonymous = Identity(standing: .anonymous)
 
+    /// The tenant whose analyst this is (nil for every other identity).
+    var analystTenant: String? { standing == .valid(.analyst) ? tenant : nil }
+
     /// The identity of the request being handled.
     @TaskLocal static var current: Identity = .anonymous
 
@@ -48,10 +51,10 @@ struct Identity: Sendable, Equatable {
         }
     }
 
-    /// The current identity when it holds `role` (an admin holds the operator's role too);
-    /// 401 without a valid token, 403 with one of another role.
+    /// The current identity when it holds one of `roles` (an admin holds the operator's role
+    /// too); 401 without a valid token, 403 with one of another role.
     @discardableResult
-    static func require(_ role: Role) throws -> Identity {
+    static func require(_ roles: Role...) throws -> Identity {
         let me = current
         switch me.standing {
         case .anonymous:
@@ -63,8 +66,9 @@ struct Identity: Sendable, Equatable {
         case .uncheckable:
             throw HTTPError(.serviceUnavailable, message: "Databank onbereikbaar: token niet te controleren / the database is unreachable, the token cannot be checked")
         case .valid(let held):
-            guard held == role || (held == .admin && role == .operator) else {
-                throw HTTPError(.forbidden, message: "Geen toegang met rol \(held.rawValue) / the \(held.rawValue) role may not do this (\(role.rawValue) needed)")
+            guard roles.contains(held) || (held == .admin && roles.contains(.operator)) else {
+                let needed = roles.map(\.rawValue).joined(separator: " or ")
+                throw HTTPError(.forbidden, message: "Geen toegang met rol \(held.rawValue) / the \(held.rawValue) role may not do this (\(needed) needed)")
             }
             return me
         }

@@ -4,10 +4,10 @@ import KruispuntDashboard
 import KruispuntStore
 import KruispuntTreatment
 
-/// Data quality for operators (admin token): `GET /api/quality` (JSON: the camera x day matrix
-/// for `van`/`from` to `tot`/`to`, optionally one `camera`; with `camera` and `dag`/`day`, that
-/// day's hours with their measures and rules; always the rules firing now and the thresholds)
-/// and `GET /quality`, the same as a page in Dutch.
+/// Data quality for operators and for a city's analysts, who see their tenant's cameras only:
+/// `GET /api/quality` (JSON: the camera x day matrix for `van`/`from` to `tot`/`to`, optionally
+/// one `camera`; with `camera` and `dag`/`day`, that day's hours with their measures and rules;
+/// always the rules firing now and the thresholds) and `GET /quality`, the same as a page in Dutch.
 struct QualityAPI: Sendable {
     let runtime: Runtime
 
@@ -19,6 +19,8 @@ struct QualityAPI: Sendable {
     /// What both answers show.
     struct Report: Encodable {
         let from: String, to: String, camera: String?, day: String?
+        /// The analyst's tenant, whose cameras these are (nil: an operator's view of all).
+        let tenant: String?
         let alerts: [Alert]
         let days: [QualityReport.Day]
         let hours: [QualityReport.Hour]?
@@ -28,7 +30,7 @@ struct QualityAPI: Sendable {
     }
 
     private func report(_ request: Request) async throws -> Report {
-        try Identity.require(.operator)
+        let me = try Identity.require(.operator, .analyst)
         let (from, to) = try RequestParameters.days(request, defaultDays: 14)
         let camera = try RequestParameters.camera(request)
         let day = try RequestParameters.day(request, ["day", "dag"])
@@ -37,14 +39,34 @@ struct QualityAPI: Sendable {
         }
         let k = runtime.configuration.minimumCount
         return try await runtime.pool.withConnection { db in
-            let alerts = try QualityReport.alerts(on: db)
+            // An analyst's view is its tenant's cameras, filtered in the queries themselves.
+            let own = try me.analystTenant.map { try Tenants.cameras(of: $0, on: db) }
+            if let own, let camera, !own.contains(camera) {
+                throw HTTPError(.forbidden, message: "Camera \(camera) hoort niet bij uw stad / camera \(camera) is not your tenant's")
+            }
+            let alerts = try QualityReport.alerts(within: own, on: db)
             let incidents = try Incidents.list(limit: 200, on: db).filter { $0.component.hasPrefix(StatusService.qualityPrefix) }
-            return Report(from: from.iso, to: to.iso, camera: camera, day: day?.iso,
+                .compactMap { incident in own.map { Self.narrowed(incident, to: Set($0)) } ?? incident }
+            return Report(from: from.iso, to: to.iso, camera: camera, day: day?.iso, tenant: me.analystTenant,
                           alerts: alerts.map { .init(rule: $0.rule.rawValue, label: $0.rule.label.nl, cameras: $0.cameras) },
-                          days: try QualityReport.days(from: from.iso, to: to.iso, camera: camera, on: db),
+                          days: try QualityReport.days(from: from.iso, to: to.iso, camera: camera, within: own, on: db),
                           hours: try day.map { try QualityReport.hours(camera: camera!, day: $0.iso, minimumCount: k, on: db) },
                           incidents: incidents, thresholds: runtime.configuration.quality)
         }
+    }
+
+    /// A data-quality incident as an analyst sees it: only when it affects the tenant's cameras,
+    /// naming only those, without the operators' timeline and notes.
+    static func narrowed(_ incident: Incidents.Incident, to own: Set<String>) -> Incidents.Incident? {
+        let affected = incident.affected.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter(own.contains)
+        guard !affected.isEmpty else { return nil }
+        var narrowed = incident
+        narrowed.affected = affected.joined(separator: ",")
+        let rule = QualityRule(rawValue: String(incident.component.dropFirst(StatusService.qualityPrefix.count)))
+        narrowed.detail = (rule?.label.nl ?? incident.title) + " bij camera " + affected.joined(separator: ", ")
+        narrowed.events = []
+        narrowed.acknowledgedBy = nil
+        return narrowed
     }
 
     private func json(_ request: Request) async throws -> Response {

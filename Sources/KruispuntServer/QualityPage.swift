@@ -11,8 +11,9 @@ enum QualityPage {
     static func render(_ r: QualityAPI.Report) -> String {
         let e = HTML.escape
         let json = "/api/quality?van=\(r.from)&tot=\(r.to)"
+        let scope = r.tenant.map { "De camera's van \(e($0)), per camera" } ?? "Per camera"
         var html = """
-            <p>Per camera en per uur berekend door de verwerking (\(e(r.from)) tot \(e(r.to))). \
+            <p>\(scope) en per uur berekend door de verwerking (\(e(r.from)) tot \(e(r.to))). \
             <a href="\(e(json))">Als JSON</a></p>
             <h2>Regels die nu afgaan</h2>
 
@@ -44,7 +45,8 @@ enum QualityPage {
         html += "</tbody></table>\n"
         if let hours = r.hours, let camera = r.camera, let day = r.day {
             html += "<h2>Camera \(e(camera)) op \(e(day))</h2>\n<table class=\"operator\" id=\"hours\"><thead><tr>"
-            for h in ["Uur", "Detecties", "Dubbels", "Klok (s)", "Buiten volgorde", "Zonder snelheid", "Onbekende nat.", "Onbekend type", "Verschoven", "Regels"] {
+            for h in ["Uur", "Detecties", "Dubbels", "Klok (s)", "Buiten volgorde", "Zonder snelheid", "Onbekende nat.", "Onbekend type", "Verschoven",
+                      "In quarantaine", "Regels"] {
                 html += "<th scope=\"col\">\(h)</th>"
             }
             html += "</tr></thead><tbody>\n"
@@ -52,10 +54,11 @@ enum QualityPage {
                 html += "<tr class=\"\(h.rules.isEmpty ? "q-ok" : "q-bad")\"><td>\(e(String(h.start.prefix(16))))</td>"
                 if let m = h.measures {
                     let values = [String(m.detections), String(m.received - m.detections), String(format: "%.0f", m.clockOffsetSeconds),
-                                  String(m.outOfOrder), String(m.speedMissing), String(m.unknownNationality), String(m.unknownVehicleType), String(m.drifted)]
+                                  String(m.outOfOrder), String(m.speedMissing), String(m.unknownNationality), String(m.unknownVehicleType), String(m.drifted),
+                                  String(m.quarantined)]
                     for v in values { html += "<td>\(v)</td>" }
                 } else {
-                    html += "<td colspan=\"8\">onder de drempel voor kleine aantallen</td>"
+                    html += "<td colspan=\"9\">onder de drempel voor kleine aantallen</td>"
                 }
                 let labels = h.rules.map { QualityRule(rawValue: $0)?.label.nl ?? $0 }
                 html += "<td>\(e(labels.isEmpty ? "–" : labels.joined(separator: ", ")))</td></tr>\n"
@@ -67,7 +70,8 @@ enum QualityPage {
         for i in r.incidents {
             html += "<p class=\"incident\">#\(i.id) \(e(i.title)) — camera's \(e(i.affected)) — geopend \(e(i.openedAt))"
             html += i.resolvedAt.map { " — opgelost \(e($0))" } ?? " — open"
-            html += " <a href=\"/api/incidents/\(i.id)\">details</a></p>\n"
+            if r.tenant == nil { html += " <a href=\"/api/incidents/\(i.id)\">details</a>" }
+            html += "</p>\n"
         }
         return OperatorPage.render(title: "Datakwaliteit", json: json, style: Self.style, body: html)
     }

@@ -121,32 +121,3 @@ public enum APITokens {
                      expiresMillis: r[6].flatMap(Int64.init), revokedMillis: r[7].flatMap(Int64.init))
     }
 }
-
-/// Tenants: the cities (and other bodies) analysts work for.
-public enum Tenants {
-    public struct Tenant: Sendable, Equatable {
-        public var id: String
-        public var name: String
-    }
-
-    /// Adds a tenant; its id is lower-case letters, digits and hyphens (`mechelen`).
-    public static func create(id: String, name: String, on db: Connection) throws -> Tenant {
-        guard id.range(of: "^[a-z0-9][a-z0-9-]{0,62}$", options: .regularExpression) != nil else {
-            throw StoreError("a tenant id is lower-case letters, digits and hyphens, at most 63 (got '\(id)')")
-        }
-        let name = name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !name.isEmpty else { throw StoreError("a tenant needs a name (--name)") }
-        guard try db.update("INSERT INTO tenants (id, name) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING", [id, name]) == 1 else {
-            throw StoreError("tenant '\(id)' exists already")
-        }
-        return Tenant(id: id, name: name)
-    }
-
-    public static func find(_ id: String, on db: Connection) throws -> Tenant? {
-        try db.query("SELECT id, name FROM tenants WHERE id = $1", [id]).first.map { Tenant(id: $0[0] ?? "", name: $0[1] ?? "") }
-    }
-
-    public static func list(on db: Connection) throws -> [Tenant] {
-        try db.query("SELECT id, name FROM tenants ORDER BY id").map { Tenant(id: $0[0] ?? "", name: $0[1] ?? "") }
-    }
-}

@@ -344,6 +344,12 @@ public enum Migrations {
             CREATE INDEX quality_hours_hour ON quality_hours (hour);
             """),
         Migration(version: 24, name: "tenants and API tokens", sql: APITokens.schema),
+        Migration(version: 25, name: "quarantined lines per camera-hour", sql: """
+            -- Lines quarantined per camera and UTC hour, for lines whose camera was valid (the
+            -- hour of their timestamp, or of their arrival when the timestamp was not).
+            ALTER TABLE ingest_camera_hours ADD COLUMN quarantined bigint NOT NULL DEFAULT 0;
+            """),
+        Migration(version: 26, name: "tenant municipalities", sql: Tenants.municipalitiesSchema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -6,7 +6,7 @@ import KruispuntStore
 /// Maps a camera-hour's data quality to W3C DQV: each version is one member of the
 /// `data-quality` stream, a `kp:CameraHourQuality` computed on the camera, with the rules that
 /// fired and one `dqv:QualityMeasurement` per measure. Counts and shares are left out when the
-/// hour's detections are under the small-count threshold (the rules that fired are not).
+/// hour's detections or lines are under the small-count threshold (the rules that fired are not).
 struct QualityMapping {
     let mapping: ObservationMapping
     let policy: SmallCountPolicy
@@ -24,6 +24,7 @@ struct QualityMapping {
         ("unknownNationalityShare", { share($0.unknownNationality, of: $0.detections) }),
         ("unknownVehicleTypeShare", { share($0.unknownVehicleType, of: $0.detections) }),
         ("driftShare", { share($0.drifted, of: $0.detections) }),
+        ("quarantinedShare", { share($0.quarantined, of: $0.lines) }),
     ]
 
     static func share(_ part: Int, of whole: Int) -> Term? {
@@ -63,7 +64,7 @@ struct QualityMapping {
             Triple(member, .iri(KP.qualityStatus), .string(fired.isEmpty ? "ok" : "alert")),
         ]
         for rule in fired { t.append(Triple(member, .iri(KP.firedRule), .iri(Self.ruleIRI(rule)))) }
-        guard m.detections == 0 || policy.allows(m.detections) else {
+        guard policy.allows(m.detections), policy.allows(m.lines) else {
             t.append(Triple(member, .iri(KP.suppressed), .boolean(true)))
             return t
         }

@@ -19,8 +19,29 @@ public struct QualityMeasures: Sendable, Codable, Equatable {
     public var unknownVehicleType = 0
     /// Positions farther than the drift distance from the camera's registry position.
     public var drifted = 0
+    /// Lines of this camera put in quarantine (invalid after a valid camera id).
+    public var quarantined = 0
 
     public init() {}
+
+    /// Lines received from the camera: valid ones (duplicates included) and quarantined ones.
+    public var lines: Int { received + quarantined }
+
+    private enum CodingKeys: String, CodingKey {
+        case detections, received, ahead, clockOffsetSeconds, outOfOrder, speedMissing, unknownNationality, unknownVehicleType
+        case drifted, quarantined
+    }
+
+    /// Measures stored before a measure existed decode with it as 0.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func int(_ key: CodingKeys) throws -> Int { try c.decodeIfPresent(Int.self, forKey: key) ?? 0 }
+        detections = try int(.detections); received = try int(.received); ahead = try int(.ahead)
+        clockOffsetSeconds = try c.decodeIfPresent(Double.self, forKey: .clockOffsetSeconds) ?? 0
+        outOfOrder = try int(.outOfOrder); speedMissing = try int(.speedMissing)
+        unknownNationality = try int(.unknownNationality); unknownVehicleType = try int(.unknownVehicleType)
+        drifted = try int(.drifted); quarantined = try int(.quarantined)
+    }
 
     var duplicates: Int { max(0, received - detections) }
 
@@ -36,13 +57,13 @@ public enum QualityRule: String, Sendable, Codable, CaseIterable, Comparable {
     case duplicates
     case speed, nationality
     case vehicleType = "vehicle-type"
-    case drift
+    case drift, quarantine
 
     public static func < (a: Self, b: Self) -> Bool { allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)! }
 
     /// Rule names in the rules' order (a name no rule has sorts with the last).
     static func inOrder(_ names: [String]) -> [String] {
-        names.sorted { (Self(rawValue: $0) ?? .drift) < (Self(rawValue: $1) ?? .drift) }
+        names.sorted { (Self(rawValue: $0) ?? .quarantine) < (Self(rawValue: $1) ?? .quarantine) }
     }
 
     /// Dutch and English labels.
@@ -57,6 +78,7 @@ public enum QualityRule: String, Sendable, Codable, CaseIterable, Comparable {
         case .nationality: ("Onbekende nationaliteit", "Unknown nationality")
         case .vehicleType: ("Onbekend voertuigtype", "Unknown vehicle type")
         case .drift: ("Coördinaten verschoven", "Coordinate drift")
+        case .quarantine: ("Lijnen in quarantaine", "Quarantined lines")
         }
     }
 }
@@ -93,6 +115,9 @@ public struct QualityThresholds: Sendable, Codable, Equatable {
     /// Drift: positions farther than this from the registry, in this share of the detections.
     public var driftMeters = 100.0
     public var driftShare = 0.5
+    /// Quarantine: share of the camera's lines that were invalid, and at least this many of them.
+    public var quarantinedShare = 0.02
+    public var quarantinedMinimum = 3
 
     public init() {}
 
@@ -143,10 +168,12 @@ public struct QualityThresholds: Sendable, Codable, Equatable {
         ("clockOffsetSeconds", \.clockOffsetSeconds), ("outOfOrderShare", \.outOfOrderShare), ("duplicatesShare", \.duplicatesShare),
         ("speedMissingShare", \.speedMissingShare), ("unknownNationalityShare", \.unknownNationalityShare),
         ("unknownVehicleTypeShare", \.unknownVehicleTypeShare), ("driftMeters", \.driftMeters), ("driftShare", \.driftShare),
+        ("quarantinedShare", \.quarantinedShare),
     ]
     nonisolated(unsafe) private static let intKeys: [(String, WritableKeyPath<QualityThresholds, Int>)] = [
         ("baselineWeeks", \.baselineWeeks), ("baselineMinimumWeeks", \.baselineMinimumWeeks),
         ("shareMinimumDetections", \.shareMinimumDetections), ("duplicatesMinimum", \.duplicatesMinimum),
+        ("quarantinedMinimum", \.quarantinedMinimum),
     ]
 
     /// The camera's expected count from the same hour of the week in earlier weeks: their median
@@ -174,6 +201,9 @@ public struct QualityThresholds: Sendable, Codable, Equatable {
         }
         if m.received > 0, m.duplicates >= duplicatesMinimum, Double(m.duplicates) / Double(m.received) > duplicatesShare {
             rules.append(.duplicates)
+        }
+        if m.quarantined >= quarantinedMinimum, Double(m.quarantined) / Double(m.lines) > quarantinedShare {
+            rules.append(.quarantine)
         }
         if m.detections >= shareMinimumDetections {
             if m.share(m.outOfOrder) > outOfOrderShare { rules.append(.outOfOrder) }

@@ -53,13 +53,17 @@ enum QualityStore {
             result[Key(camera: camera, hour: hour)] = m
         }
         for row in try db.query("""
-            SELECT camera_id, floor(extract(epoch FROM hour) / 3600)::bigint, received FROM ingest_camera_hours
+            SELECT camera_id, floor(extract(epoch FROM hour) / 3600)::bigint, received, quarantined FROM ingest_camera_hours
             WHERE hour >= to_timestamp($1::double precision / 1000) AND hour < to_timestamp($2::double precision / 1000)
             """, [String(from), String(to)]) {
             guard let camera = row[0], let hour = row[1].flatMap(Int64.init), let n = row[2].flatMap(Int.init),
-                  var m = result[Key(camera: camera, hour: hour)] else { continue }
+                  let quarantined = row[3].flatMap(Int.init) else { continue }
+            let key = Key(camera: camera, hour: hour)
+            // A camera-hour whose lines were all quarantined has no detections, but is measured.
+            guard var m = result[key] ?? (quarantined > 0 ? QualityMeasures() : nil) else { continue }
             m.received = max(m.detections, n)
-            result[Key(camera: camera, hour: hour)] = m
+            m.quarantined = quarantined
+            result[key] = m
         }
         return result
     }

@@ -304,7 +304,7 @@ public struct Treatment: Sendable {
                     let m = measured[key] ?? QualityMeasures()
                     let history = (1...weeks).compactMap { earlier[QualityStore.Key(camera: camera, hour: Self.sameLocalHour(hour, weeksBefore: $0))] }
                     let previous = stored[key]
-                    guard m.detections > 0 || !history.isEmpty || previous != nil else { continue }
+                    guard m.lines > 0 || !history.isEmpty || previous != nil else { continue }
                     let fired = quality.fired(m, earlier: history)
                     if let previous, previous.measures == m, previous.fired == fired.map(\.rawValue) { continue }
                     let version = (previous?.version ?? 0) + 1

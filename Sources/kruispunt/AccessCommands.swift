@@ -95,35 +95,68 @@ struct TokenCommand: AsyncParsableCommand {
     }
 }
 
-/// `kruispunt tenant create|list`: the cities (and other bodies) analysts work for.
+/// `kruispunt tenant create|update|list`: the cities (and other bodies) analysts work for.
 struct TenantCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Tenants: create, list.",
-                                                    subcommands: [Create.self, List.self])
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Tenants: create, update, list.",
+        discussion: """
+            A tenant's own cameras are those whose municipality in the camera registry (cameras.csv) is \
+            one of the tenant's municipalities; its analysts see the data quality of those cameras.
+            """, subcommands: [Create.self, Update.self, List.self])
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Add a tenant.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Its id: lower-case letters, digits and hyphens (mechelen).") var id: String
         @Option(help: "Its name (Stad Mechelen).") var name: String
+        @Option(help: "A municipality whose cameras are its own (repeat, or comma-separated).") var municipality: [String] = []
 
         func run() async throws {
             let runtime = try global.runtime(label: "tenant create")
             defer { runtime.shutdown() }
-            let tenant = try Tenants.create(id: id, name: name, on: try runtime.connect())
-            StandardOutput.write("tenant \(tenant.id): \(tenant.name)\n")
+            let db = try runtime.connect()
+            let tenant = try Tenants.create(id: id, name: name, municipalities: municipality, on: db)
+            StandardOutput.write(try TenantCommand.describe(tenant, on: db))
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a tenant's name or municipalities.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The tenant's id.") var id: String
+        @Option(help: "Its new name.") var name: String?
+        @Option(help: "Its municipalities, replacing the ones it had (repeat, or comma-separated; \"\" for none).")
+        var municipality: [String] = []
+
+        func run() async throws {
+            guard name != nil || !municipality.isEmpty else { throw ValidationError("give --name or --municipality") }
+            let runtime = try global.runtime(label: "tenant update")
+            defer { runtime.shutdown() }
+            let db = try runtime.connect()
+            let tenant = try Tenants.update(id: id, name: name, municipalities: municipality.isEmpty ? nil : municipality, on: db)
+            StandardOutput.write(try TenantCommand.describe(tenant, on: db))
         }
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Every tenant as CSV.")
+        static let configuration = CommandConfiguration(abstract: "Every tenant as CSV, with its municipalities and how many cameras it owns.")
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             let runtime = try global.runtime(label: "tenant list")
             defer { runtime.shutdown() }
-            var text = "id,name\n"
-            for t in try Tenants.list(on: try runtime.connect()) { text += CSVField.quoted(t.id) + "," + CSVField.quoted(t.name) + "\n" }
+            let db = try runtime.connect()
+            var text = "id,name,municipalities,cameras\n"
+            for t in try Tenants.list(on: db) {
+                text += [t.id, t.name, t.municipalities.joined(separator: ";"), String(try Tenants.cameras(of: t.id, on: db).count)]
+                    .map(CSVField.quoted).joined(separator: ",") + "\n"
+            }
             StandardOutput.write(text)
         }
+    }
+
+    static func describe(_ t: Tenants.Tenant, on db: Connection) throws -> String {
+        let cameras = try Tenants.cameras(of: t.id, on: db).count
+        let places = t.municipalities.isEmpty ? "no municipality" : t.municipalities.joined(separator: ", ")
+        return "tenant \(t.id): \(t.name) (\(places); \(cameras) camera\(cameras == 1 ? "" : "s") now)\n"
     }
 }

@@ -207,7 +207,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "First local day, YYYY-MM-DD.") var start: String = "2026-10-24"
     @Option(help: "Random seed (same seed, same data).") var seed: UInt64 = 1
     @Option(help: "csv or ndjson.") var format: String = "csv"
-    @Option(help: "Faults to inject, comma-separated: silent, skew, duplicates, malformed, order, speed, nationality, type, drift, volume, or all (camera faults hit the last day).") var faults: String?
+    @Option(help: "Faults to inject, comma-separated: silent, skew, duplicates, malformed, order, speed, nationality, type, drift, volume, broken, or all (camera faults hit the last day).") var faults: String?
     @Option(help: "Folder to write cameras.csv, zones.csv and zones.geojson into.") var registry: String?
     @Option(help: "File for the ground truth (vehicle, trip, kind, camera, instant).") var truth: String?
     @Option(help: "Stream to this server's /api/ingest instead of writing (token: KRUISPUNT_INGEST_TOKEN).") var to: String?

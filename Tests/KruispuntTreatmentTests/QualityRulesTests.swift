@@ -54,6 +54,21 @@ import Testing
         #expect(rules.fired(Self.hour(1000) { $0.received = 1004 }, earlier: []).isEmpty)   // 0.4 %
     }
 
+    @Test func quarantinedLinesFireAsAShareOfAllLinesWithAMinimum() {
+        #expect(rules.fired(Self.hour(100) { $0.quarantined = 3 }, earlier: []) == [.quarantine])   // 2.9 %
+        #expect(rules.fired(Self.hour(100) { $0.quarantined = 2 }, earlier: []).isEmpty)             // under the minimum
+        #expect(rules.fired(Self.hour(1000) { $0.quarantined = 20 }, earlier: []).isEmpty)           // 2.0 %, not above
+        // Every line of the hour quarantined: no detections, and both silence and quarantine fire.
+        #expect(rules.fired(Self.hour(0) { $0.quarantined = 40 }, earlier: [30, 30]) == [.silence, .quarantine])
+    }
+
+    @Test func measuresStoredBeforeAMeasureExistedStillDecode() throws {
+        let old = #"{"ahead":0,"clockOffsetSeconds":1.5,"detections":40,"drifted":0,"outOfOrder":1,"received":41,"speedMissing":2,"unknownNationality":0,"unknownVehicleType":0}"#
+        let m = try JSONDecoder().decode(QualityMeasures.self, from: Data(old.utf8))
+        #expect(m.detections == 40 && m.received == 41 && m.quarantined == 0 && m.clockOffsetSeconds == 1.5 && m.lines == 41)
+        #expect(try JSONDecoder().decode(QualityMeasures.self, from: JSONEncoder().encode(m)) == m)
+    }
+
     @Test func thresholdsReadFromJSONKeepDefaultsAndRefuseUnknownKeys() throws {
         let custom = try JSONDecoder().decode(QualityThresholds.self, from: Data(#"{"silenceBaseline": 5, "baselineWeeks": 2}"#.utf8))
         #expect(custom.silenceBaseline == 5 && custom.baselineWeeks == 2 && custom.driftMeters == 100)

@@ -27,7 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DAYS = ("2026-10-24", "2026-10-31")
 # The generator's fault cameras in Mechelen (8 cameras: see SyntheticNetwork.Faults).
 EXPECTED = {"out-of-order": "1202501", "speed": "1202502", "nationality": "1202503", "vehicle-type": "1202504",
-            "clock-skew": "1202505", "drift": "1202506", "volume": "1202507", "silence": "1202508"}
+            "clock-skew": "1202505", "drift": "1202506", "volume": "1202507", "silence": "1202508",
+            "quarantine": "1202502"}
 # An out-of-order camera also delivers late: clock skew may fire for it too.
 ALSO = {"clock-skew": {"1202501"}}
 
@@ -47,13 +48,18 @@ def start(binary: Path, tmp_path_factory, name: str, faults: str | None):
 
     cli("generate", "--cities", "Mechelen", "--cameras", "8", "--vehicles", "2500", "--days", "8", "--start", DAYS[0],
         "--seed", "5", "--registry", str(parent), "--out", str(parent / "d.csv"), *(["--faults", faults] if faults else []))
+    # The volume and silent cameras are registered in another municipality (tenants' own cameras).
+    registry = (parent / "cameras.csv").read_text().splitlines()
+    (parent / "cameras.csv").write_text("\n".join(
+        line.rsplit(",", 1)[0] + ",Bonheiden" if line.startswith((EXPECTED["volume"], EXPECTED["silence"])) else line
+        for line in registry) + "\n")
     cli("cameras", "import", str(parent / "cameras.csv"))
     cli("ingest", str(parent / "d.csv"))
     cli("treat")
     process = subprocess.Popen([str(binary), "--data-dir", str(data), "serve", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     wait_ready(base, process)
-    return base, process
+    return base, process, cli
 
 
 def stop(process):
@@ -63,16 +69,21 @@ def stop(process):
 
 
 @pytest.fixture(scope="module")
-def faulty(kruispunt_binary, tmp_path_factory):
-    base, process = start(kruispunt_binary, tmp_path_factory, "quality-faults",
-                          "order,speed,nationality,type,skew,drift,volume,silent,duplicates")
-    yield base
+def faulty_setup(kruispunt_binary, tmp_path_factory):
+    base, process, cli = start(kruispunt_binary, tmp_path_factory, "quality-faults",
+                               "order,speed,nationality,type,skew,drift,volume,silent,duplicates,broken")
+    yield base, cli
     stop(process)
 
 
 @pytest.fixture(scope="module")
+def faulty(faulty_setup) -> str:
+    return faulty_setup[0]
+
+
+@pytest.fixture(scope="module")
 def clean(kruispunt_binary, tmp_path_factory):
-    base, process = start(kruispunt_binary, tmp_path_factory, "quality-clean", None)
+    base, process, _ = start(kruispunt_binary, tmp_path_factory, "quality-clean", None)
     yield base
     stop(process)
 
@@ -138,6 +149,34 @@ def test_the_quality_page_shows_the_matrix(faulty):
     assert "Coördinaten verschoven" in page.text
     bad = requests.get(f"{faulty}/api/quality", params={"dag": DAYS[1]}, headers=AUTH, timeout=10)
     assert bad.status_code == 400
+
+
+def test_an_analyst_sees_the_quality_of_its_own_cameras_only(faulty_setup):
+    base, cli = faulty_setup
+    cli("tenant", "create", "mechelen", "--name", "Stad Mechelen", "--municipality", "mechelen")
+    cli("tenant", "create", "bonheiden", "--name", "Gemeente Bonheiden")
+    assert "(Bonheiden; 2 cameras now)" in cli("tenant", "update", "bonheiden", "--municipality", "Bonheiden")
+    own = {"mechelen": set(EXPECTED.values()) - {EXPECTED["volume"], EXPECTED["silence"]},
+           "bonheiden": {EXPECTED["volume"], EXPECTED["silence"]}}
+    for tenant, cameras in own.items():
+        token = cli("token", "create", "--role", "analyst", "--tenant", tenant).strip()
+        headers = {"Authorization": f"Bearer {token}"}
+        response = requests.get(f"{base}/api/quality", params={"van": DAYS[0], "tot": DAYS[1]}, headers=headers, timeout=30)
+        assert response.status_code == 200, response.text
+        report = response.json()
+        assert report["tenant"] == tenant
+        assert {d["camera"] for d in report["days"]} == cameras
+        assert {c for a in report["alerts"] for c in a["cameras"]} <= cameras
+        assert report["incidents"] and all(set(i["affected"].split(",")) <= cameras and not i["events"] for i in report["incidents"])
+        # Another municipality's camera, by name: refused, and nothing of it in the page.
+        other = sorted(set(EXPECTED.values()) - cameras)[0]
+        refused = requests.get(f"{base}/api/quality", params={"camera": other, "dag": DAYS[1]}, headers=headers, timeout=30)
+        assert refused.status_code == 403
+        page = requests.get(f"{base}/quality", params={"van": DAYS[0], "tot": DAYS[1]}, headers=headers, timeout=30)
+        assert page.status_code == 200 and f'data-camera="{other}"' not in page.text and "/api/incidents/" not in page.text
+    # Data-quality rules stay operator business for every other view.
+    analyst = cli("token", "create", "--role", "analyst", "--tenant", "mechelen").strip()
+    assert requests.get(f"{base}/api/incidents", headers={"Authorization": f"Bearer {analyst}"}, timeout=10).status_code == 403
 
 
 def test_the_data_quality_stream_conforms_and_withholds_small_counts(faulty):

@@ -1,6 +1,6 @@
 """Issue 10 (first part): tenants and API tokens. `kruispunt token create` prints a token once and
 stores only its SHA-256; roles decide what a token may do (operator: status, quality, statistics,
-metrics; admin: the access log too; analyst: its tenant only; ingest: uploads); an expired,
+metrics; admin: the access log too; analyst: its tenant's camera quality; ingest: uploads); an expired,
 revoked, unknown or forged token gets 401, a token of the wrong role 403; the access log names
 the role, the token's digest and the tenant, never the token."""
 
@@ -26,7 +26,8 @@ def setup(kruispunt_binary, tmp_path_factory):
     cli = cli_runner(kruispunt_binary, data, env)
 
     # Tenants and tokens are made before the server starts and while it runs.
-    assert cli("tenant", "create", "mechelen", "--name", "Stad Mechelen").stdout.strip() == "tenant mechelen: Stad Mechelen"
+    assert cli("tenant", "create", "mechelen", "--name", "Stad Mechelen").stdout.strip() == \
+        "tenant mechelen: Stad Mechelen (no municipality; 0 cameras now)"
     cli("tenant", "create", "kortrijk", "--name", "Stad Kortrijk")
     tokens = {
         "operator": cli("token", "create", "--role", "operator", "--label", "Digitaal Vlaanderen", "--expires", "P90D").stdout.strip(),
@@ -71,7 +72,10 @@ def test_the_cli_refuses_what_makes_no_token(setup):
         assert done.returncode != 0 and says in done.stderr, (args, done.stderr)
     assert "exists already" in cli("tenant", "create", "mechelen", "--name", "x", check=False).stderr
     assert "lower-case" in cli("tenant", "create", "Gent!", "--name", "Gent", check=False).stderr
-    assert cli("tenant", "list").stdout.splitlines() == ["id,name", "kortrijk,Stad Kortrijk", "mechelen,Stad Mechelen"]
+    assert cli("tenant", "list").stdout.splitlines() == ["id,name,municipalities,cameras", "kortrijk,Stad Kortrijk,,0",
+                                                          "mechelen,Stad Mechelen,,0"]
+    assert "no tenant 'gent'" in cli("tenant", "update", "gent", "--name", "Gent", check=False).stderr
+    assert "give --name or --municipality" in cli("tenant", "update", "kortrijk", check=False).stderr
 
 
 def test_only_digests_are_stored_and_listed(setup):
@@ -97,7 +101,7 @@ def test_roles_decide_what_a_token_may_do(setup):
     expected = {
         # path: status per caller
         "/api/stats": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
-        "/api/quality": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
+        "/api/quality": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 200, "ingest": 403},
         "/metrics": {"anonymous": 401, "operator": 200, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
         "/api/access-log": {"anonymous": 401, "operator": 403, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
         "/access-log": {"anonymous": 401, "operator": 403, "admin": 200, "configured": 200, "analyst": 403, "ingest": 403},
