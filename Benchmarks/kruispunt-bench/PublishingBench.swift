@@ -106,6 +106,41 @@ enum PublishingBench {
             ratios.append(String(format: "  access log CPU per request (server and database):  %.0f against %.0f µs (+%.1f%%)",
                                  perOn, perOff, (perOn / perOff - 1) * 100))
         }
+
+        // The same on one server whose log SIGUSR1 pauses and resumes (KRUISPUNT_ACCESS_LOG=
+        // switchable): windows in the order on, off, off, on…, so that the differences between
+        // fresh servers drop out and only the windows' own spread is left.
+        server.terminate()
+        server.waitUntilExit()
+        server = try serve(dataDir: dataDir, port: port, environment: ["KRUISPUNT_ACCESS_LOG": "switchable"])
+        guard waitUntilReady(base) else { print("  the server did not become ready"); return ratios }
+        _ = StoreBench.python(["scripts/bench_pages.py", base, pathsFile.path, "--accept", "application/n-quads", "--duration", "2"])
+        rates = [true: [], false: []]
+        cpu = [true: [], false: []]
+        var logging = true
+        let windows = Int(environment["KRUISPUNT_BENCH_LOG_WINDOWS"] ?? "") ?? 8
+        for window in 0..<(2 * windows) {
+            let logged = [true, false, false, true][window % 4]
+            if logged != logging { kill(server.processIdentifier, SIGUSR1); logging = logged }
+            Thread.sleep(forTimeInterval: 0.5)
+            let before = ProcessCPU.seconds(server: server.processIdentifier, dataDir: dataDir)
+            guard let m = try measure("  one server, access log \(logged ? "on" : "off")", pagePaths, "application/n-quads", seconds: 4) else { continue }
+            Thread.sleep(forTimeInterval: 1)   // the window's last entries written
+            let used = ProcessCPU.seconds(server: server.processIdentifier, dataDir: dataDir) - before
+            rates[logged]!.append(m.rps)
+            cpu[logged]!.append(used / (m.rps * 4) * 1e6)
+        }
+        if let on = rates[true], let off = rates[false], on.count == windows, off.count == windows {
+            let (a, b) = (Stats.mean(on), Stats.mean(off))
+            let n = Double(windows)
+            let error = (Stats.variance(on) / n + Stats.variance(off) / n).squareRoot() / b
+            ratios.append(String(format: "  access log cost, one server switching (target < 5%%): %.1f%% ± %.1f%% (%.0f against %.0f req/s, %d windows each)",
+                                 (1 - a / b) * 100, error * 100, a, b, windows))
+            let (perOn, perOff) = (Stats.mean(cpu[true]!), Stats.mean(cpu[false]!))
+            let cpuError = (Stats.variance(cpu[true]!) / n + Stats.variance(cpu[false]!) / n).squareRoot() / perOff
+            ratios.append(String(format: "  access log CPU per request, one server:  %.0f against %.0f µs (+%.1f%% ± %.1f%%)",
+                                 perOn, perOff, (perOn / perOff - 1) * 100, cpuError * 100))
+        }
         return ratios
     }
 

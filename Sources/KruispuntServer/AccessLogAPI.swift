@@ -22,8 +22,8 @@ struct AccessLogAPI: Sendable {
         let p = request.uri.queryParameters
         var filter = AccessLog.Filter(fromMillis: try RequestParameters.instant(request, ["from", "van"]),
                                       toMillis: try RequestParameters.instant(request, ["to", "tot"]),
-                                      identity: p.get("identity").flatMap { $0.isEmpty ? nil : $0 },
-                                      pathPrefix: p.get("path").flatMap { $0.isEmpty ? nil : $0 })
+                                      identity: RequestParameters.text(request, "identity").flatMap { $0.isEmpty ? nil : $0 },
+                                      pathPrefix: RequestParameters.text(request, "path").flatMap { $0.isEmpty ? nil : $0 })
         if let status = p.get("status"), !status.isEmpty {
             guard let code = Int(status), (100...599).contains(code) else {
                 throw HTTPError(.badRequest, message: "'status' moet een HTTP-statuscode zijn / must be an HTTP status code")

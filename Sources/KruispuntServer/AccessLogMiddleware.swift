@@ -16,7 +16,7 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
-        guard !path.hasPrefix("/health/") else { return try await next(request, context) }
+        guard !path.hasPrefix("/health/"), !recorder.paused.load(ordering: .relaxed) else { return try await next(request, context) }
         let started = ContinuousClock.now
         let identity = Identity.current
         var entry = AccessLog.Entry(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000), identity: identity.logName,

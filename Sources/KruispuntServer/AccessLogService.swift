@@ -9,6 +9,8 @@ import Synchronization
 /// order, and keeps it when the database is away, so that no access goes unrecorded.
 final class AccessLogRecorder: Sendable {
     private let pending = Mutex<[AccessLog.Entry]>([])
+    /// Requests go unrecorded while this is set (a switchable log, paused: `AccessLogMode`).
+    let paused = Atomic<Bool>(false)
 
     func record(_ entry: AccessLog.Entry) { pending.withLock { $0.append(entry) } }
 
@@ -19,6 +21,20 @@ final class AccessLogRecorder: Sendable {
     func giveBack(_ entries: [AccessLog.Entry]) { pending.withLock { $0.insert(contentsOf: entries, at: 0) } }
 
     var waiting: Int { pending.withLock { $0.count } }
+
+    /// Records what the server does with the log itself (its mode at the start, a pause or a
+    /// resumption) as an administrative entry.
+    func recordLogEvent(_ what: String) {
+        record(AccessLog.Entry(kind: "admin", atMillis: Int64(Date.now.timeIntervalSince1970 * 1000),
+                               identity: "os:pid \(getpid())", method: "SERVER", path: what, query: nil))
+    }
+
+    /// Pauses or resumes recording, and records that it did.
+    func toggle() {
+        let nowPaused = !paused.load(ordering: .relaxed)
+        paused.store(nowPaused, ordering: .relaxed)
+        recordLogEvent(nowPaused ? "access log paused (SIGUSR1)" : "access log resumed (SIGUSR1)")
+    }
 }
 
 /// Appends recorded entries to the access log every half second, and what is left at shutdown.

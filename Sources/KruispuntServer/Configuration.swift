@@ -41,9 +41,8 @@ public struct Configuration: Sendable {
     public var publishedRetentionDays: Int?
     /// Days the access log keeps its entries (`KRUISPUNT_ACCESS_LOG_DAYS`, default 365).
     public var accessLogDays: Int
-    /// Whether requests are logged (`KRUISPUNT_ACCESS_LOG`, `on` or `off`; off only to measure
-    /// what the log costs: commands are logged either way).
-    public var accessLog: Bool
+    /// Whether requests are logged (`KRUISPUNT_ACCESS_LOG`): see `AccessLogMode`.
+    public var accessLog: AccessLogMode
     /// The licence of everything published (`KRUISPUNT_LICENSE`), by default the Flemish
     /// Modellicentie Gratis Hergebruik.
     public var license: String
@@ -160,11 +159,11 @@ public struct Configuration: Sendable {
             return n
         }
         self.accessLogDays = try count("KRUISPUNT_ACCESS_LOG_DAYS", 365, minimum: 1)
-        switch (env["KRUISPUNT_ACCESS_LOG"] ?? "on").lowercased() {
-        case "on", "": self.accessLog = true
-        case "off": self.accessLog = false
-        default: throw ConfigurationError("KRUISPUNT_ACCESS_LOG must be on or off")
+        let mode = (env["KRUISPUNT_ACCESS_LOG"] ?? "on").lowercased()
+        guard let accessLog = mode.isEmpty ? .on : AccessLogMode(rawValue: mode) else {
+            throw ConfigurationError("KRUISPUNT_ACCESS_LOG must be on, off or switchable")
         }
+        self.accessLog = accessLog
         self.databaseConnections = try count("KRUISPUNT_DB_CONNECTIONS", 8, minimum: 1)
         self.maxWaitingRequests = try count("KRUISPUNT_MAX_WAITING_REQUESTS", 512, minimum: 0)
         self.dumpHours = try count("KRUISPUNT_DUMP_HOURS", 24, minimum: 0)
@@ -262,4 +261,14 @@ public struct ConfigurationError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { message }
+}
+
+/// Whether the server logs requests. `off` and `switchable` exist only to measure what the log
+/// costs (`make bench`); the server writes the mode into the access log when it starts, and a
+/// switchable server writes every pause and resumption, so a gap is never silent. Commands are
+/// logged in every mode.
+public enum AccessLogMode: String, Sendable {
+    case on, off
+    /// On at the start; SIGUSR1 pauses and resumes it.
+    case switchable
 }

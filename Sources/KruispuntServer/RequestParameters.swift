@@ -6,6 +6,25 @@ import KruispuntRDF
 
 /// Query parameters the operator APIs share, in Dutch or English, with bilingual 400s.
 enum RequestParameters {
+    /// The first value of `name` in a form-encoded text (a query string or a POST body): "+" is
+    /// a space, which Hummingbird's `queryParameters` leave as "+".
+    static func formValue(_ name: String, in body: String) -> String? {
+        formValues(name, in: body).first
+    }
+
+    static func formValues(_ name: String, in body: String) -> [String] {
+        body.split(separator: "&").compactMap { pair in
+            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.first == name else { return nil }
+            return (parts.count > 1 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+        }
+    }
+
+    /// A query parameter as a form sends it (see `formValue`), or nil.
+    static func text(_ request: Request, _ name: String) -> String? {
+        request.uri.query.flatMap { formValue(name, in: $0) }
+    }
+
     /// The first of `names` given, as a local day (`YYYY-MM-DD`), or nil.
     static func day(_ request: Request, _ names: [String]) throws -> LocalDay? {
         let p = request.uri.queryParameters

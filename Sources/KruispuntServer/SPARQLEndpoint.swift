@@ -33,7 +33,7 @@ struct SPARQLEndpoint: Sendable {
         router.get("/sparql") { request, _ in
             // The query string is form-encoded: "+" is a space (Hummingbird leaves it as "+").
             let raw = request.uri.query ?? ""
-            guard let query = Self.formValue("query", in: raw) else { return try describe(request) }
+            guard let query = RequestParameters.formValue("query", in: raw) else { return try describe(request) }
             return try await answer(query, request: request, form: raw)
         }
         router.post("/sparql") { request, _ in
@@ -43,12 +43,12 @@ struct SPARQLEndpoint: Sendable {
             let type = (request.headers[.contentType] ?? "").lowercased()
             if type.hasPrefix("application/sparql-query") { return try await answer(body, request: request) }
             if type.hasPrefix("application/x-www-form-urlencoded") {
-                guard let query = Self.formValue("query", in: body) else {
+                guard let query = RequestParameters.formValue("query", in: body) else {
                     throw HTTPError(.badRequest, message: "Geen query-parameter / no query parameter in the form")
                 }
                 return try await answer(query, request: request, form: body)
             }
-            if type.hasPrefix("application/sparql-update") || Self.formValue("update", in: body) != nil {
+            if type.hasPrefix("application/sparql-update") || RequestParameters.formValue("update", in: body) != nil {
                 throw HTTPError(.badRequest, message: "SPARQL Update wordt niet ondersteund / SPARQL Update is not supported")
             }
             throw HTTPError(.unsupportedMediaType,
@@ -178,20 +178,8 @@ struct SPARQLEndpoint: Sendable {
         BearerToken.forwardedFor(request) ?? "direct"
     }
 
-    static func formValue(_ name: String, in body: String) -> String? {
-        formValues(name, in: body).first
-    }
-
-    static func formValues(_ name: String, in body: String) -> [String] {
-        body.split(separator: "&").compactMap { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.first == name else { return nil }
-            return (parts.count > 1 ? parts[1] : "").replacingOccurrences(of: "+", with: " ").removingPercentEncoding
-        }
-    }
-
     static func values(_ name: String, request: Request, form: String?) -> [String] {
-        if let form { return formValues(name, in: form) }
+        if let form { return RequestParameters.formValues(name, in: form) }
         return request.uri.queryParameters.getAll(name).map { String($0) }
     }
 

@@ -29,6 +29,15 @@ public struct Server: Sendable {
         self.iris = try runtime.iriScheme(fallback: "http://\(host.contains(":") ? "[\(host)]" : host):\(port)")
     }
 
+    /// Runs `body` on every SIGUSR1 until the returned source is cancelled.
+    static func onSIGUSR1(_ body: @escaping @Sendable () -> Void) -> any DispatchSourceSignal {
+        signal(SIGUSR1, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: SIGUSR1, queue: .global())
+        source.setEventHandler(handler: body)
+        source.resume()
+        return source
+    }
+
     /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).
     public func run(shutdown: ShutdownTrigger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let router = Router()
@@ -36,7 +45,10 @@ public struct Server: Sendable {
         let c = runtime.configuration
         router.add(middleware: IdentityMiddleware(authenticator: Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens,
                                                                                pool: runtime.pool)))
-        if c.accessLog { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
+        if c.accessLog != .on { accessLog.recordLogEvent("access log \(c.accessLog.rawValue) (KRUISPUNT_ACCESS_LOG)") }
+        if c.accessLog != .off { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
+        let pauseSignal = c.accessLog == .switchable ? Self.onSIGUSR1 { accessLog.toggle() } : nil
+        defer { pauseSignal?.cancel() }
         if c.rateLimit > 0 { router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: c.rateLimit))) }
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))

@@ -164,3 +164,34 @@ def test_the_access_log_page_filters_like_the_api(server):
     assert 'name="path" value="/api/stats"' in page.text
     bad = requests.get(f"{base}/access-log", params={"status": "abc"}, headers={"Authorization": f"Bearer {ADMIN}"}, timeout=30)
     assert bad.status_code == 400
+
+
+def test_a_switchable_log_records_its_mode_and_every_pause(kruispunt_binary, tmp_path_factory):
+    """`KRUISPUNT_ACCESS_LOG=switchable` exists for `make bench`: SIGUSR1 pauses and resumes the
+    log, and the log says so, so that a gap in it is never silent."""
+    parent = private_dir(tmp_path_factory, "accesslog-switchable")
+    port = free_port()
+    env = clean_env(KRUISPUNT_ADMIN_TOKENS=ADMIN, KRUISPUNT_ACCESS_LOG="switchable")
+    bad = subprocess.run([str(kruispunt_binary), "--data-dir", str(parent / "data"), "serve", "--port", str(port)],
+                         env={**env, "KRUISPUNT_ACCESS_LOG": "sometimes"}, capture_output=True, text=True, timeout=120)
+    assert bad.returncode != 0 and "on, off or switchable" in bad.stderr
+    process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(parent / "data"), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_ready(base, process)
+        for n, then in [("1", signal.SIGUSR1), ("2", signal.SIGUSR1), ("3", None)]:
+            assert requests.get(f"{base}/streams/vehicle-counts", params={"switch-test": n}, timeout=30).status_code == 200
+            if then:
+                process.send_signal(then)
+                time.sleep(0.5)
+        time.sleep(1.5)   # the writer appends twice a second
+        logged = {e["query"] for e in entries(base, path="/streams/vehicle-counts")}
+        assert logged == {"switch-test=1", "switch-test=3"}, logged
+        events = [e["path"] for e in sorted(entries(base, path="access log"), key=lambda e: e["seq"])]
+        assert events == ["access log switchable (KRUISPUNT_ACCESS_LOG)", "access log paused (SIGUSR1)",
+                          "access log resumed (SIGUSR1)"], events
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+    assert cli_runner(kruispunt_binary, parent / "data", env)("accesslog", "verify").stdout.startswith("intact: ")
