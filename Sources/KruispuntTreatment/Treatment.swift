@@ -281,7 +281,9 @@ public struct Treatment: Sendable {
     /// Measures the data quality of every camera-hour before `measuredUntil` in `days`, evaluates
     /// the rules against the camera's baseline (the same local hour in earlier weeks, as measured
     /// before) and publishes a new version of each camera-hour whose measures or rules changed.
-    /// Cameras with a baseline and no detections get an hour too (silence).
+    /// Cameras with a baseline and no detections get an hour too (silence). The days of the next
+    /// weeks whose baseline these hours are part of are judged again from their stored measures
+    /// (their detections may be gone), so late data changes their rules too.
     private func treatQuality(days: [Int], measuredUntil: Int64, generatedAt: Int64,
                               summary: inout TreatmentSummary, on db: Connection) throws {
         let q = QualityMapping(mapping: mapping, policy: parameters.policy)
@@ -289,6 +291,14 @@ public struct Treatment: Sendable {
         var graphs: [Term: [Triple]] = [:]
         var members: [(stream: String, member: Term, base: Term)] = []
         let hourMs: Int64 = 3_600_000, weekHours: Int64 = 168, weeks = Int64(max(1, quality.baselineWeeks))
+        /// A new version of a camera-hour's quality, published.
+        func publish(_ key: QualityStore.Key, _ m: QualityMeasures, _ fired: [QualityRule], version: Int) {
+            let member = Term.iri(q.memberIRI(camera: key.camera, hour: key.hour, version: version))
+            graphs[member] = q.triples(camera: key.camera, hour: key.hour, measures: m, fired: fired, version: version,
+                                       generatedAt: generatedAt, times: &times)
+            members.append((QualityMapping.stream, member, .iri(q.baseIRI(camera: key.camera, hour: key.hour))))
+            if !fired.isEmpty { summary.qualityAlerts += 1 }
+        }
         for day in days {
             let from = BrusselsTime.dayStart(day)
             let to = min(BrusselsTime.dayStart(day + 1), measuredUntil)
@@ -308,13 +318,25 @@ public struct Treatment: Sendable {
                     let fired = quality.fired(m, earlier: history)
                     if let previous, previous.measures == m, previous.fired == fired.map(\.rawValue) { continue }
                     let version = (previous?.version ?? 0) + 1
-                    let member = Term.iri(q.memberIRI(camera: camera, hour: hour, version: version))
-                    graphs[member] = q.triples(camera: camera, hour: hour, measures: m, fired: fired, version: version,
-                                               generatedAt: generatedAt, times: &times)
-                    members.append((QualityMapping.stream, member, .iri(q.baseIRI(camera: camera, hour: hour))))
+                    publish(key, m, fired, version: version)
                     rows.append((key, m, fired, version))
-                    if !fired.isEmpty { summary.qualityAlerts += 1 }
                 }
+            }
+            try QualityStore.save(rows, on: db)
+        }
+        let weekDays = Set(days.flatMap { d in (1...Int(weeks)).map { d + 7 * $0 } }).subtracting(days)
+        for day in weekDays.sorted() {
+            let from = BrusselsTime.dayStart(day)
+            let to = min(BrusselsTime.dayStart(day + 1), measuredUntil)
+            guard to > from else { continue }
+            let earlier = try QualityStore.counts(from: from - (weeks * weekHours + 2) * hourMs, to: to - (weekHours - 2) * hourMs, on: db)
+            var rows: [(key: QualityStore.Key, measures: QualityMeasures, fired: [QualityRule], version: Int)] = []
+            for (key, stored) in try QualityStore.states(from: from, to: to, on: db).sorted(by: { ($0.key.hour, $0.key.camera) < ($1.key.hour, $1.key.camera) }) {
+                let history = (1...weeks).compactMap { earlier[QualityStore.Key(camera: key.camera, hour: Self.sameLocalHour(key.hour, weeksBefore: $0))] }
+                let fired = quality.fired(stored.measures, earlier: history)
+                guard stored.fired != fired.map(\.rawValue) else { continue }
+                publish(key, stored.measures, fired, version: stored.version + 1)
+                rows.append((key, stored.measures, fired, stored.version + 1))
             }
             try QualityStore.save(rows, on: db)
         }

@@ -4,6 +4,7 @@ incident per rule with the camera as affected, and the data-quality stream (W3C 
 shape and publishes no count under the small-count threshold. On the same network without faults
 the rules stay silent on all but under 1 % of the camera-hours."""
 
+import hashlib
 import json
 import re
 import signal
@@ -82,10 +83,15 @@ def faulty(faulty_setup) -> str:
 
 
 @pytest.fixture(scope="module")
-def clean(kruispunt_binary, tmp_path_factory):
-    base, process, _ = start(kruispunt_binary, tmp_path_factory, "quality-clean", None)
-    yield base
+def clean_setup(kruispunt_binary, tmp_path_factory):
+    base, process, cli = start(kruispunt_binary, tmp_path_factory, "quality-clean", None)
+    yield base, cli
     stop(process)
+
+
+@pytest.fixture(scope="module")
+def clean(clean_setup) -> str:
+    return clean_setup[0]
 
 
 def quality(base: str, **params) -> dict:
@@ -207,3 +213,23 @@ def test_rules_stay_silent_on_clean_data(clean):
     assert report["alerts"] == []
     thresholds = report["thresholds"]
     assert thresholds["silence_baseline"] == 20 and thresholds["baseline_weeks"] == 4
+
+
+def test_late_data_judges_the_next_weeks_again(clean_setup, tmp_path):
+    """300 late detections of one camera in one hour of the first day raise that hour's baseline a
+    week later: the same hour on the last day, not re-measured (no new data), is judged again
+    and now falls far short of its baseline."""
+    base, cli = clean_setup
+    camera, lines = "1202503", ["camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type"]
+    for i in range(300):
+        plate = hashlib.sha256(f"late-{i}".encode()).hexdigest()
+        lines.append(f"{camera},BO-12025,{DAYS[0]}T08:{i // 60 % 60:02d}:{i % 60:02d}+02:00,,,{plate},BE,50,personenwagen")
+    (tmp_path / "late.csv").write_text("\n".join(lines) + "\n")
+    before = quality(base, camera=camera, dag=DAYS[1])["hours"]
+    cli("ingest", str(tmp_path / "late.csv"))
+    cli("treat")
+    after = quality(base, camera=camera, dag=DAYS[1])["hours"]
+    eight = [h for h in after if h["start"].startswith(f"{DAYS[1]}T08:")]
+    assert eight and "volume" in eight[0]["rules"], eight
+    was = next(h for h in before if h["start"] == eight[0]["start"])
+    assert "volume" not in was["rules"] and eight[0]["version"] == was["version"] + 1 and eight[0]["detections"] == was["detections"]
