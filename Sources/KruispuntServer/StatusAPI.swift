@@ -138,17 +138,9 @@ struct StatusAPI: Sendable {
 
     // MARK: - Helpers
 
-    private var encoder: JSONEncoder {
-        let e = JSONEncoder()
-        e.keyEncodingStrategy = .convertToSnakeCase
-        e.outputFormatting = [.sortedKeys]
-        return e
-    }
+    private var encoder: JSONEncoder { OperatorResponse.encoder }
 
-    private func json(_ incident: Incidents.Incident) throws -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"],
-                 body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(incident) + [0x0A])))
-    }
+    private func json(_ incident: Incidents.Incident) throws -> Response { try OperatorResponse.json(incident) }
 
     private func html(_ page: String) -> Response {
         Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store", .vary: "Accept, Authorization"],
