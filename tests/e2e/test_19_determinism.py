@@ -6,7 +6,7 @@ Three runs on the same generated data, each on its own fresh data directory, wit
 pseudonym secret and base URL:
 
     A  everything in one `ingest`, then `treat`;
-    B  the lines sorted by time, split into 20 consecutive batches of random sizes, 2% of the lines
+    B  the lines sorted by time, split into 12 consecutive batches of random sizes, 2% of the lines
        moved 1 to 5 batches later (late data); `ingest` + `treat --watermark` per batch, then
        `treat` (closes every bucket);
     C  other random batches the same way, with SIGKILL at 5 random moments while an `ingest` or
@@ -39,7 +39,7 @@ from conftest import _stop_leftover_cluster, clean_env, private_dir
 SECRET = "determinism-test-secret-0123456789abcdef"   # >= 32 characters
 BASE_URL = "http://127.0.0.1:8080"
 GENERATE_ARGS = ["--vehicles", "3000", "--days", "2", "--start", "2026-10-24", "--seed", "11"]
-BATCHES = 20
+BATCHES = 12
 LATE_FRACTION = 0.02
 KILLS = 5
 COMMAND_TIMEOUT_S = 300
