@@ -34,6 +34,8 @@ public struct Configuration: Sendable {
     public var ingestTokens: [String]
     /// Bearer tokens of operators (`KRUISPUNT_ADMIN_TOKENS`, comma-separated): quarantine API.
     public var adminTokens: [String]
+    /// OpenID Connect bearer tokens (`KRUISPUNT_OIDC_*`), nil when not configured.
+    public var oidc: OIDCSettings?
     /// Hours raw detections are kept after the treatment passed them (`KRUISPUNT_RETENTION_HOURS`), default 72.
     public var retentionHours: Double
     /// Days published observations stay in the event streams and the store
@@ -141,6 +143,7 @@ public struct Configuration: Sendable {
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         self.adminTokens = (env["KRUISPUNT_ADMIN_TOKENS"] ?? "").split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        self.oidc = try OIDCSettings.fromEnvironment(env)
         if let tooShort = (ingestTokens + adminTokens).first(where: { $0.count < 16 }) {
             throw ConfigurationError("KRUISPUNT_INGEST_TOKENS / KRUISPUNT_ADMIN_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }

@@ -18,12 +18,26 @@ struct Identity: Sendable, Equatable {
     /// Why a presented token does not count.
     enum Refusal: String, Sendable {
         case unknown, expired, revoked
+        /// OpenID Connect JWTs: a bad signature, algorithm, key or shape; another issuer or
+        /// audience; not valid yet; no single Kruispunt role; an analyst without a known tenant.
+        case invalidJWT = "invalid-jwt"
+        case wrongIssuer = "wrong-issuer"
+        case wrongAudience = "wrong-audience"
+        case notYetValid = "not-yet-valid"
+        case noRole = "no-role"
+        case unknownTenant = "unknown-tenant"
 
         var message: String {
             switch self {
             case .unknown: "Ongeldig token / invalid token"
             case .expired: "Token verlopen / token expired"
             case .revoked: "Token ingetrokken / token revoked"
+            case .invalidJWT: "Ongeldige JWT (handtekening, algoritme of sleutel) / invalid JWT (signature, algorithm or key)"
+            case .wrongIssuer: "JWT van een andere uitgever / JWT from another issuer"
+            case .wrongAudience: "JWT voor een ander publiek / JWT for another audience"
+            case .notYetValid: "JWT nog niet geldig / JWT not valid yet"
+            case .noRole: "JWT zonder precies één Kruispunt-rol / JWT without exactly one Kruispunt role"
+            case .unknownTenant: "JWT van een analist zonder gekende tenant / JWT of an analyst without a known tenant"
             }
         }
     }
@@ -51,6 +65,11 @@ struct Identity: Sendable, Equatable {
         }
     }
 
+    /// The 401 for a token that does not count (RFC 6750 `invalid_token`, with the reason).
+    static func refusal(_ why: Refusal) -> HTTPError {
+        HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""], message: why.message)
+    }
+
     /// The current identity when it holds one of `roles` (an admin holds the operator's role
     /// too); 401 without a valid token, 403 with one of another role.
     @discardableResult
@@ -61,8 +80,7 @@ struct Identity: Sendable, Equatable {
             throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\""],
                             message: "Bearer-token vereist / bearer token required")
         case .refused(let why):
-            throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"kruispunt\", error=\"invalid_token\""],
-                            message: why.message)
+            throw refusal(why)
         case .uncheckable:
             throw HTTPError(.serviceUnavailable, message: "Databank onbereikbaar: token niet te controleren / the database is unreachable, the token cannot be checked")
         case .valid(let held):
@@ -84,7 +102,11 @@ final class Authenticator: Sendable {
     private let known = Mutex<[String: (token: APITokens.Token?, read: ContinuousClock.Instant)]>([:])
     let ttl: Duration
 
-    init(adminTokens: [String], ingestTokens: [String], pool: ConnectionPool, ttl: Duration = .seconds(5)) {
+    /// OpenID Connect JWTs, when configured.
+    let oidc: OIDCVerifier?
+
+    init(adminTokens: [String], ingestTokens: [String], pool: ConnectionPool, oidc: OIDCVerifier? = nil, ttl: Duration = .seconds(5)) {
+        self.oidc = oidc
         var configured: [String: Role] = [:]
         for t in ingestTokens { configured[t] = .ingest }
         for t in adminTokens { configured[t] = .admin }
@@ -99,6 +121,21 @@ final class Authenticator: Sendable {
         let hash = APITokens.sha256(secret)
         let digest = AccessLog.hex(Array(hash.prefix(6)))
         if let role = configured[secret] { return Identity(standing: .valid(role), digest: digest) }
+        if let oidc, OIDCVerifier.looksLikeJWT(secret) {
+            // A JWT's holder is named by its subject (who it is, for the access log), a refused
+            // one by its digest.
+            let pool = self.pool
+            do {
+                switch try await oidc.check(secret, tenantExists: { id in try await pool.withConnection { try Tenants.find(id, on: $0) != nil } }) {
+                case .valid(let role, let tenant, let subject):
+                    return Identity(standing: .valid(role), tenant: tenant, digest: "oidc:" + Self.printable(subject))
+                case .refused(let why):
+                    return Identity(standing: .refused(why), digest: digest)
+                }
+            } catch {
+                return Identity(standing: .uncheckable, digest: digest)
+            }
+        }
         let key = AccessLog.hex(hash)
         let now = ContinuousClock.now
         let token: APITokens.Token?
@@ -122,6 +159,25 @@ final class Authenticator: Sendable {
         case .revoked: .refused(.revoked)
         }
         return Identity(standing: standing, tenant: token.tenant, digest: digest)
+    }
+}
+
+extension Authenticator {
+    /// A JWT subject as logged: at most 64 characters, printable ASCII without separators.
+    static func printable(_ subject: String) -> String {
+        String(String.UnicodeScalarView(subject.unicodeScalars.prefix(64).map {
+            $0.isASCII && $0.value > 32 && $0.value < 127 && $0 != "," && $0 != ":" ? $0 : "_"
+        }))
+    }
+}
+
+/// Answers 401 to a request whose token does not count, on open routes too (RFC 6750): a wrong
+/// or stale token is the caller's mistake to hear about, and guessing stays visible. Placed
+/// inside the access log and the rate limit, which see the refusal.
+struct RefusedTokenMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if case .refused(let why) = Identity.current.standing, !request.uri.path.hasPrefix("/health/") { throw Identity.refusal(why) }
+        return try await next(request, context)
     }
 }
 

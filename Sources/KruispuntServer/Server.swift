@@ -43,13 +43,22 @@ public struct Server: Sendable {
         let router = Router()
         let accessLog = AccessLogRecorder()
         let c = runtime.configuration
+let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
+        if let oidc {
+            do { try await oidc.reload() } catch where !oidc.settings.jwks.hasPrefix("http") {
+                throw error   // a key file that cannot be used is a configuration error
+            } catch {
+                runtime.logger.error("OpenID Connect keys could not be read (tried again when a JWT arrives): \(error)")
+            }
+        }
         router.add(middleware: IdentityMiddleware(authenticator: Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens,
-                                                                               pool: runtime.pool)))
+                                                                               pool: runtime.pool, oidc: oidc)))
         if c.accessLog != .on { accessLog.recordLogEvent("access log \(c.accessLog.rawValue) (KRUISPUNT_ACCESS_LOG)") }
         if c.accessLog != .off { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
         let pauseSignal = c.accessLog == .switchable ? Self.onSIGUSR1 { accessLog.toggle() } : nil
         defer { pauseSignal?.cancel() }
         if c.rateLimit > 0 { router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: c.rateLimit))) }
+        router.add(middleware: RefusedTokenMiddleware())
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())

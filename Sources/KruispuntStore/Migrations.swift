@@ -350,6 +350,7 @@ public enum Migrations {
             ALTER TABLE ingest_camera_hours ADD COLUMN quarantined bigint NOT NULL DEFAULT 0;
             """),
         Migration(version: 26, name: "tenant municipalities", sql: Tenants.municipalitiesSchema),
+        Migration(version: 27, name: "purpose grants", sql: PurposeGrants.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -160,3 +160,64 @@ struct TenantCommand: AsyncParsableCommand {
         return "tenant \(t.id): \(t.name) (\(places); \(cameras) camera\(cameras == 1 ? "" : "s") now)\n"
     }
 }
+
+/// `kruispunt purpose grant|list|revoke`: the legal purposes that let a tenant receive restricted
+/// (scenario-2) metrics.
+struct PurposeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "purpose", abstract: "Purposes granted to tenants: grant, list, revoke.",
+        discussion: """
+            A grant lets a tenant's analysts receive restricted metrics (\(PurposeGrants.restrictedMetrics.joined(separator: ", "))) \
+            for a legal purpose until a day. A purpose a tenant holds is revoked before it is granted again, so every \
+            change is a grant or a revocation in the access log.
+            """, subcommands: [Grant.self, List.self, Revoke.self])
+
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Grant a purpose to a tenant.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The tenant (kruispunt tenant create).") var tenant: String
+        @Option(help: "The purpose: lower-case letters, digits and hyphens (lez-monitoring).") var purpose: String
+        @Option(help: "Restricted metrics, comma-separated.") var metrics: String
+        @Option(help: "The last day the grant holds (YYYY-MM-DD).") var until: String
+        @Option(help: "The legal basis, for the record (a council decision, an agreement).") var basis: String?
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "purpose grant")
+            defer { runtime.shutdown() }
+            let g = try PurposeGrants.grant(tenant: tenant, purpose: purpose, metrics: [metrics], until: until, basis: basis,
+                                            on: try runtime.connect())
+            StandardOutput.write("grant \(g.id): \(g.tenant) \(g.purpose) (\(g.metrics.joined(separator: ", "))) until \(g.until)\n")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Every grant as CSV, revoked and expired ones too.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Only this tenant's.") var tenant: String?
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "purpose list")
+            defer { runtime.shutdown() }
+            var text = "id,tenant,purpose,metrics,until,basis,granted,revoked\n"
+            for g in try PurposeGrants.list(tenant: tenant, on: try runtime.connect()) {
+                text += [String(g.id), g.tenant, g.purpose, g.metrics.joined(separator: ";"), g.until, g.basis ?? "", g.grantedAt, g.revokedAt ?? ""]
+                    .map(CSVField.quoted).joined(separator: ",") + "\n"
+            }
+            StandardOutput.write(text)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a grant by its id (see purpose list).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The grant's id.") var id: Int64
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "purpose revoke")
+            defer { runtime.shutdown() }
+            guard try PurposeGrants.revoke(id: id, on: try runtime.connect()) else {
+                throw ValidationError("no grant \(id), or it was revoked already")
+            }
+            StandardOutput.write("revoked grant \(id)\n")
+        }
+    }
+}

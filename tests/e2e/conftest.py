@@ -21,6 +21,7 @@ Test modules import the plain helpers from here (`from conftest import harvest, 
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import datetime as dt
@@ -997,3 +998,22 @@ def cli_runner(binary: Path, data: Path, env: dict[str, str]):
             assert done.returncode == 0, done.stderr[-2000:]
         return done
     return cli
+
+
+@contextlib.contextmanager
+def serving(binary: Path, data: Path, env: dict[str, str], never_logged: tuple[str, ...] = ()):
+    """`kruispunt serve` on a free port with `env`, ready; yields its base URL. On leaving, stops
+    it with SIGTERM and checks that it exited cleanly and that none of `never_logged` (tokens,
+    say) reached its standard error."""
+    port = free_port()
+    process = subprocess.Popen([str(binary), "--data-dir", str(data), "serve", "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base, process)
+    try:
+        yield base
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stderr = process.communicate(timeout=60)[1].decode()
+        assert process.returncode == 0, stderr[-2000:]
+        assert not any(secret in stderr for secret in never_logged), "a secret reached the server's log"

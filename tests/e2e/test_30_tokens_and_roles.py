@@ -12,7 +12,7 @@ import time
 import pytest
 import requests
 
-from conftest import clean_env, cli_runner, free_port, private_dir, wait_ready
+from conftest import clean_env, cli_runner, free_port, private_dir, serving, wait_ready
 
 CONFIGURED_ADMIN = "configured-admin-token-for-the-roles-test"
 
@@ -37,16 +37,8 @@ def setup(kruispunt_binary, tmp_path_factory):
         "expired": cli("token", "create", "--role", "operator", "--expires", "PT1S").stdout.strip(),
         "revoked": cli("token", "create", "--role", "operator").stdout.strip(),
     }
-    port = free_port()
-    process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    base = f"http://127.0.0.1:{port}"
-    wait_ready(base, process)
-    yield base, cli, tokens, data
-    process.send_signal(signal.SIGTERM)
-    stderr = process.communicate(timeout=60)[1].decode()
-    assert process.returncode == 0, stderr[-2000:]
-    assert not any(t in stderr for t in tokens.values())
+    with serving(kruispunt_binary, data, env, never_logged=tuple(tokens.values())) as base:
+        yield base, cli, tokens, data
 
 
 def get(base, route, token=None, **params):
@@ -162,6 +154,33 @@ def test_expired_revoked_unknown_and_forged_tokens_get_401(setup):
     assert response.status_code == 401 and "revoked" in response.text
     listed = {line.split(",")[0]: line.split(",")[-1] for line in cli("token", "list").stdout.splitlines()[1:]}
     assert listed[token_id] == "revoked"
+
+
+def test_purposes_are_granted_listed_and_revoked_on_the_record(setup):
+    _, cli, _, _ = setup
+    granted = cli("purpose", "grant", "--tenant", "kortrijk", "--purpose", "lez-monitoring", "--metrics", "lez-compliance,euro-class",
+                  "--until", "2099-12-31", "--basis", "Gemeenteraad 2026-05-12").stdout.strip()
+    assert granted.endswith("kortrijk lez-monitoring (euro-class, lez-compliance) until 2099-12-31"), granted
+    grant_id = granted.split()[1].rstrip(":")
+    for args, says in [
+        (["--tenant", "gent"], "no tenant 'gent'"),
+        (["--tenant", "kortrijk", "--metrics", "plates"], "not a restricted metric"),
+        (["--tenant", "kortrijk", "--until", "2020-01-01", "--purpose", "other"], "in the past"),
+        (["--tenant", "kortrijk"], "holds lez-monitoring already"),
+    ]:
+        base_args = {"--tenant": "kortrijk", "--purpose": "lez-monitoring", "--metrics": "euro-class", "--until": "2099-12-31"}
+        for flag, value in zip(args[::2], args[1::2]):
+            base_args[flag] = value
+        done = cli("purpose", "grant", *[x for kv in base_args.items() for x in kv], check=False)
+        assert done.returncode != 0 and says in done.stderr, (args, done.stderr)
+    listed = cli("purpose", "list", "--tenant", "kortrijk").stdout.splitlines()
+    assert listed[0] == "id,tenant,purpose,metrics,until,basis,granted,revoked"
+    assert listed[1].startswith(f"{grant_id},kortrijk,lez-monitoring,euro-class;lez-compliance,2099-12-31,Gemeenteraad 2026-05-12,")
+    assert cli("purpose", "revoke", grant_id).stdout.strip() == f"revoked grant {grant_id}"
+    assert "revoked already" in cli("purpose", "revoke", grant_id, check=False).stderr
+    assert cli("purpose", "list").stdout.splitlines()[1].split(",")[-1] != ""
+    commands = cli("accesslog", "list", "--path", "kruispunt purpose").stdout
+    assert "purpose grant" in commands and "purpose revoke" in commands and "--purpose lez-monitoring" in commands
 
 
 def test_the_access_log_names_role_digest_and_tenant_never_the_token(setup):
