@@ -218,7 +218,7 @@ public struct SyntheticNetwork: Sendable {
         try truth?("vehicle,plate_hash,trip,kind,camera_id,instant,written_timestamp\n")
         let firstDay = Int(first.epochMillis / 86_400_000)
         var rng = SplitMix64(seed: seed)
-        let plates = (0..<vehicleCount).map { _ in rng.hex(64) }
+        let plates = Self.plates(vehicleCount, &rng)
         let nationalities = ["BE"] * 12 + ["B"] * 3 + ["BEL"] * 3 + ["NL", "F", "D", "GB"]
         let cumulative = Self.hourProfile.reduce(into: [Double]()) { $0.append(($0.last ?? 0) + $1) }
         let citiesCameras = cities.map(cameras(of:))
@@ -357,6 +357,36 @@ public struct SyntheticNetwork: Sendable {
         out += held.reversed().joined()
         if !out.isEmpty { try emit(out) }
         if !truthText.isEmpty { try truth?(truthText) }
+    }
+
+    /// The vehicles' plate hashes: the first draws of the run's generator.
+    static func plates(_ count: Int, _ rng: inout SplitMix64) -> [String] { (0..<count).map { _ in rng.hex(64) } }
+
+    /// A vehicle-registry extract for the network's vehicles (`kruispunt enrich import`): one in
+    /// twenty is missing, as vehicles the registries do not know; category from the vehicle type,
+    /// country from the plate's nationality, a first registration from 1995 on and a fuel and Euro
+    /// class that go with it. Same seed, same extract.
+    public func registryExtractCSV() -> String {
+        var draws = SplitMix64(seed: seed)
+        let plates = Self.plates(vehicleCount, &draws)
+        var rng = SplitMix64(seed: seed ^ 0x5245_4749_5354_5259)
+        let countries = ["BE"] * 18 + ["NL", "FR", "DE", "GB"]
+        var out = "plate_hash,euro_class,first_registration,fuel,category,country\n"
+        for (v, plate) in plates.enumerated() {
+            let (year, fuelDraw, missing) = (1995 + Int(rng.next() % 31), rng.next() % 100, rng.next() % 20 == 0)
+            if missing { continue }
+            let category: String = switch Self.vehicleType(v) {
+            case "personenwagen": "M1"
+            case "bestelwagen": "N1"
+            case "vrachtwagen": v % 2 == 0 ? "N2" : "N3"
+            case "motorfiets": "L3e"
+            default: "M3"
+            }
+            let fuel = year >= 2018 && fuelDraw < 15 ? "electric" : fuelDraw < 45 ? "diesel" : fuelDraw < 55 && year >= 2012 ? "hybrid" : "petrol"
+            let euro = fuel == "electric" ? "" : year >= 2021 ? "6d" : year >= 2015 ? "6" : year >= 2011 ? "5" : year >= 2006 ? "4" : year >= 2001 ? "3" : "2"
+            out += "\(plate),\(euro),\(year)-\(String(format: "%02d", 1 + Int(rng.next() % 12))),\(fuel),\(category),\(countries[v % countries.count])\n"
+        }
+        return out
     }
 
     /// The camera's vehicle type as exports write it (Dutch), by vehicle: mostly cars.

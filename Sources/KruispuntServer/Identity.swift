@@ -46,6 +46,10 @@ struct Identity: Sendable, Equatable {
     var tenant: String?
     /// The first 12 hex digits of the token's SHA-256 (never the token).
     var digest: String?
+    /// A browser session's CSRF token (nil for a bearer token: browsers never send one unasked).
+    var csrf: String? = nil
+    /// When the credential stops counting (a token's or JWT's expiry), when known.
+    var expiresMillis: Int64? = nil
 
     static let anonymous = Identity(standing: .anonymous)
 
@@ -100,6 +104,7 @@ final class Authenticator: Sendable {
     private let configured: [String: Role]
     private let pool: ConnectionPool
     private let known = Mutex<[String: (token: APITokens.Token?, read: ContinuousClock.Instant)]>([:])
+    private let sessions = Mutex<[String: (session: Sessions.Session?, read: ContinuousClock.Instant)]>([:])
     let ttl: Duration
 
     /// OpenID Connect JWTs, when configured.
@@ -115,8 +120,41 @@ final class Authenticator: Sendable {
         self.ttl = ttl
     }
 
+    /// The identity of a request: its bearer token, else its session cookie, else anonymous.
     func identify(_ request: Request) async -> Identity {
-        guard let secret = BearerToken.presented(request) else { return .anonymous }
+        if let secret = BearerToken.presented(request) { return await identify(secret: secret) }
+        if let cookie = SessionCookie.value(request) { return await session(cookie) }
+        return .anonymous
+    }
+
+    /// The identity of a session cookie (looked up at most every `ttl`); anonymous when the
+    /// session is not live (signed out, expired, its token revoked).
+    func session(_ secret: String) async -> Identity {
+        let key = "session:" + AccessLog.hex(APITokens.sha256(secret))
+        let now = ContinuousClock.now
+        let found: Sessions.Session?
+        if let entry = sessions.withLock({ $0[key] }), now - entry.read < ttl {
+            found = entry.session
+        } else {
+            do { found = try await pool.withConnection { try Sessions.find(secret: secret, on: $0) } } catch {
+                return Identity(standing: .uncheckable)
+            }
+            sessions.withLock { k in
+                if k.count >= 10_000 { k.removeAll() }
+                k[key] = (found, now)
+            }
+        }
+        guard let found, found.expiresMillis > Int64(Date.now.timeIntervalSince1970 * 1000) else { return .anonymous }
+        return Identity(standing: .valid(found.role), tenant: found.tenant, digest: found.digest, csrf: found.csrf)
+    }
+
+    /// Forgets a session at once (signed out).
+    func forget(session secret: String) {
+        _ = sessions.withLock { $0.removeValue(forKey: "session:" + AccessLog.hex(APITokens.sha256(secret))) }
+    }
+
+    /// The identity of a token (an API token, a configured one, or a JWT).
+    func identify(secret: String) async -> Identity {
         // One hash per request: the store's key, and its first 6 bytes are the digest logged.
         let hash = APITokens.sha256(secret)
         let digest = AccessLog.hex(Array(hash.prefix(6)))
@@ -127,8 +165,9 @@ final class Authenticator: Sendable {
             let pool = self.pool
             do {
                 switch try await oidc.check(secret, tenantExists: { id in try await pool.withConnection { try Tenants.find(id, on: $0) != nil } }) {
-                case .valid(let role, let tenant, let subject):
-                    return Identity(standing: .valid(role), tenant: tenant, digest: "oidc:" + Self.printable(subject))
+                case .valid(let role, let tenant, let subject, let expires):
+                    return Identity(standing: .valid(role), tenant: tenant, digest: "oidc:" + Self.printable(subject),
+                                    expiresMillis: Int64(expires * 1000))
                 case .refused(let why):
                     return Identity(standing: .refused(why), digest: digest)
                 }
@@ -158,7 +197,7 @@ final class Authenticator: Sendable {
         case .expired: .refused(.expired)
         case .revoked: .refused(.revoked)
         }
-        return Identity(standing: standing, tenant: token.tenant, digest: digest)
+        return Identity(standing: standing, tenant: token.tenant, digest: digest, expiresMillis: token.expiresMillis)
     }
 }
 
@@ -186,7 +225,7 @@ struct IdentityMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard BearerToken.presented(request) != nil else { return try await next(request, context) }
+        guard BearerToken.presented(request) != nil || SessionCookie.value(request) != nil else { return try await next(request, context) }
         let identity = await authenticator.identify(request)
         return try await Identity.$current.withValue(identity) { try await next(request, context) }
     }

@@ -27,7 +27,7 @@ final class OIDCVerifier: Sendable {
 
     /// Why a JWT does not count (`Identity.Refusal`), or the claims that matter.
     enum Outcome: Equatable {
-        case valid(role: Role, tenant: String?, subject: String)
+        case valid(role: Role, tenant: String?, subject: String, expires: Double)
         case refused(Identity.Refusal)
     }
 
@@ -101,11 +101,11 @@ final class OIDCVerifier: Sendable {
         guard let subject = claims.string("sub"), !subject.isEmpty else { return .refused(.invalidJWT) }
         let roles = Set(claims.strings(settings.roleClaim).compactMap(Role.init(rawValue:)))
         guard roles.count == 1, let role = roles.first else { return .refused(.noRole) }
-        guard role == .analyst else { return .valid(role: role, tenant: nil, subject: subject) }
+        guard role == .analyst else { return .valid(role: role, tenant: nil, subject: subject, expires: exp) }
         guard let tenant = claims.string(settings.tenantClaim), try await cachedTenantExists(tenant, tenantExists) else {
             return .refused(.unknownTenant)
         }
-        return .valid(role: role, tenant: tenant, subject: subject)
+        return .valid(role: role, tenant: tenant, subject: subject, expires: exp)
     }
 
     private func cachedTenantExists(_ id: String, _ ask: @Sendable (String) async throws -> Bool) async throws -> Bool {

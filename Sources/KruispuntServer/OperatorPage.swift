@@ -27,7 +27,7 @@ enum OperatorPage {
             <body>
             <header><span class="brand"><a href="/">Kruispunt</a></span>
             <nav aria-label="Beheer"><a href="/status">Status</a> · <a href="/quality">Datakwaliteit</a> · \
-            <a href="/stats">Statistieken</a> · <a href="/access-log">Toegangslog</a></nav></header>
+            <a href="/stats">Statistieken</a> · <a href="/access-log">Toegangslog</a></nav>\(signedIn())</header>
             <main>
             <h1>\(e(title))</h1>
 
@@ -37,6 +37,16 @@ enum OperatorPage {
         html += "<a href=\"\(e(json))\">Deze gegevens als JSON</a>.</p></footer>\n"
         if charts { html += "<script src=\"/vendor/chart.js/chart.min.js\"></script>\n<script src=\"/public/dashboard.js\"></script>\n" }
         return html + "</body>\n</html>\n"
+    }
+
+    /// Who is signed in, with the sign-out form, for a browser session ("" otherwise).
+    static func signedIn() -> String {
+        let me = Identity.current
+        guard let csrf = me.csrf, case .valid(let role) = me.standing else { return "" }
+        let e = HTML.escape
+        return " <form class=\"signout\" method=\"post\" action=\"/afmelden\">Aangemeld als \(e(role.rawValue))"
+            + (me.tenant.map { " (\(e($0)))" } ?? "")
+            + " <input type=\"hidden\" name=\"csrf\" value=\"\(e(csrf))\"><button type=\"submit\">Afmelden</button></form>"
     }
 
     /// A table with a header row; `numeric` columns are right-aligned.

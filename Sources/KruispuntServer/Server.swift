@@ -51,14 +51,16 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
                 runtime.logger.error("OpenID Connect keys could not be read (tried again when a JWT arrives): \(error)")
             }
         }
-        router.add(middleware: IdentityMiddleware(authenticator: Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens,
-                                                                               pool: runtime.pool, oidc: oidc)))
+        let authenticator = Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens, pool: runtime.pool, oidc: oidc)
+        router.add(middleware: IdentityMiddleware(authenticator: authenticator))
         if c.accessLog != .on { accessLog.recordLogEvent("access log \(c.accessLog.rawValue) (KRUISPUNT_ACCESS_LOG)") }
         if c.accessLog != .off { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
         let pauseSignal = c.accessLog == .switchable ? Self.onSIGUSR1 { accessLog.toggle() } : nil
         defer { pauseSignal?.cancel() }
-        if c.rateLimit > 0 { router.add(middleware: RateLimitMiddleware(limiter: RateLimiter(perSecond: c.rateLimit))) }
+        let limiter = c.rateLimit > 0 ? RateLimiter(perSecond: c.rateLimit) : nil
+        if let limiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
         router.add(middleware: RefusedTokenMiddleware())
+        router.add(middleware: SessionCSRFMiddleware())
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())
@@ -77,6 +79,7 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         let ingestAPI = IngestAPI(runtime: runtime)
         ingestAPI.clearSpool()
         ingestAPI.register(on: router)
+        SignInRoutes(runtime: runtime, authenticator: authenticator, limiter: limiter).register(on: router)
         AccessLogAPI(runtime: runtime).register(on: router)
         StatisticsAPI(runtime: runtime).register(on: router)
         QualityAPI(runtime: runtime).register(on: router)

@@ -351,6 +351,22 @@ public enum Migrations {
             """),
         Migration(version: 26, name: "tenant municipalities", sql: Tenants.municipalitiesSchema),
         Migration(version: 27, name: "purpose grants", sql: PurposeGrants.schema),
+        Migration(version: 28, name: "vehicle registry extract", sql: """
+            -- The vehicle-registry extract (kruispunt enrich import), pseudonymised per key period
+            -- like the detections (no plate hash is kept); first registration as a year only.
+            CREATE TABLE vehicle_registry (
+                pseudonym bytea PRIMARY KEY,
+                period_first date NOT NULL,     -- the key period's first and last local day
+                period_last date NOT NULL,
+                euro_class text CHECK (euro_class ~ '^([0-6]|6d)$'),
+                first_registration_year smallint,
+                fuel text NOT NULL,
+                category text NOT NULL,
+                country text NOT NULL
+            );
+            CREATE INDEX vehicle_registry_period ON vehicle_registry (period_last);
+            """),
+        Migration(version: 29, name: "browser sessions", sql: Sessions.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

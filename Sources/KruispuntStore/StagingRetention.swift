@@ -45,6 +45,12 @@ public enum StagingRetention {
                 try db.query("DELETE FROM detections WHERE \(Self.onDay)", [day])
                 try db.query("UPDATE treatment_days SET purged = true WHERE day = $1::date", [day])
             }
+            // The registry extract of a key period goes with the period's last detections.
+            try db.execute("""
+                DELETE FROM vehicle_registry r
+                WHERE r.period_last <= (SELECT max(day) FROM treatment_days WHERE purged)
+                  AND NOT EXISTS (SELECT 1 FROM treatment_days t WHERE NOT t.purged AND t.day BETWEEN r.period_first AND r.period_last)
+                """)
             try db.execute("""
                 DELETE FROM quarantine q USING ingest_batches b WHERE b.id = q.batch_id AND b.received_at <= \(horizon);
                 DELETE FROM ingest_requests WHERE received_at <= \(horizon)

@@ -209,6 +209,7 @@ struct Generate: AsyncParsableCommand {
     @Option(help: "csv or ndjson.") var format: String = "csv"
     @Option(help: "Faults to inject, comma-separated: silent, skew, duplicates, malformed, order, speed, nationality, type, drift, volume, broken, or all (camera faults hit the last day).") var faults: String?
     @Option(help: "Folder to write cameras.csv, zones.csv and zones.geojson into.") var registry: String?
+    @Option(help: "File to write a matching vehicle-registry extract into (kruispunt enrich import).") var registryExtract: String?
     @Option(help: "File for the ground truth (vehicle, trip, kind, camera, instant).") var truth: String?
     @Option(help: "Stream to this server's /api/ingest instead of writing (token: KRUISPUNT_INGEST_TOKEN).") var to: String?
     @Option(help: "With --to: lines per second.") var rate: Int = 1000
@@ -237,6 +238,7 @@ struct Generate: AsyncParsableCommand {
             try Data(network.zonesCSV().utf8).write(to: dir.appendingPathComponent("zones.csv"))
             try Data(network.zonesGeoJSON().utf8).write(to: dir.appendingPathComponent("zones.geojson"))
         }
+        if let registryExtract { try Data(network.registryExtractCSV().utf8).write(to: URL(fileURLWithPath: registryExtract)) }
         let truthHandle = try truth.map { path -> FileHandle in
             guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
                 throw ValidationError("cannot write \(path)")

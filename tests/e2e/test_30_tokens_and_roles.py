@@ -219,7 +219,8 @@ def test_security_headers_and_no_inline_script(setup):
             if tag == "script" and "src" not in a and not data_block:
                 self.inline.append(a)
 
-    pages = ["/", "/stromen", "/zones", "/sparql", "/status", "/catalog", "/quality", "/stats", "/access-log", "/no-such-page"]
+    pages = ["/", "/stromen", "/zones", "/sparql", "/status", "/catalog", "/quality", "/stats", "/access-log", "/aanmelden",
+             "/no-such-page"]
     for path in pages:
         response = requests.get(f"{base}{path}", headers={"Accept": "text/html", "Authorization": f"Bearer {tokens['admin']}"},
                                 timeout=60)

@@ -1,0 +1,128 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import KruispuntDashboard
+import KruispuntStore
+
+/// Signing in and out of a browser session: `GET /aanmelden` (`/login`) shows a form that takes
+/// an API token or a JWT; `POST /aanmelden` checks it like a bearer token and, when it counts,
+/// opens a session (at most `KRUISPUNT_SESSION_HOURS`, default 8, and never past the token's
+/// own expiry) in an HttpOnly, SameSite=Strict cookie; `POST /afmelden` (`/logout`) ends it. The
+/// form carries a double-submit CSRF token; a refused token costs the address a quarter of its
+/// rate-limit bucket, so guessing slows down.
+struct SignInRoutes: Sendable {
+    let runtime: Runtime
+    let authenticator: Authenticator
+    let limiter: RateLimiter?
+
+    func register(on router: Router<BasicRequestContext>) {
+        for path in ["/aanmelden", "/login"] {
+            router.get(RouterPath(path)) { request, _ in form(request) }
+            router.post(RouterPath(path)) { request, _ in try await signIn(request) }
+        }
+        for path in ["/afmelden", "/logout"] { router.post(RouterPath(path)) { request, _ in try await signOut(request) } }
+    }
+
+    private var sessionHours: Double {
+        Double(ProcessInfo.processInfo.environment["KRUISPUNT_SESSION_HOURS"] ?? "").flatMap { $0 > 0 && $0 <= 24 * 30 ? $0 : nil } ?? 8
+    }
+
+    /// A path on this site to go to after signing in (`volgende`), else nil: never another site.
+    static func localPath(_ text: String?) -> String? {
+        guard let text, text.hasPrefix("/"), !text.hasPrefix("//"), !text.contains("\\"), text.count <= 2_000,
+              !text.unicodeScalars.contains(where: { $0.value < 32 }) else { return nil }
+        return text
+    }
+
+    private func form(_ request: Request, status: HTTPResponse.Status = .ok, message: String? = nil, next: String? = nil) -> Response {
+        let csrf = SessionCookie.secret(SessionCookie.signInCSRF, in: request) ?? Sessions.randomSecret()
+        let next = next ?? Self.localPath(request.uri.queryParameters.get("volgende").map { String($0) })
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        headers[.setCookie] = SessionCookie.set(SessionCookie.signInCSRF, csrf, maxAge: 3600,
+                                                secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
+        return Response(status: status, headers: headers,
+                        body: .init(byteBuffer: ByteBuffer(string: SignInPage.render(csrf: csrf, next: next, message: message))))
+    }
+
+    private func signIn(_ request: Request) async throws -> Response {
+        let body = String(buffer: try await request.body.collect(upTo: 64 << 10))
+        let next = Self.localPath(RequestParameters.formValue("volgende", in: body))
+        guard let sent = RequestParameters.formValue("csrf", in: body),
+              let expected = SessionCookie.secret(SessionCookie.signInCSRF, in: request), SessionCookie.same(sent, expected) else {
+            return form(request, status: .forbidden, message: "Het formulier is verlopen; probeer opnieuw. / The form expired; try again.", next: next)
+        }
+        let token = (RequestParameters.formValue("token", in: body) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        let identity = token.isEmpty ? Identity(standing: .refused(.unknown)) : await authenticator.identify(secret: token)
+        switch identity.standing {
+        case .valid(let role):
+            let now = Int64(Date.now.timeIntervalSince1970 * 1000)
+            let expires = min(now + Int64(sessionHours * 3_600_000), identity.expiresMillis ?? .max)
+            let isJWT = OIDCVerifier.looksLikeJWT(token)
+            let opened = try await runtime.pool.withConnection { db in
+                try Sessions.open(role: role, tenant: identity.tenant, digest: identity.digest ?? "", tokenSHA256: isJWT ? nil : APITokens.sha256(token),
+                                  expiresMillis: expires, on: db)
+            }
+            let secure = SessionCookie.secure(request, baseURL: runtime.configuration.baseURL)
+            var headers: HTTPFields = [.location: next ?? (role == .analyst ? "/quality" : role == .ingest ? "/" : "/status"),
+                                       .cacheControl: "no-store"]
+            headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.session, opened.secret,
+                                                                                 maxAge: Int((expires - now) / 1000), secure: secure)))
+            headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.signInCSRF, "", maxAge: 0, secure: secure)))
+            return Response(status: .seeOther, headers: headers)
+        case .uncheckable:
+            return form(request, status: .serviceUnavailable, message: "De databank is onbereikbaar; probeer later. / The database is unreachable; try later.", next: next)
+        case .anonymous, .refused:
+            _ = limiter?.take("address:" + (BearerToken.forwardedFor(request) ?? "direct"), cost: limiter?.refusedCost ?? 0)
+            let why = if case .refused(let r) = identity.standing { r.message } else { Identity.Refusal.unknown.message }
+            return form(request, status: .unauthorized, message: why, next: next)
+        }
+    }
+
+    private func signOut(_ request: Request) async throws -> Response {
+        if let secret = SessionCookie.value(request) {
+            // The CSRF middleware has checked the form's token against the session's.
+            _ = try await runtime.pool.withConnection { db in try Sessions.end(secret: secret, on: db) }
+            authenticator.forget(session: secret)
+        }
+        var headers: HTTPFields = [.location: "/", .cacheControl: "no-store"]
+        headers[.setCookie] = SessionCookie.set(SessionCookie.session, "", maxAge: 0,
+                                                secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
+        return Response(status: .seeOther, headers: headers)
+    }
+}
+
+/// The sign-in page, in Dutch with English beneath.
+enum SignInPage {
+    static func render(csrf: String, next: String?, message: String?) -> String {
+        let e = HTML.escape
+        return """
+            <!DOCTYPE html>
+            <html lang="nl">
+            <head>
+              <meta charset="utf-8">
+              <meta name="viewport" content="width=device-width, initial-scale=1">
+              <title>Aanmelden · Kruispunt</title>
+              <link rel="icon" href="/public/favicon.svg" type="image/svg+xml">
+              <link rel="stylesheet" href="/public/kruispunt.css">
+            </head>
+            <body>
+            <header><span class="brand"><a href="/">Kruispunt</a></span></header>
+            <main>
+            <h1>Aanmelden</h1>
+            \(message.map { "<p class=\"error\" role=\"alert\">\(e($0))</p>" } ?? "")
+            <form method="post" action="/aanmelden">
+              <input type="hidden" name="csrf" value="\(e(csrf))">
+              \(next.map { "<input type=\"hidden\" name=\"volgende\" value=\"\(e($0))\">" } ?? "")
+              <p><label for="token">Uw token (API-token of JWT van Digitaal Vlaanderen)</label><br>
+              <input id="token" name="token" type="password" autocomplete="off" required size="60"></p>
+              <p><button type="submit">Aanmelden</button></p>
+            </form>
+            <p lang="en">Sign in with your token (an API token or a Digitaal Vlaanderen JWT). The session lasts at most \
+            a working day and ends when you sign out or the token is revoked.</p>
+            </main>
+            </body>
+            </html>
+
+            """
+    }
+}
