@@ -54,3 +54,36 @@ struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
 private let referrerPolicy = HTTPField.Name("Referrer-Policy")!
 private let frameOptions = HTTPField.Name("X-Frame-Options")!
 private let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+
+/// Refuses (400) a request whose path holds a NUL or another control character, raw or
+/// percent-encoded: no route has one, and a file name cut short at a NUL is a classic way past
+/// a check on its end.
+struct ControlCharacterPathMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let path = request.uri.path
+        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || Self.encodesControl(path) {
+            throw HTTPError(.badRequest, message: "Ongeldig pad / invalid path")
+        }
+        return try await next(request, context)
+    }
+
+    /// Whether the path has a percent-encoded byte below 0x20 or 0x7F (`%00`, `%0d`, `%7f`…).
+    static func encodesControl(_ path: String) -> Bool {
+        let bytes = Array(path.utf8)
+        for i in bytes.indices where bytes[i] == 0x25 && i + 2 < bytes.count {
+            guard let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) else { continue }
+            let value = hi << 4 | lo
+            if value < 0x20 || value == 0x7F { return true }
+        }
+        return false
+    }
+
+    private static func hex(_ b: UInt8) -> UInt8? {
+        switch b {
+        case 0x30...0x39: b - 0x30
+        case 0x41...0x46: b - 0x37
+        case 0x61...0x66: b - 0x57
+        default: nil
+        }
+    }
+}

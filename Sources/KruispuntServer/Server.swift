@@ -61,6 +61,7 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         if let limiter { router.add(middleware: RateLimitMiddleware(limiter: limiter)) }
         router.add(middleware: RefusedTokenMiddleware())
         router.add(middleware: SessionCSRFMiddleware())
+        router.add(middleware: ControlCharacterPathMiddleware())
         runtime.metrics.bootstrapSystem()
         router.add(middleware: RequestMetricsMiddleware(metrics: runtime.metrics))
         router.add(middleware: RequestIDMiddleware())
