@@ -22,7 +22,11 @@ demo: release
 ## Swift unit and integration tests, then the independent end-to-end suite (rdflib, pyld, pySHACL, pyoxigraph).
 test: build
 	$(SWIFT) test
-	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt $(VENV)/python -m pytest -q tests/e2e
+	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt scripts/e2e
+
+## The end-to-end suite alone, in two pytest processes (scripts/e2e), on the debug build.
+test-e2e: build
+	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt scripts/e2e
 
 ## Throughput figures from a release build, with ratios against the references.
 bench: release
