@@ -103,9 +103,8 @@ struct Identity: Sendable, Equatable {
 final class Authenticator: Sendable {
     private let configured: [String: Role]
     private let pool: ConnectionPool
-    private let known = Mutex<[String: (token: APITokens.Token?, read: ContinuousClock.Instant)]>([:])
-    private let sessions = Mutex<[String: (session: Sessions.Session?, read: ContinuousClock.Instant)]>([:])
-    let ttl: Duration
+    private let tokens: ExpiringCache<APITokens.Token?>
+    private let sessions: ExpiringCache<Sessions.Session?>
 
     /// OpenID Connect JWTs, when configured.
     let oidc: OIDCVerifier?
@@ -117,32 +116,27 @@ final class Authenticator: Sendable {
         for t in adminTokens { configured[t] = .admin }
         self.configured = configured
         self.pool = pool
-        self.ttl = ttl
+        self.tokens = ExpiringCache(ttl: ttl)
+        self.sessions = ExpiringCache(ttl: ttl)
     }
 
-    /// The identity of a request: its bearer token, else its session cookie, else anonymous.
-    func identify(_ request: Request) async -> Identity {
+    /// The identity of a request: its bearer token, else its session cookie; nil without either.
+    func identify(_ request: Request) async -> Identity? {
         if let secret = BearerToken.presented(request) { return await identify(secret: secret) }
         if let cookie = SessionCookie.value(request) { return await session(cookie) }
-        return .anonymous
+        return nil
     }
 
     /// The identity of a session cookie (looked up at most every `ttl`); anonymous when the
     /// session is not live (signed out, expired, its token revoked).
     func session(_ secret: String) async -> Identity {
-        let key = "session:" + AccessLog.hex(APITokens.sha256(secret))
-        let now = ContinuousClock.now
         let found: Sessions.Session?
-        if let entry = sessions.withLock({ $0[key] }), now - entry.read < ttl {
-            found = entry.session
-        } else {
-            do { found = try await pool.withConnection { try Sessions.find(secret: secret, on: $0) } } catch {
-                return Identity(standing: .uncheckable)
+        do {
+            found = try await sessions.value(AccessLog.hex(APITokens.sha256(secret))) {
+                try await pool.withConnection { try Sessions.find(secret: secret, on: $0) }
             }
-            sessions.withLock { k in
-                if k.count >= 10_000 { k.removeAll() }
-                k[key] = (found, now)
-            }
+        } catch {
+            return Identity(standing: .uncheckable)
         }
         guard let found, found.expiresMillis > Int64(Date.now.timeIntervalSince1970 * 1000) else { return .anonymous }
         return Identity(standing: .valid(found.role), tenant: found.tenant, digest: found.digest, csrf: found.csrf)
@@ -150,7 +144,7 @@ final class Authenticator: Sendable {
 
     /// Forgets a session at once (signed out).
     func forget(session secret: String) {
-        _ = sessions.withLock { $0.removeValue(forKey: "session:" + AccessLog.hex(APITokens.sha256(secret))) }
+        sessions.forget(AccessLog.hex(APITokens.sha256(secret)))
     }
 
     /// The identity of a token (an API token, a configured one, or a JWT).
@@ -175,21 +169,11 @@ final class Authenticator: Sendable {
                 return Identity(standing: .uncheckable, digest: digest)
             }
         }
-        let key = AccessLog.hex(hash)
-        let now = ContinuousClock.now
         let token: APITokens.Token?
-        if let entry = known.withLock({ $0[key] }), now - entry.read < ttl {
-            token = entry.token
-        } else {
-            do {
-                token = try await pool.withConnection { try APITokens.find(sha256: hash, on: $0) }
-            } catch {
-                return Identity(standing: .uncheckable, digest: digest)
-            }
-            known.withLock { k in
-                if k.count >= 10_000 { k.removeAll() }
-                k[key] = (token, now)
-            }
+        do {
+            token = try await tokens.value(AccessLog.hex(hash)) { try await pool.withConnection { try APITokens.find(sha256: hash, on: $0) } }
+        } catch {
+            return Identity(standing: .uncheckable, digest: digest)
         }
         guard let token else { return Identity(standing: .refused(.unknown), digest: digest) }
         let standing: Identity.Standing = switch token.state(atMillis: Int64(Date.now.timeIntervalSince1970 * 1000)) {
@@ -225,8 +209,7 @@ struct IdentityMiddleware<Context: RequestContext>: RouterMiddleware {
     let authenticator: Authenticator
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard BearerToken.presented(request) != nil || SessionCookie.value(request) != nil else { return try await next(request, context) }
-        let identity = await authenticator.identify(request)
+        guard let identity = await authenticator.identify(request) else { return try await next(request, context) }
         return try await Identity.$current.withValue(identity) { try await next(request, context) }
     }
 }

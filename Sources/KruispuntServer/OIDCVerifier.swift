@@ -17,7 +17,7 @@ import Synchronization
 final class OIDCVerifier: Sendable {
     let settings: OIDCSettings
     private let keys = Mutex<(collection: JWTKeyCollection, kids: Set<String>, read: ContinuousClock.Instant?)>((JWTKeyCollection(), [], nil))
-    private let tenants = Mutex<[String: (exists: Bool, read: ContinuousClock.Instant)]>([:])
+    private let tenants = ExpiringCache<Bool>(ttl: .seconds(5), capacity: 1_000)
     private let logger: Logger
 
     init(settings: OIDCSettings, logger: Logger) {
@@ -102,21 +102,10 @@ final class OIDCVerifier: Sendable {
         let roles = Set(claims.strings(settings.roleClaim).compactMap(Role.init(rawValue:)))
         guard roles.count == 1, let role = roles.first else { return .refused(.noRole) }
         guard role == .analyst else { return .valid(role: role, tenant: nil, subject: subject, expires: exp) }
-        guard let tenant = claims.string(settings.tenantClaim), try await cachedTenantExists(tenant, tenantExists) else {
+        guard let tenant = claims.string(settings.tenantClaim), try await tenants.value(tenant, load: { try await tenantExists(tenant) }) else {
             return .refused(.unknownTenant)
         }
         return .valid(role: role, tenant: tenant, subject: subject, expires: exp)
-    }
-
-    private func cachedTenantExists(_ id: String, _ ask: @Sendable (String) async throws -> Bool) async throws -> Bool {
-        let now = ContinuousClock.now
-        if let known = tenants.withLock({ $0[id] }), now - known.read < .seconds(5) { return known.exists }
-        let exists = try await ask(id)
-        tenants.withLock { t in
-            if t.count >= 1_000 { t.removeAll() }
-            t[id] = (exists, now)
-        }
-        return exists
     }
 
     static func base64URL(_ text: Substring) -> Data? {

@@ -53,16 +53,11 @@ final class PageCache: Sendable {
 /// Each stream's retention horizon (see `MemberRetention`), read from the store at most every
 /// `ttl` (10 seconds): a purge shows in cached pages within that time.
 final class HorizonCache: Sendable {
-    private let known = Mutex<[String: (horizon: Int64?, read: ContinuousClock.Instant)]>([:])
-    let ttl: Duration
+    private let known: ExpiringCache<Int64?>
 
-    init(ttl: Duration = .seconds(10)) { self.ttl = ttl }
+    init(ttl: Duration = .seconds(10)) { known = ExpiringCache(ttl: ttl) }
 
     func horizon(_ stream: String, pool: ConnectionPool) async throws -> Int64? {
-        let now = ContinuousClock.now
-        if let entry = known.withLock({ $0[stream] }), now - entry.read < ttl { return entry.horizon }
-        let horizon = try await pool.withConnection { try MemberRetention.horizon(stream: stream, on: $0) }
-        known.withLock { $0[stream] = (horizon, now) }
-        return horizon
+        try await known.value(stream) { try await pool.withConnection { try MemberRetention.horizon(stream: stream, on: $0) } }
     }
 }

@@ -62,8 +62,11 @@ struct QualityAPI: Sendable {
         guard !affected.isEmpty else { return nil }
         var narrowed = incident
         narrowed.affected = affected.joined(separator: ",")
-        let rule = QualityRule(rawValue: String(incident.component.dropFirst(StatusService.qualityPrefix.count)))
-        narrowed.detail = (rule?.label.nl ?? incident.title) + " bij camera " + affected.joined(separator: ", ")
+        if let rule = QualityRule(rawValue: String(incident.component.dropFirst(StatusService.qualityPrefix.count))) {
+            narrowed.detail = StatusService.qualityDetail(rule, cameras: affected)
+        } else {
+            narrowed.detail = incident.title + " bij camera " + affected.joined(separator: ", ")
+        }
         narrowed.events = []
         narrowed.acknowledgedBy = nil
         return narrowed

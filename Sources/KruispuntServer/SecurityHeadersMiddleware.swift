@@ -60,20 +60,28 @@ private let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 /// a check on its end.
 struct ControlCharacterPathMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let path = request.uri.path
-        if path.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) || Self.encodesControl(path) {
+        if Self.holdsControl(request.uri.path) {
             throw HTTPError(.badRequest, message: "Ongeldig pad / invalid path")
         }
         return try await next(request, context)
     }
 
-    /// Whether the path has a percent-encoded byte below 0x20 or 0x7F (`%00`, `%0d`, `%7f`…).
-    static func encodesControl(_ path: String) -> Bool {
-        let bytes = Array(path.utf8)
-        for i in bytes.indices where bytes[i] == 0x25 && i + 2 < bytes.count {
-            guard let hi = hex(bytes[i + 1]), let lo = hex(bytes[i + 2]) else { continue }
-            let value = hi << 4 | lo
-            if value < 0x20 || value == 0x7F { return true }
+    /// Whether the path has a byte below 0x20 or 0x7F, raw or percent-encoded (`%00`, `%0d`, `%7f`…).
+    static func holdsControl(_ path: String) -> Bool {
+        var digits = -1   // hex digits read after a "%" (-1: not in an escape)
+        var value: UInt8 = 0
+        for b in path.utf8 {
+            if b < 0x20 || b == 0x7F { return true }
+            if digits >= 0, let d = hex(b) {
+                value = value << 4 | d
+                digits += 1
+                if digits == 2 {
+                    if value < 0x20 || value == 0x7F { return true }
+                    digits = -1
+                }
+            } else {
+                (digits, value) = (b == 0x25 ? 0 : -1, 0)
+            }
         }
         return false
     }

@@ -35,7 +35,7 @@ struct SignInRoutes: Sendable {
     }
 
     private func form(_ request: Request, status: HTTPResponse.Status = .ok, message: String? = nil, next: String? = nil) -> Response {
-        let csrf = SessionCookie.secret(SessionCookie.signInCSRF, in: request) ?? Sessions.randomSecret()
+        let csrf = SessionCookie.secret(SessionCookie.signInCSRF, in: request) ?? APITokens.randomSecret()
         let next = next ?? Self.localPath(request.uri.queryParameters.get("volgende").map { String($0) })
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         headers[.setCookie] = SessionCookie.set(SessionCookie.signInCSRF, csrf, maxAge: 3600,

@@ -107,7 +107,7 @@ struct StatusService: Service {
         }
         // One incident per data-quality rule firing in the latest measured hours, with its cameras.
         for alert in alerts where !open.contains(Self.qualityPrefix + alert.rule.rawValue) {
-            let detail = "\(alert.rule.label.nl) bij camera " + alert.cameras.joined(separator: ", ")
+            let detail = Self.qualityDetail(alert.rule, cameras: alert.cameras)
             await openIncident(.init(name: Self.qualityPrefix + alert.rule.rawValue, label: alert.rule.label.nl, state: .degraded,
                                      detail: detail, lastSuccess: nil, checkedAt: stamp),
                                affected: alert.cameras.joined(separator: ","), atMillis: now)
@@ -119,6 +119,11 @@ struct StatusService: Service {
 
     /// Data-quality incidents are named `quality:` and the rule.
     static let qualityPrefix = "quality:"
+
+    /// A data-quality incident's detail: the rule and the cameras it fires for.
+    static func qualityDetail(_ rule: QualityRule, cameras: [String]) -> String {
+        rule.label.nl + " bij camera " + cameras.joined(separator: ", ")
+    }
 
     private func openIncident(_ component: StatusMonitor.Component, affected: String = "", atMillis: Int64) async {
         do {

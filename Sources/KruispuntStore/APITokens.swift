@@ -65,6 +65,14 @@ public enum APITokens {
         );
         """
 
+    /// 32 random bytes in base64url (43 characters): token, session and CSRF secrets.
+    public static func randomSecret() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
     /// The SHA-256 of a secret.
     public static func sha256(_ secret: String) -> [UInt8] { Array(SHA256.hash(data: Data(secret.utf8))) }
 
@@ -78,10 +86,7 @@ public enum APITokens {
         if let tenant, try Tenants.find(tenant, on: db) == nil {
             throw StoreError("no tenant '\(tenant)' (kruispunt tenant create \(tenant) --name …)")
         }
-        var generator = SystemRandomNumberGenerator()
-        let random = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let secret = "kp_" + Data(random).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let secret = "kp_" + randomSecret()
         let rows = try db.query("""
             INSERT INTO api_tokens (sha256, role, tenant, label, expires_at)
             VALUES (decode($1, 'hex'), $2, $3, $4, to_timestamp($5::double precision / 1000))

@@ -34,18 +34,10 @@ public enum Sessions {
         CREATE INDEX sessions_expires ON sessions (expires_at);
         """
 
-    /// 32 random bytes in base64url (43 characters).
-    public static func randomSecret() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return Data(bytes).base64EncodedString().replacingOccurrences(of: "+", with: "-")
-            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
     /// Opens a session until `expiresMillis`; returns the cookie's secret (never stored) and the session.
     public static func open(role: Role, tenant: String?, digest: String, tokenSHA256: [UInt8]?, expiresMillis: Int64,
                             on db: Connection) throws -> (secret: String, session: Session) {
-        let secret = randomSecret(), csrf = randomSecret()
+        let secret = APITokens.randomSecret(), csrf = APITokens.randomSecret()
         try db.query("""
             INSERT INTO sessions (sha256, role, tenant, digest, token_sha256, csrf, expires_at)
             VALUES (decode($1, 'hex'), $2, $3, $4, decode($5, 'hex'), $6, to_timestamp($7::double precision / 1000))
