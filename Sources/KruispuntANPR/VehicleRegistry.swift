@@ -104,6 +104,8 @@ public enum VehicleRegistry {
                 }
                 if !chunk.isEmpty { try send(chunk) }
             }
+            // The restricted metrics of every day still staged are computed again with this extract.
+            try db.execute("UPDATE treatment_days SET dirty = true WHERE NOT purged")
             return summary
         }
     }

@@ -15,6 +15,7 @@ struct Routes: Sendable {
     let horizons: HorizonCache
     let catalog: Catalog
     let sparql: SPARQLEndpoint
+    let restricted: RestrictedRoutes
 
     /// Reads the catalogue's fixed nodes (`Catalog/dcat-support.ttl`) once.
     init(runtime: Runtime, iris: IRIScheme, horizonTTL: Duration = .seconds(10)) throws {
@@ -25,6 +26,7 @@ struct Routes: Sendable {
         self.pages = PageCache(capacityBytes: runtime.configuration.pageCacheMegabytes << 20)
         self.horizons = HorizonCache(ttl: horizonTTL)
         self.sparql = SPARQLEndpoint(runtime: runtime, iris: iris)
+        self.restricted = RestrictedRoutes(runtime: runtime, iris: iris)
         let file = runtime.configuration.resourcesDirectory.appendingPathComponent("Catalog/dcat-support.ttl")
         let support = try Raptor.shared.parse(try String(contentsOf: file, encoding: .utf8), syntax: .turtle,
                                               baseIRI: iris.base + "/").map(\.triple)
@@ -34,6 +36,7 @@ struct Routes: Sendable {
 
     func register(on router: Router<BasicRequestContext>) {
         sparql.register(on: router)
+        restricted.register(on: router)
         router.get("/metrics") { request, _ in
             try Identity.require(.operator)
             let text = await runtime.metrics.exposition(runtime: runtime)
@@ -52,6 +55,9 @@ struct Routes: Sendable {
             }
         }
         router.get("/streams/:name") { request, context in
+            if let restricted = self.restricted.stream(named: context.parameters.get("name") ?? "") {
+                return try await self.restricted.root(restricted, request: request)
+            }
             let stream = try stream(context)
             let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, base: iris.base)
@@ -213,6 +219,12 @@ struct Routes: Sendable {
     /// description from the store; a stable observation IRI also lists its versions.
     private func resource(_ request: Request) async throws -> Response {
         let iri = iris.base + request.uri.path
+        if request.uri.path.hasPrefix(ObservationMapping.restrictedPrefix) {
+            guard let metric = RestrictedRoutes.metric(ofPath: request.uri.path) else {
+                throw HTTPError(.notFound, message: "Onbekende resource / unknown resource: \(iri)")
+            }
+            return try await restricted.describe(iri, metric: metric, request: request)
+        }
         let triples = try await runtime.pool.withConnection { db -> [Triple] in
             let subject = Term.iri(iri)
             var triples = try QuadStore.describe(subject, on: db).map(\.triple)

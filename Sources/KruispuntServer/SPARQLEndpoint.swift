@@ -5,6 +5,7 @@ import KruispuntPublishing
 import KruispuntRDF
 import KruispuntSPARQL
 import KruispuntStore
+import KruispuntTreatment
 import Synchronization
 
 /// The SPARQL 1.1 Protocol at `/sparql`: queries by GET `?query=`, POST form or POST
@@ -76,6 +77,15 @@ struct SPARQLEndpoint: Sendable {
         if !defaults.isEmpty || !named.isEmpty {
             query.from = defaults
             query.fromNamed = named
+        }
+        // Restricted observations are never in the graphs SPARQL-lite reads; naming one (under any
+        // base URL the data was minted with) is refused.
+        let restricted = ObservationMapping.restrictedPrefix
+        if text.contains(restricted) || ((query.from ?? []) + (query.fromNamed ?? [])).contains(where: { $0.contains(restricted) }) {
+            return Self.error(request, status: .forbidden, message: """
+                Beperkte observaties zijn niet bevraagbaar via SPARQL / restricted observations are not open to SPARQL: \
+                an analyst whose city holds the purpose reads them at /streams/{name}/pages and /id/restricted/…
+                """)
         }
         let format = request.uri.queryParameters.get("format")
         let accept = request.headers[.accept]

@@ -39,6 +39,11 @@ public enum MemberRetention {
             for row in try db.query("SELECT stream, count(*) FROM stream_members WHERE generated_at < \(cutoff) GROUP BY stream") {
                 if let stream = row[0], let n = row[1].flatMap(Int.init) { plan.members[stream] = n }
             }
+            // Restricted members (`RestrictedStore`) are kept no longer than the open ones.
+            for row in try db.query("SELECT metric, count(*) FROM restricted_members WHERE generated_at < \(cutoff) GROUP BY 1") {
+                if let metric = row[0], let n = row[1].flatMap(Int.init) { plan.members["restricted/" + metric] = n }
+            }
+            if !dryRun { try db.execute("DELETE FROM restricted_members WHERE generated_at < \(cutoff)") }
             if plan.members.isEmpty { return plan }
             for table in try QuadStore.loadTables(on: db) where try holdsOnlyExpiredMembers(table, on: db) {
                 plan.droppedTables.append(table)

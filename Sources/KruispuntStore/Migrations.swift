@@ -367,6 +367,7 @@ public enum Migrations {
             CREATE INDEX vehicle_registry_period ON vehicle_registry (period_last);
             """),
         Migration(version: 29, name: "browser sessions", sql: Sessions.schema),
+        Migration(version: 30, name: "restricted observations and LEZ rules", sql: RestrictedStore.schema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

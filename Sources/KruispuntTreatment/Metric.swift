@@ -1,9 +1,21 @@
 import KruispuntRDF
 
-/// The scenario-1 mobility metrics the treatment publishes.
+/// The metrics the treatment publishes: the open scenario-1 mobility metrics, then the
+/// restricted scenario-2 ones (vehicle-registry enrichment, behind a legal purpose).
 public enum Metric: UInt8, Sendable, CaseIterable, Comparable {
     case vehicleCount, uniqueVehicles, flow, travelTimeBin, travelTime, entering, transit, dwellTime, speed,
          vehicleType, typicalHourly
+    case nationality, vehicleCategory, vehicleAge, euroClass, heavyTransit, recurringVehicles, lezCompliance
+
+    /// The restricted (scenario-2) metrics, in the order of `PurposeGrants.restrictedMetrics`.
+    public static let restricted: [Metric] = [.nationality, .vehicleCategory, .vehicleAge, .euroClass, .heavyTransit,
+                                              .recurringVehicles, .lezCompliance]
+
+    /// Whether the metric is restricted: published only to tenants holding a purpose for it.
+    public var isRestricted: Bool { rawValue >= Metric.nationality.rawValue }
+
+    /// The restricted metric a purpose grant names (`euro-class`), by its name.
+    public static func restricted(named name: String) -> Metric? { restricted.first { $0.slug == name } }
 
     public static func < (a: Metric, b: Metric) -> Bool { a.rawValue < b.rawValue }
 
@@ -21,6 +33,13 @@ public enum Metric: UInt8, Sendable, CaseIterable, Comparable {
         case .speed: "speed"
         case .vehicleType: "vehicle-type"
         case .typicalHourly: "typical-hourly-count"
+        case .nationality: "nationality"
+        case .vehicleCategory: "vehicle-category"
+        case .vehicleAge: "vehicle-age"
+        case .euroClass: "euro-class"
+        case .heavyTransit: "heavy-through-traffic"
+        case .recurringVehicles: "recurring-vehicles"
+        case .lezCompliance: "lez-compliance"
         }
     }
 
@@ -35,6 +54,13 @@ public enum Metric: UInt8, Sendable, CaseIterable, Comparable {
         case .speed: "speeds"
         case .vehicleType: "vehicle-types"
         case .typicalHourly: "profiles"
+        case .nationality: "nationalities"
+        case .vehicleCategory: "vehicle-categories"
+        case .vehicleAge: "vehicle-ages"
+        case .euroClass: "euro-classes"
+        case .heavyTransit: "heavy-through-traffic"
+        case .recurringVehicles: "recurring-vehicles"
+        case .lezCompliance: "lez-compliance"
         }
     }
 
@@ -52,12 +78,19 @@ public enum Metric: UInt8, Sendable, CaseIterable, Comparable {
         case .speed: KP.vehicleSpeed
         case .vehicleType: KP.vehicleTypeCount
         case .typicalHourly: KP.typicalHourlyCount
+        case .nationality: KP.nationalityCount
+        case .vehicleCategory: KP.vehicleCategoryCount
+        case .vehicleAge: KP.vehicleAgeCount
+        case .euroClass: KP.euroClassCount
+        case .heavyTransit: KP.heavyTransitVehiclesCount
+        case .recurringVehicles: KP.recurringVehiclesCount
+        case .lezCompliance: KP.lezComplianceShare
         }
     }
 
     /// A count of vehicles or detections (the small-count rule applies to the value itself);
     /// otherwise a statistic over vehicles (it applies to the number of vehicles it rests on).
-    public var isCount: Bool { !(self == .travelTime || self == .speed || self == .typicalHourly) }
+    public var isCount: Bool { !(self == .travelTime || self == .speed || self == .typicalHourly || self == .lezCompliance) }
 
     /// Dense series are published as `kp:suppressed true` below the threshold; sparse ones
     /// (flows, histogram bins, class mix, travel times) are left out.
@@ -65,6 +98,7 @@ public enum Metric: UInt8, Sendable, CaseIterable, Comparable {
         switch self {
         case .vehicleCount, .uniqueVehicles, .entering, .transit, .speed, .typicalHourly: true
         case .flow, .travelTimeBin, .travelTime, .dwellTime, .vehicleType: false
+        case .nationality, .vehicleCategory, .vehicleAge, .euroClass, .heavyTransit, .recurringVehicles, .lezCompliance: false
         }
     }
 }
@@ -103,9 +137,18 @@ public enum Bucket: UInt8, Sendable, Comparable {
     case day
     /// Four complete local weeks, Monday to Sunday (time-of-day profiles).
     case fourWeeks
+    /// A local week, Monday to Sunday (recurring vehicles).
+    case week
 
     public static func < (a: Bucket, b: Bucket) -> Bool { a.rawValue < b.rawValue }
-    public var slug: String { self == .hour ? "hour" : self == .day ? "day" : "four-weeks" }
+    public var slug: String {
+        switch self {
+        case .hour: "hour"
+        case .day: "day"
+        case .fourWeeks: "four-weeks"
+        case .week: "week"
+        }
+    }
 }
 
 /// Statistics of the `speed` and `travelTime` metrics, as the qualifier of their cells.

@@ -22,8 +22,14 @@ public struct ObservationMapping: Sendable {
         return p
     }
 
-    /// The stable (version-independent) observation IRI.
-    public func observationIRI(_ key: CellKey) -> String { iris.base + "/id/observation/" + Self.path(key) }
+    /// The stable (version-independent) observation IRI; restricted observations live below
+    /// `/id/restricted/`, apart from the open ones.
+    public func observationIRI(_ key: CellKey) -> String {
+        iris.base + (key.metric.isRestricted ? Self.restrictedPrefix : "/id/observation/") + Self.path(key)
+    }
+
+    /// The path prefix of every restricted observation and member IRI.
+    public static let restrictedPrefix = "/id/restricted/"
 
     /// The member IRI of one version.
     public func memberIRI(_ key: CellKey, version: Int) -> String { observationIRI(key) + "/v" + String(version) }
@@ -52,6 +58,7 @@ public struct ObservationMapping: Sendable {
         case .travelTime, .speed: Statistic(rawValue: key.qualifier)?.slug
         case .dwellTime: DwellBin(rawValue: key.qualifier)?.slug
         case .typicalHourly: weekdays[key.qualifier / 100 - 1] + "-" + (key.qualifier % 100 < 10 ? "0" : "") + String(key.qualifier % 100)
+        case .nationality, .vehicleCategory, .vehicleAge, .euroClass, .recurringVehicles: RestrictedQualifier.slug(key.metric, key.qualifier)
         default: nil
         }
     }
@@ -62,6 +69,7 @@ public struct ObservationMapping: Sendable {
         switch cell.key.metric {
         case .speed, .typicalHourly: return .typed(String(format: "%.2f", cell.value), XSD.decimal)
         case .travelTime: return .typed(String(format: "%.1f", cell.value), XSD.decimal)
+        case .lezCompliance: return .typed(String(format: "%.3f", cell.value), XSD.decimal)
         default: return .integer(cell.count)
         }
     }
@@ -111,7 +119,7 @@ public struct ObservationMapping: Sendable {
         let function: String
         switch key.metric {
         case .speed, .travelTime: function = Statistic(rawValue: key.qualifier)?.function ?? COT.Average
-        case .typicalHourly: function = COT.Average
+        case .typicalHourly, .lezCompliance: function = COT.Average
         default: function = COT.Count
         }
         var t: [Triple] = [
@@ -121,7 +129,7 @@ public struct ObservationMapping: Sendable {
             Triple(member, .iri(PROV.wasGeneratedBy), .iri(activityIRI)),
             Triple(member, .iri(SOSA.observedProperty), .iri(key.metric.property)),
             Triple(member, .iri(SOSA.hasFeatureOfInterest), feature),
-            Triple(member, .iri(COT.hasAggregationPeriod), .iri(key.bucket == .day ? COT.Daily : COT.Hourly)),
+            Triple(member, .iri(COT.hasAggregationPeriod), .iri(key.bucket == .day ? COT.Daily : key.bucket == .week ? KP.Weekly : COT.Hourly)),
             Triple(member, .iri(COT.usingFunction), .iri(function)),
             Triple(member, .iri(SOSA.phenomenonTime), interval),
             Triple(interval, .iri(RDF.type), .iri(OWLTime.Interval)),
@@ -144,6 +152,8 @@ public struct ObservationMapping: Sendable {
         case .typicalHourly:
             t.append(Triple(member, .iri(KP.weekday), .integer(key.qualifier / 100)))
             t.append(Triple(member, .iri(KP.hourOfDay), .integer(key.qualifier % 100)))
+        case .nationality, .vehicleCategory, .vehicleAge, .euroClass, .recurringVehicles:
+            t += RestrictedQualifier.triples(key.metric, key.qualifier, member: member)
         default: break
         }
         if let result = Self.result(cell) {

@@ -17,7 +17,10 @@ import KruispuntANPR
 /// - the vehicle-type cells of a camera and bucket -> that camera's vehicle count;
 /// - the travel-time bins of a pair and day -> that pair's daily flow;
 /// - the daily flows of the camera pairs between two zones -> the zone pair's daily flow;
-/// - the vehicle counts of a zone's entry cameras -> the zone's entering vehicles.
+/// - the vehicle counts of a zone's entry cameras -> the zone's entering vehicles;
+/// - restricted: the hourly nationality, category and heavy through-traffic cells -> their daily
+///   cell; each mix (nationality, category, age, Euro class) of a camera and bucket -> that
+///   camera's vehicle count. The open cells are then `fixed`: decided already, never hidden again.
 public struct Suppression: Sendable {
     public let minimumCount: Int
     public let zones: ZoneNetwork
@@ -33,11 +36,13 @@ public struct Suppression: Sendable {
         public let parts: [Int]
     }
 
-    /// Decides the publication of every cell (sorted by key on return).
-    public func apply(to cells: inout [Cell]) {
+    /// Decides the publication of every cell (sorted by key on return); `fixed` cells keep the
+    /// publication they have and are never chosen to repair a relation.
+    public func apply(to cells: inout [Cell], fixed: (Cell) -> Bool = { _ in false }) {
         if zip(cells, cells.dropFirst()).contains(where: { !($0.key < $1.key) }) { cells.sort { $0.key < $1.key } }
         let k = minimumCount
-        for i in cells.indices {
+        let isFixed = cells.map(fixed)
+        for i in cells.indices where !isFixed[i] {
             let c = cells[i]
             let small = c.key.metric.isCount ? (c.support > 0 && c.support < k) : c.support < k
             cells[i].publication = small ? .primarySuppressed : .published
@@ -53,8 +58,7 @@ public struct Suppression: Sendable {
         while changed {
             changed = false
             for r in relations where violated(r, cells) {
-                repair(r, relations: relations, memberships: memberships, in: &cells)
-                changed = true
+                if repair(r, relations: relations, memberships: memberships, isFixed: isFixed, in: &cells) { changed = true }
             }
         }
     }
@@ -73,7 +77,8 @@ public struct Suppression: Sendable {
     /// Hides the set of cells that repairs `r` at the lowest cost: the cells hidden plus the
     /// relations that hiding them would newly break (a one-step look-ahead); ties go to the
     /// smallest values, then to the key order.
-    private func repair(_ r: Relation, relations: [Relation], memberships: [[Int]], in cells: inout [Cell]) {
+    /// Returns false when every option would hide a fixed cell (nothing changed).
+    private func repair(_ r: Relation, relations: [Relation], memberships: [[Int]], isFixed: [Bool], in cells: inout [Cell]) -> Bool {
         let k = Double(minimumCount)
         var options: [[Int]] = []
         let published = r.parts.filter { cells[$0].isPublished && cells[$0].value > 0 }
@@ -97,7 +102,7 @@ public struct Suppression: Sendable {
         }
         var best: [Int]?
         var bestCost: (Int, Double, CellKey)?
-        for option in options {
+        for option in options where !option.contains(where: { isFixed[$0] }) {
             let touched = Set(option.flatMap { memberships[$0] })
             let before = touched.filter { violated(relations[$0], cells) }
             let saved = option.map { cells[$0].publication }
@@ -108,6 +113,7 @@ public struct Suppression: Sendable {
             if bestCost == nil || cost < bestCost! { best = option; bestCost = cost }
         }
         for c in best ?? [] { cells[c].publication = .complementarySuppressed }
+        return best != nil
     }
 
     /// Every sum relation among `cells` (sorted by key), in a fixed order.
@@ -128,12 +134,13 @@ public struct Suppression: Sendable {
         for (i, c) in cells.enumerated() {
             let key = c.key
             // Hours -> day.
-            if key.bucket == .hour, [.vehicleCount, .vehicleType, .flow, .entering, .transit].contains(key.metric),
+            if key.bucket == .hour, [.vehicleCount, .vehicleType, .flow, .entering, .transit, .nationality, .vehicleCategory,
+                                     .heavyTransit].contains(key.metric),
                let total = index[dayKey(key)] {
                 groups[total, default: []].append(i)
             }
             switch (key.metric, key.feature) {
-            case (.vehicleType, _):
+            case (.vehicleType, _), (.nationality, _), (.vehicleCategory, _), (.vehicleAge, _), (.euroClass, _):
                 if let total = index[CellKey(.vehicleCount, key.feature, key.bucket, start: key.start, end: key.end)] {
                     groups[total, default: []].append(i)
                 }

@@ -20,6 +20,11 @@ public struct TreatmentSummary: Sendable, Codable, Equatable {
     public var rejected = 0
     /// Data-quality versions published (camera-hours), and of those with a rule that fired.
     public var qualityHours = 0, qualityAlerts = 0
+    /// Restricted (scenario-2) observation versions published; computed only once a vehicle-registry
+    /// extract is loaded.
+    public var restrictedObservations = 0
+    /// Restricted metrics not computed, and why (recurring vehicles under daily key rotation).
+    public var notComputed: [String] = []
     /// The watermark after the run (UTC ms; latest event time minus the allowed lateness).
     public var watermark: Int64 = 0
     /// Seconds spent reading detections, computing and protecting cells, and writing observations.
@@ -122,9 +127,14 @@ public struct Treatment: Sendable {
                 let (zones, limits) = try TreatmentStore.zones(on: db)
                 var parameters = self.parameters
                 parameters.zoneTransitLimitSeconds.merge(limits) { own, _ in own }
+                let enriched = try db.query("SELECT EXISTS (SELECT 1 FROM vehicle_registry)")[0][0] == "t"
                 for day in days {
                     try treat(day: day, zones: zones, parameters: parameters, effectiveWatermark: effective,
-                              generatedAt: generatedAt, summary: &summary, on: db)
+                              generatedAt: generatedAt, enriched: enriched, summary: &summary, on: db)
+                }
+                if enriched {
+                    try treatWeeks(days: days, zones: zones, parameters: parameters, effectiveWatermark: effective,
+                                   generatedAt: generatedAt, summary: &summary, on: db)
                 }
                 try treatProfiles(days: days, effectiveWatermark: effective, generatedAt: generatedAt, summary: &summary, on: db)
                 // Quality measures whole hours up to the watermark, or up to the hour of the latest
@@ -164,7 +174,7 @@ public struct Treatment: Sendable {
     /// Recomputes one local day and publishes a new version of every closed observation whose
     /// published state changed.
     private func treat(day: Int, zones: ZoneNetwork, parameters: TreatmentParameters, effectiveWatermark: Int64,
-                       generatedAt: Int64, summary: inout TreatmentSummary, on db: Connection) throws {
+                       generatedAt: Int64, enriched: Bool, summary: inout TreatmentSummary, on db: Connection) throws {
         let dayStart = BrusselsTime.dayStart(day), dayEnd = BrusselsTime.dayStart(day + 1)
         var clock = DispatchTime.now().uptimeNanoseconds
         func lap() -> Double {
@@ -178,6 +188,12 @@ public struct Treatment: Sendable {
         summary.computeSeconds += lap()
         let delay = parameters.closingDelayMillis
         try publish(cells, day: day, generatedAt: generatedAt, summary: &summary, on: db) { effectiveWatermark >= $0.key.end + delay }
+        if enriched {
+            let restricted = try RestrictedMetrics(parameters: parameters, zones: zones).cells(day: day, open: cells, on: db)
+            try publishRestricted(restricted, day: day, generatedAt: generatedAt, summary: &summary, on: db) {
+                effectiveWatermark >= $0.key.end + delay
+            }
+        }
         summary.writeSeconds += lap()
         try db.query("UPDATE treatment_days SET dirty = false, closed = $2 WHERE day = $1::date",
                      [TreatmentStore.date(day), effectiveWatermark >= dayEnd + delay ? "true" : "false"])
@@ -194,12 +210,7 @@ public struct Treatment: Sendable {
         var flows: Set<Feature> = []
         var times = ObservationMapping.TimeTerms()
         for cell in cells {
-            let path = ObservationMapping.path(cell.key)
-            let state = ObservationMapping.state(cell)
-            let previous = stored[path]
-            guard previous != nil || closed(cell) else { continue }
-            if previous?.state == state || (previous == nil && state == "-") { continue }
-            let version = (previous?.version ?? 0) + 1
+            guard let (path, state, version) = Self.nextVersion(of: cell, stored: stored, closed: closed) else { continue }
             let member = Term.iri(mapping.memberIRI(cell.key, version: version))
             graphs[member] = mapping.triples(cell, version: version, generatedAt: generatedAt, times: &times)
             members.append((cell.key.metric.stream, member, .iri(mapping.observationIRI(cell.key))))
@@ -220,6 +231,67 @@ public struct Treatment: Sendable {
         try VersionLinks.link(members.map { ($0.stream, $0.base) }, graph: .iri(mapping.iris.versionsGraph), on: db)
         try TreatmentStore.saveStates(rows, on: db)
         summary.observations += members.count
+    }
+
+    /// The path, published state and version number of a cell's next version; nil when what a
+    /// consumer sees of it is unchanged, or it was never published and its bucket is still open.
+    static func nextVersion(of cell: Cell, stored: [String: (state: String, version: Int)],
+                            closed: (Cell) -> Bool) -> (path: String, state: String, version: Int)? {
+        let path = ObservationMapping.path(cell.key)
+        let state = ObservationMapping.state(cell)
+        let previous = stored[path]
+        guard previous != nil || closed(cell) else { return nil }
+        if previous?.state == state || (previous == nil && state == "-") { return nil }
+        return (path, state, (previous?.version ?? 0) + 1)
+    }
+
+    /// Publishes a new version of every restricted cell whose published state changed, into the
+    /// restricted tables (never the open quad store); a cell never published before waits until
+    /// its bucket is closed.
+    private func publishRestricted(_ cells: [Cell], day: Int, generatedAt: Int64, summary: inout TreatmentSummary,
+                                   on db: Connection, closed: (Cell) -> Bool) throws {
+        let date = TreatmentStore.date(day)
+        let stored = try RestrictedStore.states(day: date, on: db)
+        var states: [(key: String, day: String, state: String, version: Int)] = []
+        var members: [RestrictedStore.NewMember] = []
+        var times = ObservationMapping.TimeTerms()
+        for cell in cells {
+            guard let (path, state, version) = Self.nextVersion(of: cell, stored: stored, closed: closed) else { continue }
+            let triples = mapping.triples(cell, version: version, generatedAt: generatedAt, times: &times)
+            let (kind, id): (String, String)
+            switch cell.key.feature {
+            case .camera(let c): (kind, id) = ("camera", c)
+            case .zone(let z): (kind, id) = ("zone", z)
+            default: continue
+            }
+            members.append(.init(metric: cell.key.metric.slug, featureKind: kind, featureID: id,
+                                 member: mapping.memberIRI(cell.key, version: version), versionOf: mapping.observationIRI(cell.key),
+                                 body: NTriples.serialize(triples)))
+            states.append((path, date, state, version))
+        }
+        try RestrictedStore.save(states: states, members: members, generatedAtMillis: generatedAt, on: db)
+        summary.restrictedObservations += members.count
+    }
+
+    /// Recurring vehicles of every closed local week holding one of `days` whose detections are all
+    /// still there; refused (and said so) under daily key rotation.
+    private func treatWeeks(days: [Int], zones: ZoneNetwork, parameters: TreatmentParameters, effectiveWatermark: Int64,
+                            generatedAt: Int64, summary: inout TreatmentSummary, on db: Connection) throws {
+        if let why = RestrictedMetrics.recurringRefusal(parameters.keyRotation) {
+            summary.notComputed.append("recurring-vehicles: " + why)
+            logger.notice("recurring vehicles not computed", metadata: ["reason": .string(why)])
+            return
+        }
+        let metrics = RestrictedMetrics(parameters: parameters, zones: zones)
+        for monday in Set(days.map(TypicalProfile.monday)).sorted()
+        where effectiveWatermark >= BrusselsTime.dayStart(monday + 7) + parameters.closingDelayMillis {
+            let purged = try db.query("""
+                SELECT count(*) FILTER (WHERE purged) FROM treatment_days WHERE day >= $1::date AND day < $2::date
+                """, [TreatmentStore.date(monday), TreatmentStore.date(monday + 7)])[0][0]
+            guard purged == "0" else { continue }
+            let cells = try metrics.weekCells(monday: monday, on: db)
+            try publishRestricted(cells, day: monday, generatedAt: generatedAt, summary: &summary, on: db) { _ in true }
+        }
     }
 
     /// Validates the new versions against the shapes; a failing one is not published: its report

@@ -5,15 +5,21 @@ import KruispuntStore
 /// The treatment's reads and writes in PostgreSQL: detections of a window, zones, the published
 /// state of observations, and stream membership.
 enum TreatmentStore {
-    /// The detections observed in [from, to) (UTC ms), read through the time-prefixed primary key.
-    static func detections(from: Int64, to: Int64, on db: Connection) throws -> TreatmentInput {
+    /// The bounds of the fingerprints (time-prefixed primary keys) of detections observed in [from, to) (UTC ms).
+    static func fingerprintRange(from: Int64, to: Int64) -> (low: String, high: String) {
+        (TermKey(high: UInt64(from) << 16, low: 0).uuid, TermKey(high: UInt64(to) << 16, low: 0).uuid)
+    }
+
+    /// The detections `d` observed in [from, to) (UTC ms), read through the time-prefixed primary
+    /// key; with `condition`, only those it holds for.
+    static func detections(from: Int64, to: Int64, on db: Connection, where condition: String? = nil) throws -> TreatmentInput {
         var input = TreatmentInput()
-        let low = TermKey(high: UInt64(from) << 16, low: 0).uuid, high = TermKey(high: UInt64(to) << 16, low: 0).uuid
+        let (low, high) = fingerprintRange(from: from, to: to)
         var failure: String?
         try db.copyOut("""
-            COPY (SELECT camera_id, (extract(epoch FROM observed_at) * 1000)::bigint, encode(pseudonym, 'hex'),
-                         speed_kmh, vehicle_class
-                  FROM detections WHERE fingerprint >= '\(low)' AND fingerprint < '\(high)') TO STDOUT
+            COPY (SELECT d.camera_id, (extract(epoch FROM d.observed_at) * 1000)::bigint, encode(d.pseudonym, 'hex'),
+                         d.speed_kmh, d.vehicle_class
+                  FROM detections d WHERE d.fingerprint >= '\(low)' AND d.fingerprint < '\(high)'\(condition.map { " AND " + $0 } ?? "")) TO STDOUT
             """) { line in
             guard let row = parse(line, into: &input) else { failure = failure ?? String(decoding: line, as: UTF8.self); return }
             input.append(camera: row.camera, pseudonym: row.pseudonym, millis: row.millis, speed: row.speed, vehicleClass: row.vehicleClass)

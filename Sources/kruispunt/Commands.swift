@@ -182,9 +182,14 @@ struct Worker: AsyncParsableCommand {
 enum TreatmentReport {
     static func print(_ summary: TreatmentSummary, json: Bool) {
         if json {
-            StandardOutput.write("{\"detections\":\(summary.detections),\"days\":\(summary.days),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed),\"rejected\":\(summary.rejected),\"late_after_purge\":\(summary.lateAfterPurge)}\n")
+            let notComputed = (try? JSONEncoder().encode(summary.notComputed)).map { String(decoding: $0, as: UTF8.self) } ?? "[]"
+            StandardOutput.write("{\"detections\":\(summary.detections),\"days\":\(summary.days),\"observations\":\(summary.observations),\"suppressed\":\(summary.suppressed),\"rejected\":\(summary.rejected),\"late_after_purge\":\(summary.lateAfterPurge),\"restricted_observations\":\(summary.restrictedObservations),\"not_computed\":\(notComputed)}\n")
         } else {
             StandardOutput.write("\(summary.detections) detections treated, \(summary.days) days recomputed, \(summary.observations) observations published (\(summary.suppressed) suppressed)\n")
+            if summary.restrictedObservations > 0 {
+                StandardOutput.write("\(summary.restrictedObservations) restricted observations published (scenario 2, behind purposes)\n")
+            }
+            for line in summary.notComputed { StandardOutput.write("not computed: \(line)\n") }
         }
     }
 }

@@ -49,8 +49,40 @@ struct Cameras: AsyncParsableCommand {
 
 struct Zones: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Zones (cordons): import zones.csv with an optional GeoJSON outline per zone, list zones.",
-        subcommands: [Import.self, List.self])
+        abstract: "Zones (cordons): import zones.csv with an optional GeoJSON outline per zone, list zones, set LEZ rules.",
+        subcommands: [Import.self, List.self, LEZ.self])
+
+    struct LEZ: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "lez-rules",
+            abstract: "Set the low-emission-zone rules of zones from a CSV (zone_id,fuel,minimum_euro,valid_from); without a file, list them.",
+            discussion: """
+                From valid_from on, a vehicle of that fuel needs at least minimum_euro (0 to 6, 6d) to enter the zone; an \
+                empty minimum_euro bars the fuel. A fuel without a rule may enter. The zones named get exactly the rules \
+                the file lists; the days still staged are judged again at the next treatment run (the restricted \
+                metric lez-compliance).
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The rules (CSV); omit to list the rules.") var file: String?
+
+        func run() async throws {
+            let runtime = try global.runtime(label: "zones")
+            defer { runtime.shutdown() }
+            guard let file else {
+                var out = "zone_id,fuel,minimum_euro,valid_from\n"
+                for r in try LEZRules.all(on: try runtime.connect()) {
+                    out += [r.zone, r.fuel, r.minimumEuro ?? "", r.validFrom].map(csvField).joined(separator: ",") + "\n"
+                }
+                StandardOutput.write(out)
+                return
+            }
+            let rules: [LEZRules.Rule]
+            do { rules = try LEZRules.rules(csv: try String(contentsOfFile: file, encoding: .utf8)) }
+            catch { throw ValidationError("\(file): \(error)") }
+            try LEZRules.replace(rules, on: try runtime.connect())
+            StandardOutput.write("\(rules.count) LEZ rules for \(Set(rules.map(\.zone)).count) zones\n")
+        }
+    }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -988,6 +988,15 @@ def wait_ready(base_url: str, process: subprocess.Popen | None = None, seconds: 
     raise AssertionError(f"{base_url} was not ready within {seconds} s")
 
 
+def psql_rows(data: Path, sql: str) -> list[list[str]]:
+    """Runs SQL as `postgres` on the embedded cluster of data folder `data` (while it runs);
+    the rows, tab-separated fields split."""
+    done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-h", str(data / "run"), "-U", "postgres", "-d", "kruispunt",
+                           "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return [line.split("\t") for line in done.stdout.splitlines() if line]
+
+
 def cli_runner(binary: Path, data: Path, env: dict[str, str]):
     """`cli(*args, check=True)`: runs `kruispunt --data-dir DATA ARGS` with `env`, text output;
     with `check`, a non-zero exit fails the test with the end of its standard error."""

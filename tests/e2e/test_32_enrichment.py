@@ -8,12 +8,11 @@ detections when they are purged."""
 import csv
 import io
 import json
-import subprocess
 import time
 
 import pytest
 
-from conftest import clean_env, cli_runner, private_dir, serving
+from conftest import clean_env, cli_runner, private_dir, psql_rows as psql, serving
 
 
 @pytest.fixture(scope="module")
@@ -29,11 +28,6 @@ def work(kruispunt_binary, tmp_path_factory):
     return parent, data, env, cli, kruispunt_binary
 
 
-def psql(data, sql: str) -> list[list[str]]:
-    done = subprocess.run(["psql", "-X", "-q", "-A", "-t", "-F", "\t", "-h", str(data / "run"), "-U", "postgres", "-d", "kruispunt",
-                           "-v", "ON_ERROR_STOP=1", "-c", sql], capture_output=True, text=True, timeout=60)
-    assert done.returncode == 0, done.stderr
-    return [line.split("\t") for line in done.stdout.splitlines() if line]
 
 
 def test_a_bad_extract_is_refused_whole(work):
