@@ -4,7 +4,7 @@ PORT ?= 8080
 DATA_DIR ?= .kruispunt
 VENV := .venv/bin
 
-.PHONY: bootstrap build release demo test test-swift test-e2e bench clean
+.PHONY: bootstrap build release demo test test-swift test-e2e fuzz bench clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -27,6 +27,11 @@ test: build
 ## The end-to-end suite alone, in two pytest processes (scripts/e2e), on the debug build.
 test-e2e: build
 	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt scripts/e2e
+
+## Property-based fuzzing (Hypothesis) of the ingest and SPARQL endpoints side by side, FUZZ_SECONDS
+## each (default 600), against the debug build: no crash, no 5xx.
+fuzz: build
+	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt $(VENV)/python scripts/fuzz.py
 
 ## Throughput figures from a release build, with ratios against the references.
 bench: release

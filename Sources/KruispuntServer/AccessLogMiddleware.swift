@@ -11,6 +11,9 @@ import Synchronization
 /// for a streamed body, until it has been sent).
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let recorder: AccessLogRecorder
+    /// Reads a SPARQL query sent as a POST body (408 when it trickles in, 413 beyond `bodyLimit`).
+    let slow: SlowBody
+    let bodyLimit: Int
     /// Longest query text kept per entry.
     let maxQueryBytes = 100_000
 
@@ -23,14 +26,14 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
                                     tenant: identity.tenant, client: BearerToken.forwardedFor(request),
                                     method: request.method.rawValue, path: path, query: request.uri.query.map(clip))
         var request = request
-        if request.method == .post, path == "/sparql" {
-            // The query is the body: kept for the log, handed on unchanged.
-            let body = try await request.body.collect(upTo: 1 << 22)
-            entry.query = clip(String(buffer: body))
-            request = Request(head: request.head, body: .init(buffer: body))
-        }
         let recorder = self.recorder
         do {
+            if request.method == .post, path == "/sparql" {
+                // The query is the body: kept for the log, handed on unchanged.
+                let body = try await slow.collect(request.body, upTo: bodyLimit)
+                entry.query = clip(String(buffer: body))
+                request = Request(head: request.head, body: .init(buffer: body))
+            }
             var response = try await next(request, context)
             entry.status = Int(response.status.code)
             entry.items = response.headers[accessLogRowsField].flatMap(Int.init)

@@ -78,6 +78,11 @@ public struct Configuration: Sendable {
     public var javascriptDirectory: String
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
+    /// A request body may pause at most this long between chunks (`KRUISPUNT_UPLOAD_IDLE_SECONDS`,
+    /// default 20) and, after that long, must average `uploadMinimumRate` bytes a second
+    /// (`KRUISPUNT_UPLOAD_MIN_RATE`, default 1024); else 408.
+    public var uploadIdleSeconds: Double
+    public var uploadMinimumRate: Int
     /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
     public var resourcesDirectory: URL
     /// The treatment's rules: `--max-travel` (`KRUISPUNT_MAX_TRAVEL`, default 3600 s),
@@ -148,6 +153,12 @@ public struct Configuration: Sendable {
             throw ConfigurationError("KRUISPUNT_INGEST_TOKENS / KRUISPUNT_ADMIN_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }
         self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
+        self.uploadIdleSeconds = Double(env["KRUISPUNT_UPLOAD_IDLE_SECONDS"] ?? "") ?? 20
+        guard uploadIdleSeconds.isFinite, uploadIdleSeconds >= 1 else {
+            throw ConfigurationError("KRUISPUNT_UPLOAD_IDLE_SECONDS must be at least 1 second")
+        }
+        self.uploadMinimumRate = Int(env["KRUISPUNT_UPLOAD_MIN_RATE"] ?? "") ?? 1024
+        guard uploadMinimumRate >= 0 else { throw ConfigurationError("KRUISPUNT_UPLOAD_MIN_RATE must be 0 or more bytes a second") }
         self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
         guard retentionHours.isFinite, retentionHours > 0 else {
             throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")

@@ -43,13 +43,12 @@ struct IngestAPI: Sendable {
             throw HTTPError(.internalServerError, message: "cannot spool the upload")
         }
         defer { try? FileManager.default.removeItem(at: file) }
-        var size = 0
-        var digest = SHA256()
+        let spooled: (size: Int, digest: SHA256)
         do {
-            for try await buffer in request.body {
-                buffer.withUnsafeReadableBytes { digest.update(bufferPointer: $0) }
-                size += buffer.readableBytes
-                if size > limit {
+            spooled = try await runtime.configuration.slowBody.read(request.body, into: (size: 0, digest: SHA256())) { s, buffer in
+                buffer.withUnsafeReadableBytes { s.digest.update(bufferPointer: $0) }
+                s.size += buffer.readableBytes
+                if s.size > limit {
                     throw HTTPError(.contentTooLarge, message: "Upload groter dan \(limit) bytes / upload larger than \(limit) bytes")
                 }
                 do { try handle.write(contentsOf: Data(buffer.readableBytesView)) } catch {
@@ -61,6 +60,7 @@ struct IngestAPI: Sendable {
             try? handle.close()
             throw error
         }
+        let (size, digest) = spooled
         guard size > 0 else { throw HTTPError(.badRequest, message: "Lege upload / empty upload") }
         let pseudonymiser = try runtime.pseudonymiser()
         let logger = runtime.logger

@@ -15,13 +15,19 @@ public struct OIDCSettings: Sendable, Equatable {
     public var tenantClaim: String
     public var clockSkewSeconds: Double
     public var algorithms: Set<String>
+    /// The browser login through the provider (authorization code flow), when configured.
+    var login: OIDCLogin.Settings?
 
     /// The settings, nil when OIDC is not configured; a partial or bad configuration is an error.
     static func fromEnvironment(_ env: [String: String]) throws -> OIDCSettings? {
         func value(_ name: String) -> String? { env["KRUISPUNT_OIDC_" + name].flatMap { $0.isEmpty ? nil : $0 } }
         let required = [("ISSUER", value("ISSUER")), ("AUDIENCE", value("AUDIENCE")), ("JWKS", value("JWKS"))]
         let missing = required.filter { $0.1 == nil }.map { "KRUISPUNT_OIDC_" + $0.0 }
-        if missing.count == required.count { return nil }
+        let login = try OIDCLogin.Settings.fromEnvironment(env)
+        if missing.count == required.count {
+            if login != nil { throw ConfigurationError("the OpenID Connect login needs KRUISPUNT_OIDC_ISSUER, _AUDIENCE and _JWKS too") }
+            return nil
+        }
         guard missing.isEmpty else {
             throw ConfigurationError("OpenID Connect needs \(missing.joined(separator: " and ")) too (issuer, audience and key set go together)")
         }
@@ -47,6 +53,6 @@ public struct OIDCSettings: Sendable, Equatable {
         }
         return OIDCSettings(issuer: value("ISSUER")!, audience: value("AUDIENCE")!, jwks: jwks,
                             roleClaim: value("ROLE_CLAIM") ?? "kruispunt_role", tenantClaim: value("TENANT_CLAIM") ?? "kruispunt_tenant",
-                            clockSkewSeconds: skew, algorithms: algorithms)
+                            clockSkewSeconds: skew, algorithms: algorithms, login: login)
     }
 }

@@ -54,7 +54,12 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         let authenticator = Authenticator(adminTokens: c.adminTokens, ingestTokens: c.ingestTokens, pool: runtime.pool, oidc: oidc)
         router.add(middleware: IdentityMiddleware(authenticator: authenticator))
         if c.accessLog != .on { accessLog.recordLogEvent("access log \(c.accessLog.rawValue) (KRUISPUNT_ACCESS_LOG)") }
-        if c.accessLog != .off { router.add(middleware: AccessLogMiddleware(recorder: accessLog)) }
+        // Bodies other than uploads are small: a SPARQL query's characters (UTF-8), a form or a note.
+        let bodyLimit = max(c.sparqlMaxQueryCharacters * 4 + 4_096, 1 << 20)
+        if c.accessLog != .off {
+            router.add(middleware: AccessLogMiddleware(recorder: accessLog, slow: c.slowBody, bodyLimit: bodyLimit))
+        }
+        router.add(middleware: SlowBodyMiddleware(slow: c.slowBody, limit: bodyLimit))
         let pauseSignal = c.accessLog == .switchable ? Self.onSIGUSR1 { accessLog.toggle() } : nil
         defer { pauseSignal?.cancel() }
         let limiter = c.rateLimit > 0 ? RateLimiter(perSecond: c.rateLimit) : nil

@@ -15,7 +15,12 @@ struct SignInRoutes: Sendable {
     let authenticator: Authenticator
     let limiter: RateLimiter?
 
+    /// The provider's login flow, when configured.
+    var login: OIDCLogin? { runtime.configuration.oidc?.login.map(OIDCLogin.init) }
+
     func register(on router: Router<BasicRequestContext>) {
+        router.get(RouterPath(OIDCLogin.path)) { request, _ in try oidcStart(request) }
+        router.get(RouterPath(OIDCLogin.returnPath)) { request, _ in try await oidcReturn(request) }
         for path in ["/aanmelden", "/login"] {
             router.get(RouterPath(path)) { request, _ in form(request) }
             router.post(RouterPath(path)) { request, _ in try await signIn(request) }
@@ -41,7 +46,8 @@ struct SignInRoutes: Sendable {
         headers[.setCookie] = SessionCookie.set(SessionCookie.signInCSRF, csrf, maxAge: 3600,
                                                 secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
         return Response(status: status, headers: headers,
-                        body: .init(byteBuffer: ByteBuffer(string: SignInPage.render(csrf: csrf, next: next, message: message))))
+                        body: .init(byteBuffer: ByteBuffer(string: SignInPage.render(csrf: csrf, next: next, message: message,
+                                                                                     provider: login != nil))))
     }
 
     private func signIn(_ request: Request) async throws -> Response {
@@ -55,26 +61,82 @@ struct SignInRoutes: Sendable {
         let identity = token.isEmpty ? Identity(standing: .refused(.unknown)) : await authenticator.identify(secret: token)
         switch identity.standing {
         case .valid(let role):
-            let now = Int64(Date.now.timeIntervalSince1970 * 1000)
-            let expires = min(now + Int64(sessionHours * 3_600_000), identity.expiresMillis ?? .max)
-            let isJWT = OIDCVerifier.looksLikeJWT(token)
-            let opened = try await runtime.pool.withConnection { db in
-                try Sessions.open(role: role, tenant: identity.tenant, digest: identity.digest ?? "", tokenSHA256: isJWT ? nil : APITokens.sha256(token),
-                                  expiresMillis: expires, on: db)
-            }
-            let secure = SessionCookie.secure(request, baseURL: runtime.configuration.baseURL)
-            var headers: HTTPFields = [.location: next ?? (role == .analyst ? "/quality" : role == .ingest ? "/" : "/status"),
-                                       .cacheControl: "no-store"]
-            headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.session, opened.secret,
-                                                                                 maxAge: Int((expires - now) / 1000), secure: secure)))
-            headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.signInCSRF, "", maxAge: 0, secure: secure)))
-            return Response(status: .seeOther, headers: headers)
+            return try await openSession(identity, role: role, tokenSHA256: OIDCVerifier.looksLikeJWT(token) ? nil : APITokens.sha256(token),
+                                         next: next, request: request)
         case .uncheckable:
             return form(request, status: .serviceUnavailable, message: "De databank is onbereikbaar; probeer later. / The database is unreachable; try later.", next: next)
         case .anonymous, .refused:
             _ = limiter?.take("address:" + (BearerToken.forwardedFor(request) ?? "direct"), cost: limiter?.refusedCost ?? 0)
             let why = if case .refused(let r) = identity.standing { r.message } else { Identity.Refusal.unknown.message }
             return form(request, status: .unauthorized, message: why, next: next)
+        }
+    }
+
+    /// Opens a session for a valid identity (at most `sessionHours`, never past the credential's
+    /// expiry) and sends the browser on (303) with its cookie; the sign-in cookies go.
+    private func openSession(_ identity: Identity, role: Role, tokenSHA256: [UInt8]?, next: String?, request: Request) async throws -> Response {
+        let now = Int64(Date.now.timeIntervalSince1970 * 1000)
+        let expires = min(now + Int64(sessionHours * 3_600_000), identity.expiresMillis ?? .max)
+        let opened = try await runtime.pool.withConnection { db in
+            try Sessions.open(role: role, tenant: identity.tenant, digest: identity.digest ?? "", tokenSHA256: tokenSHA256,
+                              expiresMillis: expires, on: db)
+        }
+        let secure = SessionCookie.secure(request, baseURL: runtime.configuration.baseURL)
+        var headers: HTTPFields = [.location: next ?? (role == .analyst ? "/quality" : role == .ingest ? "/" : "/status"),
+                                   .cacheControl: "no-store"]
+        headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.session, opened.secret,
+                                                                             maxAge: Int((expires - now) / 1000), secure: secure)))
+        headers.append(HTTPField(name: .setCookie, value: SessionCookie.set(SessionCookie.signInCSRF, "", maxAge: 0, secure: secure)))
+        headers.append(HTTPField(name: .setCookie, value: OIDCLogin.setCookie(nil, secure: secure)))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// Where the provider sends the browser back to.
+    private func redirectURI(_ request: Request) -> String {
+        (runtime.configuration.baseURL ?? "http://" + (request.head.authority ?? "127.0.0.1")) + OIDCLogin.returnPath
+    }
+
+    /// `GET /aanmelden/oidc`: off to the provider, with a fresh state, nonce and PKCE verifier in a cookie.
+    private func oidcStart(_ request: Request) throws -> Response {
+        guard let login else {
+            throw HTTPError(.notFound, message: "Aanmelden via de identiteitsprovider is niet ingesteld / the provider login is not configured")
+        }
+        let pending = OIDCLogin.Pending.fresh()
+        var headers: HTTPFields = [.location: login.authorizationURL(pending, redirectURI: redirectURI(request)), .cacheControl: "no-store"]
+        headers[.setCookie] = OIDCLogin.setCookie(pending, secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    /// `GET /aanmelden/oidc/terug`: the provider's answer; a session when everything checks out,
+    /// the sign-in page with the reason otherwise.
+    private func oidcReturn(_ request: Request) async throws -> Response {
+        guard let login else { throw HTTPError(.notFound) }
+        let query = request.uri.queryParameters
+        if let error = query.get("error") {
+            return form(request, status: .unauthorized, message: "De identiteitsprovider meldde niet aan / the provider did not sign you in: "
+                        + String(error.prefix(60)))
+        }
+        guard let pending = OIDCLogin.Pending.from(request), let state = query.get("state"), SessionCookie.same(state, pending.state),
+              let code = query.get("code"), !code.isEmpty, code.count <= 4_096 else {
+            return form(request, status: .forbidden, message: "Het aanmelden is verlopen of hoort niet bij deze browser; probeer opnieuw. / The sign-in expired or belongs to another browser; try again.")
+        }
+        let idToken: String
+        do { idToken = try await login.exchange(code: code, pending: pending, redirectURI: redirectURI(request)) } catch let error as OIDCLogin.ExchangeError {
+            runtime.logger.warning("OpenID Connect code exchange failed", metadata: ["reason": .string(error.message)])
+            return form(request, status: .badGateway, message: "De identiteitsprovider gaf geen token / the provider gave no token: " + error.message)
+        }
+        let identity = await authenticator.identify(secret: idToken)
+        switch identity.standing {
+        case .valid(let role):
+            guard let nonce = OIDCLogin.nonce(of: idToken), SessionCookie.same(nonce, pending.nonce) else {
+                return form(request, status: .unauthorized, message: "Het ID-token hoort niet bij dit aanmelden (nonce) / the ID token does not belong to this sign-in (nonce)")
+            }
+            return try await openSession(identity, role: role, tokenSHA256: nil, next: nil, request: request)
+        case .uncheckable:
+            return form(request, status: .serviceUnavailable, message: "De databank is onbereikbaar; probeer later. / The database is unreachable; try later.")
+        case .anonymous, .refused:
+            let why = if case .refused(let r) = identity.standing { r.message } else { Identity.Refusal.unknown.message }
+            return form(request, status: .unauthorized, message: why)
         }
     }
 
@@ -93,7 +155,7 @@ struct SignInRoutes: Sendable {
 
 /// The sign-in page, in Dutch with English beneath.
 enum SignInPage {
-    static func render(csrf: String, next: String?, message: String?) -> String {
+    static func render(csrf: String, next: String?, message: String?, provider: Bool = false) -> String {
         let e = HTML.escape
         return """
             <!DOCTYPE html>
@@ -117,6 +179,7 @@ enum SignInPage {
               <input id="token" name="token" type="password" autocomplete="off" required size="60"></p>
               <p><button type="submit">Aanmelden</button></p>
             </form>
+            \(provider ? "<p><a class=\"button\" href=\"\(OIDCLogin.path)\">Aanmelden via Digitaal Vlaanderen</a> <span lang=\"en\">(sign in with Digitaal Vlaanderen)</span></p>" : "")
             <p lang="en">Sign in with your token (an API token or a Digitaal Vlaanderen JWT). The session lasts at most \
             a working day and ends when you sign out or the token is revoked.</p>
             </main>

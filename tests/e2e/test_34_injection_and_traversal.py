@@ -1,7 +1,7 @@
 """Issue 10: what an attacker sends. Path traversal (plain, percent-encoded, double-encoded,
 backslashes, NUL) on the static folders, SQL fragments in query parameters, SPARQL and upload
-bodies, CRLF meant to inject headers, oversized headers and bodies: every one gets a 4xx, none
-leaks a file, none changes data, and the server keeps answering."""
+bodies, CRLF meant to inject headers, oversized headers and bodies, bodies that trickle in: every
+one gets a 4xx, none leaks a file, none changes data, and the server keeps answering."""
 
 import http.client
 import json
@@ -23,7 +23,7 @@ def target(kruispunt_binary, tmp_path_factory):
     parent = private_dir(tmp_path_factory, "injection")
     data = parent / "data"
     env = clean_env(KRUISPUNT_ADMIN_TOKENS=ADMIN, KRUISPUNT_INGEST_TOKENS=INGEST, KRUISPUNT_MAX_UPLOAD_BYTES=str(1 << 20),
-                    KRUISPUNT_RATE_LIMIT="0")
+                    KRUISPUNT_RATE_LIMIT="0", KRUISPUNT_UPLOAD_IDLE_SECONDS="2", KRUISPUNT_UPLOAD_MIN_RATE="1000")
     cli = cli_runner(kruispunt_binary, data, env)
     cli("generate", "--cities", "Mechelen", "--cameras", "4", "--vehicles", "300", "--days", "1", "--start", "2026-10-24",
         "--seed", "4", "--registry", str(parent), "--out", str(parent / "d.csv"))
@@ -141,4 +141,47 @@ def test_oversized_headers_and_bodies_are_refused(target):
                          headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert 400 <= form.status_code < 500
     time.sleep(0.5)
+    assert requests.get(f"{target}/health/ready", timeout=10).status_code == 200
+
+
+def trickle(base: str, path: str, headers: dict, first: bytes, every: float, piece: bytes, seconds: float) -> tuple[bytes, float]:
+    """Sends a request's headers and the start of its body, then `piece` every `every` seconds
+    (nothing more when `piece` is empty) until the server answers or `seconds` pass; the
+    answer's first bytes and when they came."""
+    host, port = base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=seconds) as s:
+        head = f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+        s.sendall(head.encode() + b"\r\n" + first)
+        s.settimeout(every)
+        reply = b""
+        while time.monotonic() - started < seconds and not reply:
+            try:
+                reply = s.recv(4096)
+            except TimeoutError:
+                if piece:
+                    try:
+                        s.sendall(piece)
+                    except (BrokenPipeError, ConnectionResetError):
+                        break
+    return reply, time.monotonic() - started
+
+
+@pytest.mark.parametrize("path,headers", [
+    ("/api/ingest", {"Authorization": f"Bearer {INGEST}", "Content-Type": "text/csv"}),
+    ("/sparql", {"Content-Type": "application/sparql-query"}),
+    ("/aanmelden", {"Content-Type": "application/x-www-form-urlencoded"}),
+])
+def test_slow_bodies_get_408_and_change_nothing(target, path, headers):
+    before = store_counts(target)
+    line = b"camera_id,backoffice_id,timestamp,latitude,longitude,plate_hash,nationality,speed_kmh,vehicle_type\n"
+    # A body that stops (a gap over the 2 s allowed), and one that crawls (10 bytes a second, under 1,000).
+    stalled, after = trickle(target, path, headers, line, every=0.5, piece=b"", seconds=15)
+    assert stalled.startswith(b"HTTP/1.1 408"), stalled[:200]
+    assert after < 6, after
+    crawling, after = trickle(target, path, headers, line, every=0.5, piece=b"1202501,B", seconds=15)
+    assert crawling.startswith(b"HTTP/1.1 408"), crawling[:200]
+    assert after < 7, after
+    assert b"too slow" in stalled + crawling
+    assert store_counts(target) == before
     assert requests.get(f"{target}/health/ready", timeout=10).status_code == 200
