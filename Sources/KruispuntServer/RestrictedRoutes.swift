@@ -28,7 +28,7 @@ struct RestrictedRoutes: Sendable {
 
     static func title(_ metric: Metric) -> (nl: String, en: String) {
         switch metric {
-        case .nationality: ("Nationaliteit per camera (beperkt)", "Nationality mix per camera (restricted)")
+        case .nationality: ("Nationaliteit per camera en zone (beperkt)", "Nationality mix per camera and zone (restricted)")
         case .vehicleCategory: ("Voertuigcategorie per camera (beperkt)", "Vehicle category per camera (restricted)")
         case .vehicleAge: ("Voertuigleeftijd per camera (beperkt)", "Vehicle age per camera (restricted)")
         case .euroClass: ("Euronorm per camera (beperkt)", "Euro emission class per camera (restricted)")

@@ -6,6 +6,7 @@ import KruispuntStore
 /// the pseudonymised vehicle-registry extract, under the same small-count rules as scenario 1.
 ///
 /// - nationality mix per camera x hour/day: the registry's country, else the plate's as read;
+///   per zone x hour/day over the passages at the zone's entry cameras (its entering vehicles);
 /// - vehicle category (EU group) x camera vehicle class per camera x hour/day;
 /// - vehicle age (years since first registration, binned) and Euro class per camera x day;
 /// - heavy through traffic per zone x hour/day: scenario 1's through traffic of the vehicles the
@@ -44,6 +45,8 @@ public struct RestrictedMetrics: Sendable {
             counts[CellKey(m, f, .hour, start: hour, end: hour + 3_600_000, qualifier: q), default: 0] += n
             counts[CellKey(m, f, .day, start: daySpan.0, end: daySpan.1, qualifier: q), default: 0] += n
         }
+        var entryZones: [String: [String]] = [:]
+        for zone in zones.zones { for c in zone.entry { entryZones[c, default: []].append(zone.id) } }
         let (low, high) = TreatmentStore.fingerprintRange(from: dayStart, to: dayEnd)
         for r in try db.query("""
             SELECT d.camera_id, (extract(epoch FROM date_trunc('hour', d.observed_at)) * 1000)::bigint,
@@ -61,6 +64,9 @@ public struct RestrictedMetrics: Sendable {
             add(.vehicleCategory, f, hour: hour, q: RestrictedQualifier.category(r[3]) * 10 + Int(vehicleClass.code), n)
             add(.vehicleAge, f, hour: hour, q: RestrictedQualifier.ageBin(firstRegistration: r[7].flatMap(Int.init), now: year), n)
             add(.euroClass, f, hour: hour, q: RestrictedQualifier.euroClass(r[5], fuel: r[6]), n)
+            for zone in entryZones[camera] ?? [] {
+                add(.nationality, .zone(zone), hour: hour, q: RestrictedQualifier.nationality(r[2] ?? ""), n)
+            }
         }
         var cells = counts.compactMap { key, n -> Cell? in
             // Age and Euro class per day only: hourly age and emission profiles of a camera would
@@ -71,7 +77,7 @@ public struct RestrictedMetrics: Sendable {
         cells += try heavyTransit(day: day, on: db)
         cells += try lezCompliance(day: day, on: db)
         // The open totals the mixes add up to, decided already.
-        let totals = open.filter { $0.key.metric == .vehicleCount }
+        let totals = open.filter { $0.key.metric == .vehicleCount || $0.key.metric == .entering }
         var all = cells + totals
         Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &all) { !$0.key.metric.isRestricted }
         return all.filter { $0.key.metric.isRestricted }

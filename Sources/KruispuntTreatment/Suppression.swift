@@ -20,7 +20,7 @@ import KruispuntANPR
 /// - the vehicle counts of a zone's entry cameras -> the zone's entering vehicles;
 /// - restricted: the hourly nationality, category and heavy through-traffic cells -> their daily
 ///   cell; each mix (nationality, category, age, Euro class) of a camera and bucket -> that
-///   camera's vehicle count. The open cells are then `fixed`: decided already, never hidden again.
+///   camera's vehicle count; a zone's nationality mix -> its entering vehicles. The open cells are then `fixed`: decided already, never hidden again.
 public struct Suppression: Sendable {
     public let minimumCount: Int
     public let zones: ZoneNetwork
@@ -140,6 +140,10 @@ public struct Suppression: Sendable {
                 groups[total, default: []].append(i)
             }
             switch (key.metric, key.feature) {
+            case (.nationality, .zone):
+                if let total = index[CellKey(.entering, key.feature, key.bucket, start: key.start, end: key.end)] {
+                    groups[total, default: []].append(i)
+                }
             case (.vehicleType, _), (.nationality, _), (.vehicleCategory, _), (.vehicleAge, _), (.euroClass, _):
                 if let total = index[CellKey(.vehicleCount, key.feature, key.bucket, start: key.start, end: key.end)] {
                     groups[total, default: []].append(i)
