@@ -122,15 +122,6 @@ public enum RestrictedStore {
             """, [iri, metric, PostgresArray.text(cameras), PostgresArray.text(zones)]).compactMap { $0[0] }
     }
 
-    /// How many members of each restricted metric are stored (for operators: no values).
-    public static func counts(on db: Connection) throws -> [String: Int] {
-        var out: [String: Int] = [:]
-        for r in try db.query("SELECT metric, count(*) FROM restricted_members GROUP BY 1") {
-            if let m = r[0], let n = r[1].flatMap(Int.init) { out[m] = n }
-        }
-        return out
-    }
-
     /// The zones whose every camera belongs to the tenant (a zone is a tenant's only when all of it is).
     public static func zones(ofCameras cameras: [String], on db: Connection) throws -> [String] {
         try db.query("""

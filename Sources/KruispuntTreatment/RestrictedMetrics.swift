@@ -45,8 +45,7 @@ public struct RestrictedMetrics: Sendable {
             counts[CellKey(m, f, .hour, start: hour, end: hour + 3_600_000, qualifier: q), default: 0] += n
             counts[CellKey(m, f, .day, start: daySpan.0, end: daySpan.1, qualifier: q), default: 0] += n
         }
-        var entryZones: [String: [String]] = [:]
-        for zone in zones.zones { for c in zone.entry { entryZones[c, default: []].append(zone.id) } }
+        let entryZones = zones.entryZones
         let (low, high) = TreatmentStore.fingerprintRange(from: dayStart, to: dayEnd)
         for r in try db.query("""
             SELECT d.camera_id, (extract(epoch FROM date_trunc('hour', d.observed_at)) * 1000)::bigint,
@@ -151,7 +150,7 @@ public struct RestrictedMetrics: Sendable {
         guard Self.recurringRefusal(parameters.keyRotation) == nil, !zones.zones.isEmpty else { return [] }
         let from = BrusselsTime.dayStart(monday), to = BrusselsTime.dayStart(monday + 7)
         let (low, high) = TreatmentStore.fingerprintRange(from: from, to: to)
-        var cells: [Cell] = []
+        var counts: [CellKey: Int] = [:]
         for r in try db.query("""
             SELECT zone_id, days, count(*) FROM (
                 SELECT z.zone_id, d.pseudonym, count(DISTINCT (d.observed_at AT TIME ZONE 'Europe/Brussels')::date) AS days
@@ -160,11 +159,9 @@ public struct RestrictedMetrics: Sendable {
             GROUP BY 1, 2
             """, [low, high]) {
             guard let zone = r[0], let days = r[1].flatMap(Int.init), let n = r[2].flatMap(Int.init) else { continue }
-            let key = CellKey(.recurringVehicles, .zone(zone), .week, start: from, end: to, qualifier: RestrictedQualifier.dayBin(days))
-            if let i = cells.firstIndex(where: { $0.key == key }) { cells[i].value += Double(n); cells[i].support += n } else {
-                cells.append(Cell(key: key, value: Double(n), support: n))
-            }
+            counts[CellKey(.recurringVehicles, .zone(zone), .week, start: from, end: to, qualifier: RestrictedQualifier.dayBin(days)), default: 0] += n
         }
+        var cells = counts.map { Cell(key: $0.key, value: Double($0.value), support: $0.value) }
         Suppression(minimumCount: parameters.minimumCount, zones: zones).apply(to: &cells)
         return cells
     }

@@ -126,11 +126,9 @@ public struct Suppression: Sendable {
             return CellKey(metric ?? k.metric, feature ?? k.feature, .day, start: BrusselsTime.dayStart(day),
                            end: BrusselsTime.dayStart(day + 1), qualifier: qualifier ?? k.qualifier)
         }
-        var entryZones: [String: [String]] = [:], memberZones: [String: [String]] = [:]
-        for zone in zones.zones {
-            for c in zone.entry { entryZones[c, default: []].append(zone.id) }
-            for c in zone.cameras { memberZones[c, default: []].append(zone.id) }
-        }
+        let entryZones = zones.entryZones
+        var memberZones: [String: [String]] = [:]
+        for zone in zones.zones { for c in zone.cameras { memberZones[c, default: []].append(zone.id) } }
         for (i, c) in cells.enumerated() {
             let key = c.key
             // Hours -> day.

@@ -98,4 +98,11 @@ public struct ZoneNetwork: Sendable, Hashable {
 
     public init(_ zones: [Zone]) { self.zones = zones.sorted { $0.id < $1.id } }
     public static let empty = ZoneNetwork([])
+
+    /// The zones each camera is an entry camera of, by camera id (zones in id order).
+    public var entryZones: [String: [String]] {
+        var out: [String: [String]] = [:]
+        for zone in zones { for c in zone.entry { out[c, default: []].append(zone.id) } }
+        return out
+    }
 }

@@ -997,6 +997,15 @@ def psql_rows(data: Path, sql: str) -> list[list[str]]:
     return [line.split("\t") for line in done.stdout.splitlines() if line]
 
 
+def generated_network(cli, parent: Path, *options: str) -> None:
+    """`kruispunt generate OPTIONS` into `parent` (registry files, `extract.csv` and `d.csv`), then
+    its cameras, zones and detections loaded through `cli` (from `cli_runner`)."""
+    cli("generate", *options, "--registry", str(parent), "--registry-extract", str(parent / "extract.csv"), "--out", str(parent / "d.csv"))
+    cli("cameras", "import", str(parent / "cameras.csv"))
+    cli("zones", "import", str(parent / "zones.csv"))
+    cli("ingest", str(parent / "d.csv"))
+
+
 def cli_runner(binary: Path, data: Path, env: dict[str, str]):
     """`cli(*args, check=True)`: runs `kruispunt --data-dir DATA ARGS` with `env`, text output;
     with `check`, a non-zero exit fails the test with the end of its standard error."""

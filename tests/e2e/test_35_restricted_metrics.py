@@ -17,7 +17,7 @@ import pytest
 import requests
 from rdflib import Graph, Namespace, URIRef
 
-from conftest import UTC, clean_env, cli_runner, hour_begin, local_day, parse_xsd_datetime, private_dir, psql_rows as psql, serving
+from conftest import UTC, clean_env, cli_runner, generated_network, hour_begin, local_day, parse_xsd_datetime, private_dir, psql_rows as psql, serving
 
 KP = Namespace("https://w3id.org/kruispunt#")
 SOSA = Namespace("http://www.w3.org/ns/sosa/")
@@ -42,11 +42,8 @@ def world(kruispunt_binary, tmp_path_factory):
     data = parent / "data"
     env = clean_env(KRUISPUNT_PSEUDONYM_SECRET=SECRET)
     cli = cli_runner(kruispunt_binary, data, env)
-    cli("generate", "--cities", "Mechelen,Kortrijk", "--cameras", "20", "--vehicles", "3000", "--days", "2", "--start", "2026-10-24",
-        "--seed", "7", "--registry", str(parent), "--registry-extract", str(parent / "extract.csv"), "--out", str(parent / "d.csv"))
-    cli("cameras", "import", str(parent / "cameras.csv"))
-    cli("zones", "import", str(parent / "zones.csv"))
-    cli("ingest", str(parent / "d.csv"))
+    generated_network(cli, parent, "--cities", "Mechelen,Kortrijk", "--cameras", "20", "--vehicles", "3000", "--days", "2", "--start", "2026-10-24",
+                      "--seed", "7")
     plain = json.loads(cli("treat", "--json").stdout)
     assert plain["restricted_observations"] == 0, "without an extract there is no scenario-2 data"
     cli("enrich", "import", str(parent / "extract.csv"))
@@ -368,11 +365,8 @@ def test_recurring_vehicles_need_weekly_key_rotation(kruispunt_binary, tmp_path_
     data = parent / "data"
     env = clean_env(KRUISPUNT_PSEUDONYM_SECRET=SECRET, KRUISPUNT_KEY_ROTATION="week")
     cli = cli_runner(kruispunt_binary, data, env)
-    cli("generate", "--cities", "Mechelen", "--cameras", "6", "--vehicles", "400", "--days", "7", "--start", "2026-10-19",
-        "--seed", "11", "--registry", str(parent), "--registry-extract", str(parent / "extract.csv"), "--out", str(parent / "d.csv"))
-    cli("cameras", "import", str(parent / "cameras.csv"))
-    cli("zones", "import", str(parent / "zones.csv"))
-    cli("ingest", str(parent / "d.csv"))
+    generated_network(cli, parent, "--cities", "Mechelen", "--cameras", "6", "--vehicles", "400", "--days", "7", "--start", "2026-10-19",
+                      "--seed", "11")
     cli("enrich", "import", str(parent / "extract.csv"))
     summary = json.loads(cli("treat", "--json").stdout)
     assert summary["not_computed"] == []

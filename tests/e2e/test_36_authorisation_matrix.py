@@ -16,7 +16,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from conftest import clean_env, cli_runner, private_dir, serving
+from conftest import clean_env, cli_runner, generated_network, private_dir, serving
 
 ISSUER = "https://authenticatie.vlaanderen.be/op"
 AUDIENCE = "kruispunt"
@@ -58,11 +58,8 @@ def world(kruispunt_binary, tmp_path_factory):
     env = clean_env(KRUISPUNT_PSEUDONYM_SECRET=SECRET, KRUISPUNT_OIDC_ISSUER=ISSUER, KRUISPUNT_OIDC_AUDIENCE=AUDIENCE,
                     KRUISPUNT_OIDC_JWKS=str(parent / "jwks.json"), KRUISPUNT_RATE_LIMIT="0")
     cli = cli_runner(kruispunt_binary, data, env)
-    cli("generate", "--cities", "Mechelen,Kortrijk", "--cameras", "8", "--vehicles", "1500", "--days", "1", "--start", "2026-10-24",
-        "--seed", "4", "--registry", str(parent), "--registry-extract", str(parent / "extract.csv"), "--out", str(parent / "d.csv"))
-    cli("cameras", "import", str(parent / "cameras.csv"))
-    cli("zones", "import", str(parent / "zones.csv"))
-    cli("ingest", str(parent / "d.csv"))
+    generated_network(cli, parent, "--cities", "Mechelen,Kortrijk", "--cameras", "8", "--vehicles", "1500", "--days", "1", "--start", "2026-10-24",
+                      "--seed", "4")
     cli("enrich", "import", str(parent / "extract.csv"))
     cli("treat")
     cli("dump")
