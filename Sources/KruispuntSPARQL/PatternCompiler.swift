@@ -62,9 +62,17 @@ final class PatternCompiler {
     /// then gives its candidate rows instead of every row.
     var extremum: GroupExtremum?
 
+    /// The SQL the quads are read from: the table `quads`, or for a reader of restricted
+    /// observations the open quads with the restricted ones of the reader's scope.
+    let quads: String
+
     init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date, observationIndex: Bool = true,
-         irregularObservations: Bool = true) {
+         irregularObservations: Bool = true, restricted: RestrictedGraphs? = nil) {
         self.parameters = parameters
+        quads = restricted.map {
+            RestrictedStore.quadSource(metrics: parameters.add(PostgresArray.text($0.metrics), "text[]"),
+                                       features: parameters.add(PostgresArray.text($0.features), "text[]"))
+        } ?? "quads"
         self.dataset = dataset
         self.ids = ids
         self.now = now
@@ -281,10 +289,10 @@ final class PatternCompiler {
             switch g {
             case .term(let t):
                 constant(t, "\(q).g")
-                return Fragment(sql: "SELECT 1 AS one WHERE EXISTS (SELECT 1 FROM quads \(q) WHERE \((where_ + conditions).joined(separator: " AND ")))",
+                return Fragment(sql: "SELECT 1 AS one WHERE EXISTS (SELECT 1 FROM \(quads) \(q) WHERE \((where_ + conditions).joined(separator: " AND ")))",
                                 columns: [:], order: [], nullable: [])
             case .variable(let v):
-                return Fragment(sql: "SELECT DISTINCT \(q).g AS \(column(v)) FROM quads \(q) WHERE \(where_.joined(separator: " AND "))",
+                return Fragment(sql: "SELECT DISTINCT \(q).g AS \(column(v)) FROM \(quads) \(q) WHERE \(where_.joined(separator: " AND "))",
                                 columns: [v: .id], order: [v], nullable: [])
             }
         }
@@ -332,7 +340,7 @@ final class PatternCompiler {
         }
         for triple in rest {
             let q = alias("q")
-            from.append("quads \(q)")
+            from.append("\(quads) \(q)")
             for (position, column) in [(triple.subject, "s"), (triple.predicate, "p"), (triple.object, "o")] {
                 switch position {
                 case .variable(let v): bind(v, "\(q).\(column)")

@@ -10,6 +10,18 @@ public enum SPARQLResult: Sendable, Equatable {
     case graph([Triple], truncated: Bool)
 }
 
+/// Restricted (scenario-2) graphs a reader may query besides the open store: those of the given
+/// metrics (`euro-class`) about the given features (`camera:ID`, `zone:ID`, see
+/// `RestrictedStore.features`). The SQL itself takes both as conditions.
+public struct RestrictedGraphs: Sendable, Equatable {
+    public var metrics: [String]
+    public var features: [String]
+    public init(metrics: [String], features: [String]) {
+        self.metrics = metrics
+        self.features = features
+    }
+}
+
 /// SPARQL-lite: parses with rasqal, compiles to one SQL statement, runs it in a read-only
 /// transaction with a statement timeout, and reads the rows back as terms.
 ///
@@ -55,7 +67,9 @@ public struct SPARQLEngine: Sendable {
         try execute(try parse(text, baseIRI: baseIRI), on: db)
     }
 
-    public func execute(_ query: SPARQLQuery, on db: Connection) throws -> SPARQLResult {
+    /// Runs a query; with `restricted`, over the open store and those restricted graphs (read
+    /// from the quads, not the observation index, which holds open observations only).
+    public func execute(_ query: SPARQLQuery, restricted: RestrictedGraphs? = nil, on db: Connection) throws -> SPARQLResult {
         do {
             return try db.transaction {
                 // One snapshot for compiling (which reads the dictionary and the observation
@@ -70,24 +84,24 @@ public struct SPARQLEngine: Sendable {
                     SET LOCAL statement_timeout = \(max(1, timeoutMillis)); SET LOCAL jit = off; \
                     SET LOCAL parallel_tuple_cost = 0.01
                     """)
-                return try answer(query, on: db)
+                return try answer(query, restricted: restricted, on: db)
             }
         } catch let error as StoreError {
             throw SPARQLEvaluationError(error)
         }
     }
 
-    private func answer(_ query: SPARQLQuery, on db: Connection) throws -> SPARQLResult {
+    private func answer(_ query: SPARQLQuery, restricted: RestrictedGraphs?, on db: Connection) throws -> SPARQLResult {
         switch query.form {
         case .ask:
-            let rows = try run(try compile(query, on: db), on: db)
+            let rows = try run(try compile(query, restricted: restricted, on: db), on: db)
             return .boolean(rows.first?.first == "t")
         case .select:
-            let compiled = try compile(query, on: db)
+            let compiled = try compile(query, restricted: restricted, on: db)
             let rows = try run(compiled, on: db)
             return .bindings(variables: compiled.variables, rows: try decode(rows, compiled, on: db), truncated: rows.count > rowCap)
         case .construct(let template):
-            let compiled = try compile(query, on: db)
+            let compiled = try compile(query, restricted: restricted, on: db)
             let rows = try run(compiled, on: db)
             let solutions = try decode(rows, compiled, on: db)
             return .graph(Self.instantiate(template, compiled.variables, solutions), truncated: rows.count > rowCap)
@@ -95,21 +109,25 @@ public struct SPARQLEngine: Sendable {
             var resources: [Term] = targets.compactMap { if case .term(let t) = $0 { return t } else { return nil } }
             var truncated = false
             if targets.contains(where: { $0.variable != nil }) {
-                let compiled = try compile(query, on: db)
+                let compiled = try compile(query, restricted: restricted, on: db)
                 let rows = try run(compiled, on: db)
                 truncated = rows.count > rowCap
                 for row in try decode(rows, compiled, on: db) { resources += row.compactMap { $0 } }
             }
             var seen = Set<Triple>(), triples: [Triple] = []
+            let source: (sql: String, parameters: [String?]) = restricted.map {
+                (RestrictedStore.quadSource(metrics: "$1::text[]", features: "$2::text[]"),
+                 [PostgresArray.text($0.metrics), PostgresArray.text($0.features)])
+            } ?? ("quads", [])
             for r in resources where !r.isLiteral {
-                for q in try QuadStore.describe(r, on: db) where seen.insert(q.triple).inserted { triples.append(q.triple) }
+                for q in try QuadStore.describe(r, in: source.sql, parameters: source.parameters, on: db) where seen.insert(q.triple).inserted { triples.append(q.triple) }
             }
             return .graph(triples, truncated: truncated)
         }
     }
 
     /// The SQL statement of a parsed query, with its parameters.
-    public func compile(_ query: SPARQLQuery, on db: Connection) throws -> CompiledQuery {
+    public func compile(_ query: SPARQLQuery, restricted: RestrictedGraphs? = nil, on db: Connection) throws -> CompiledQuery {
         let ids = try QuadStore.lookup(Array(Self.fixedTerms(query)), on: db)
         var dataset = QueryDataset(defaultGraphs: unionDefaultGraph ? nil : [0], namedGraphs: nil)
         if query.from != nil || query.fromNamed != nil {
@@ -117,9 +135,10 @@ public struct SPARQLEngine: Sendable {
                                    namedGraphs: (query.fromNamed ?? []).compactMap { ids[.iri($0)] })
         }
         // Without irregular subjects (the usual case) the index alone answers its patterns.
+        let observationIndex = observationIndex && restricted == nil
         let irregular = observationIndex ? try db.query("SELECT EXISTS (SELECT 1 FROM observation_irregular)")[0][0] == "t" : false
         let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(),
-                                       observationIndex: observationIndex, irregularObservations: irregular)
+                                       observationIndex: observationIndex, irregularObservations: irregular, restricted: restricted)
         let compiler = QueryCompiler(patterns: patterns)
         let compiled: CompiledQuery
         switch query.form {
@@ -141,7 +160,7 @@ public struct SPARQLEngine: Sendable {
     }
 
     /// Every fixed term of the query's patterns and datasets, to look up once.
-    static func fixedTerms(_ query: SPARQLQuery) -> Set<Term> {
+    public static func fixedTerms(_ query: SPARQLQuery) -> Set<Term> {
         var out = Set<Term>()
         func walk(_ p: GraphPattern) {
             switch p {

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import KruispuntPublishing
 import KruispuntRDF
+import KruispuntSPARQL
 import KruispuntStore
 import KruispuntTreatment
 
@@ -24,6 +25,28 @@ struct RestrictedRoutes: Sendable {
     static func metric(ofPath path: String) -> Metric? {
         guard path.hasPrefix(ObservationMapping.restrictedPrefix) else { return nil }
         return Metric.restricted(named: String(path.dropFirst(ObservationMapping.restrictedPrefix.count).prefix { $0 != "/" }))
+    }
+
+    /// The metric slug and feature (`camera:ID`, `zone:ID`) a restricted IRI names, under any
+    /// base URL; nil for an IRI that is not below `/id/restricted/`.
+    static func named(in iri: String) -> (metric: String, feature: String)? {
+        guard let range = iri.range(of: ObservationMapping.restrictedPrefix) else { return nil }
+        let parts = iri[range.upperBound...].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count > 2 else { return (parts.first ?? "", "") }
+        return (parts[0], parts[1] + ":" + (parts[2].removingPercentEncoding ?? parts[2]))
+    }
+
+    /// The restricted graphs the current identity may query: nil unless it is an analyst whose
+    /// tenant holds a purpose today (read on every request, so a revocation holds at once).
+    func graphs() async throws -> RestrictedGraphs? {
+        guard let tenant = Identity.current.analystTenant else { return nil }
+        return try await runtime.pool.withConnection { db -> RestrictedGraphs? in
+            let metrics = try PurposeGrants.metrics(of: tenant, on: db)
+            guard !metrics.isEmpty else { return nil }
+            let cameras = try Tenants.cameras(of: tenant, on: db)
+            let zones = try RestrictedStore.zones(ofCameras: cameras, on: db)
+            return RestrictedGraphs(metrics: metrics, features: RestrictedStore.features(cameras: cameras, zones: zones))
+        }
     }
 
     static func title(_ metric: Metric) -> (nl: String, en: String) {

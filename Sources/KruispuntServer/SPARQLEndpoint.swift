@@ -78,14 +78,12 @@ struct SPARQLEndpoint: Sendable {
             query.from = defaults
             query.fromNamed = named
         }
-        // Restricted observations are never in the graphs SPARQL-lite reads; naming one (under any
-        // base URL the data was minted with) is refused.
-        let restricted = ObservationMapping.restrictedPrefix
-        if text.contains(restricted) || ((query.from ?? []) + (query.fromNamed ?? [])).contains(where: { $0.contains(restricted) }) {
-            return Self.error(request, status: .forbidden, message: """
-                Beperkte observaties zijn niet bevraagbaar via SPARQL / restricted observations are not open to SPARQL: \
-                an analyst whose city holds the purpose reads them at /streams/{name}/pages and /id/restricted/…
-                """)
+        // Restricted observations are in the graphs SPARQL-lite reads only for an analyst whose
+        // city holds a purpose for them, and only those of the city's own cameras and zones;
+        // naming any other (under any base URL the data was minted with) is refused.
+        let restricted = try await RestrictedRoutes(runtime: runtime, iris: iris).graphs()
+        if let refusal = Self.restrictedRefusal(query, text: text, readable: restricted) {
+            return Self.error(request, status: .forbidden, message: refusal)
         }
         let format = request.uri.queryParameters.get("format")
         let accept = request.headers[.accept]
@@ -96,7 +94,7 @@ struct SPARQLEndpoint: Sendable {
         if case .ask = query.form, resultFormat == nil, !page { return Self.notAcceptable() }
         let result: SPARQLResult
         do {
-            result = try await runtime.pool.withConnection { [engine, query] db in try engine.execute(query, on: db) }
+            result = try await runtime.pool.withConnection { [engine, query] db in try engine.execute(query, restricted: restricted, on: db) }
         } catch let error as SPARQLError {
             return Self.refusal(request, error)
         } catch let error as SPARQLEvaluationError {
@@ -108,6 +106,18 @@ struct SPARQLEndpoint: Sendable {
             }
             return Self.error(request, status: .badRequest, message: "De query kon niet uitgevoerd worden / the query could not be evaluated: \(error.message)")
         }
+        var response = try respond(result, request: request, text: text, page: page, format: resultFormat)
+        if restricted != nil {
+            // The answer may hold this reader's restricted observations: for it alone.
+            response.headers[.cacheControl] = "private, no-store"
+            response.headers[.vary] = "Accept, Authorization, Cookie"
+            response.headers[.accessControlAllowOrigin] = nil
+        }
+        return response
+    }
+
+    private func respond(_ result: SPARQLResult, request: Request, text: String, page: Bool,
+                         format resultFormat: SPARQLResultFormat?) throws -> Response {
         switch result {
         case .graph(let triples, let truncated):
             var response = try LinkedDataResponse.make(triples, request: request, cacheSeconds: 0, base: iris.base)
@@ -134,6 +144,30 @@ struct SPARQLEndpoint: Sendable {
             }
             return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: format.write(result))))
         }
+    }
+
+    /// Why a query may not run for this reader: it names a restricted observation, member or
+    /// graph that is not among the graphs it may read (every one, for a reader with none).
+    static func restrictedRefusal(_ query: SPARQLQuery, text: String, readable: RestrictedGraphs?) -> String? {
+        guard let readable else {
+            guard text.contains(ObservationMapping.restrictedPrefix)
+                    || ((query.from ?? []) + (query.fromNamed ?? [])).contains(where: { $0.contains(ObservationMapping.restrictedPrefix) })
+            else { return nil }
+            return "Beperkte observaties zijn enkel bevraagbaar door analisten van een stad met een doelbinding / "
+                + "restricted observations are open to SPARQL only for an analyst whose city holds the purpose"
+        }
+        var iris = (query.from ?? []) + (query.fromNamed ?? [])
+        for case .iri(let iri) in SPARQLEngine.fixedTerms(query) { iris.append(iri) }
+        if case .describe(let targets) = query.form {
+            for case .term(.iri(let iri)) in targets { iris.append(iri) }
+        }
+        for iri in iris {
+            guard let (metric, feature) = RestrictedRoutes.named(in: iri) else { continue }
+            guard readable.metrics.contains(metric), readable.features.contains(feature) else {
+                return "Geen toegang tot \(iri) / not among the restricted observations your city may read (its purposes, its own cameras and zones)"
+            }
+        }
+        return nil
     }
 
     // MARK: - Service description and query page

@@ -368,6 +368,7 @@ public enum Migrations {
             """),
         Migration(version: 29, name: "browser sessions", sql: Sessions.schema),
         Migration(version: 30, name: "restricted observations and LEZ rules", sql: RestrictedStore.schema),
+        Migration(version: 31, name: "restricted quads for SPARQL", sql: RestrictedStore.quadsSchema),
     ]
 
     /// Applies the migrations the database does not have yet; returns the versions applied.

@@ -147,15 +147,21 @@ public enum QuadStore {
     /// What the store says about a resource: the quads with it as subject and, recursively, those
     /// of the blank nodes they point to (a concise bounded description). Empty when unknown.
     public static func describe(_ subject: Term, on db: Connection) throws -> [Quad] {
+        try describe(subject, in: "quads", parameters: [], on: db)
+    }
+
+    /// The same over another set of quads: `source` is SQL with columns g, s, p, o (for example
+    /// `RestrictedStore.quadSource`), `parameters` its placeholders' values.
+    public static func describe(_ subject: Term, in source: String, parameters: [String?], on db: Connection) throws -> [Quad] {
         guard let id = try lookup([subject], on: db)[subject] else { return [] }
-        return try decodeQuads(where: """
+        return try db.query(decodeSQL(where: """
             q.s IN (WITH RECURSIVE node(id) AS (
                         SELECT \(id)::bigint
                         UNION
-                        SELECT q2.o FROM quads q2 JOIN node ON q2.s = node.id
+                        SELECT q2.o FROM \(source) q2 JOIN node ON q2.s = node.id
                         JOIN terms b ON b.id = q2.o AND b.kind = 1)
                     SELECT id FROM node)
-            """, on: db)
+            """, from: source), parameters).map(decodeRow)
     }
 
     /// Subjects of quads with the given predicate and object (for example the versions of an
@@ -183,11 +189,11 @@ public enum QuadStore {
 
     // MARK: - Decoding
 
-    static func decodeSQL(where condition: String) -> String {
+    static func decodeSQL(where condition: String, from source: String = "quads") -> String {
         """
         SELECT s.kind, s.lex, s.datatype, s.lang, p.kind, p.lex, p.datatype, p.lang,
                o.kind, o.lex, o.datatype, o.lang, g.kind, g.lex, g.datatype, g.lang
-        FROM quads q JOIN terms s ON s.id = q.s JOIN terms p ON p.id = q.p JOIN terms o ON o.id = q.o
+        FROM \(source) q JOIN terms s ON s.id = q.s JOIN terms p ON p.id = q.p JOIN terms o ON o.id = q.o
         LEFT JOIN terms g ON g.id = q.g
         WHERE \(condition) ORDER BY q.g, q.s, q.p, q.o
         """

@@ -1,10 +1,12 @@
 import Foundation
+import KruispuntRDF
 
 /// Restricted (scenario-2) observations, apart from the open quad store: their published state
-/// and their members, each member a small graph kept as N-Triples with its metric and feature.
-/// No open read path (event streams, fragments, SPARQL, dashboard, dumps) reads these tables; the
-/// one that does (`members`) takes the caller's metrics and features as SQL conditions, so a
-/// tenant reads only its own cameras and zones, only for the metrics its purposes allow.
+/// and their members, each member a small named graph kept twice: as N-Triples with its metric and
+/// feature (for the streams) and dictionary-encoded in `restricted_quads` (for SPARQL). No open
+/// read path (event streams, fragments, dashboard, dumps) reads these tables; those that do take
+/// the caller's metrics and features as SQL conditions, so a tenant reads only its own cameras
+/// and zones, only for the metrics its purposes allow.
 public enum RestrictedStore {
     /// Migration 30.
     static let schema = """
@@ -40,6 +42,25 @@ public enum RestrictedStore {
         CREATE INDEX restricted_members_version_of ON restricted_members (version_of);
         """
 
+    /// Migration 31: the members' quads, dictionary-encoded like the open store's, each with the
+    /// metric and feature (`camera:ID`, `zone:ID`) a reader's scope is matched against.
+    static let quadsSchema = """
+        CREATE TABLE restricted_quads (
+            member bigint NOT NULL REFERENCES restricted_members (seq) ON DELETE CASCADE,
+            metric text NOT NULL,
+            feature text NOT NULL,
+            g bigint NOT NULL, s bigint NOT NULL, p bigint NOT NULL, o bigint NOT NULL
+        );
+        CREATE INDEX restricted_quads_member ON restricted_quads (member);
+        CREATE INDEX restricted_quads_gspo ON restricted_quads (g, s, p, o);
+        CREATE INDEX restricted_quads_spog ON restricted_quads (s, p, o, g);
+        CREATE INDEX restricted_quads_posg ON restricted_quads (p, o, s, g);
+        CREATE INDEX restricted_quads_ospg ON restricted_quads (o, s, p, g);
+        -- Members stored before this migration are encoded by the next treatment run.
+        ALTER TABLE restricted_members ADD COLUMN encoded boolean NOT NULL DEFAULT false;
+        CREATE INDEX restricted_members_unencoded ON restricted_members (seq) WHERE NOT encoded;
+        """
+
     /// A member to store.
     public struct NewMember: Sendable {
         public var metric: String
@@ -47,15 +68,27 @@ public enum RestrictedStore {
         public var featureID: String
         public var member: String
         public var versionOf: String
-        public var body: String
-        public init(metric: String, featureKind: String, featureID: String, member: String, versionOf: String, body: String) {
+        public var triples: [Triple]
+        public init(metric: String, featureKind: String, featureID: String, member: String, versionOf: String, triples: [Triple]) {
             self.metric = metric
             self.featureKind = featureKind
             self.featureID = featureID
             self.member = member
             self.versionOf = versionOf
-            self.body = body
+            self.triples = triples
         }
+    }
+
+    /// The scope a reader's SQL matches `restricted_quads.feature` against: `camera:ID`, `zone:ID`.
+    public static func features(cameras: [String], zones: [String]) -> [String] {
+        cameras.map { "camera:" + $0 } + zones.map { "zone:" + $0 }
+    }
+
+    /// The SQL of the quads a reader may see (columns g, s, p, o): the open store's and the
+    /// restricted members' of the metrics and features in the two text-array parameters.
+    public static func quadSource(metrics: String, features: String) -> String {
+        "(SELECT g, s, p, o FROM quads UNION ALL SELECT g, s, p, o FROM restricted_quads "
+            + "WHERE metric = ANY(\(metrics)) AND feature = ANY(\(features)))"
     }
 
     /// A stored member as a reader gets it.
@@ -86,14 +119,72 @@ public enum RestrictedStore {
             ON CONFLICT (key) DO UPDATE SET state = excluded.state, version = excluded.version
             """, [PostgresArray.text(states.map(\.key)), PostgresArray.text(states.map(\.day)), PostgresArray.text(states.map(\.state)),
                   PostgresArray.text(states.map { String($0.version) })])
-        try db.query("""
-            INSERT INTO restricted_members (metric, feature_kind, feature_id, member, version_of, generated_at, body)
-            SELECT m, k, f, i, v, to_timestamp($6::double precision / 1000), b
+        guard !members.isEmpty else { return }
+        let rows = try db.query("""
+            INSERT INTO restricted_members (metric, feature_kind, feature_id, member, version_of, generated_at, body, encoded)
+            SELECT m, k, f, i, v, to_timestamp($6::double precision / 1000), b, true
             FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $7::text[]) WITH ORDINALITY AS x (m, k, f, i, v, b, n)
             ORDER BY n
+            RETURNING seq, member
             """, [PostgresArray.text(members.map(\.metric)), PostgresArray.text(members.map(\.featureKind)),
                   PostgresArray.text(members.map(\.featureID)), PostgresArray.text(members.map(\.member)),
-                  PostgresArray.text(members.map(\.versionOf)), String(generatedAtMillis), PostgresArray.text(members.map(\.body))])
+                  PostgresArray.text(members.map(\.versionOf)), String(generatedAtMillis),
+                  PostgresArray.text(members.map { NTriples.serialize($0.triples) })])
+        var seqs: [String: Int64] = [:]
+        for r in rows { if let seq = r[0].flatMap(Int64.init), let iri = r[1] { seqs[iri] = seq } }
+        try encode(members.compactMap { m in
+            seqs[m.member].map { (seq: $0, metric: m.metric, feature: m.featureKind + ":" + m.featureID, graph: m.member, triples: m.triples) }
+        }, on: db)
+    }
+
+    /// Writes members' quads into `restricted_quads` (each member its own named graph).
+    private static func encode(_ members: [(seq: Int64, metric: String, feature: String, graph: String, triples: [Triple])],
+                               on db: Connection) throws {
+        var terms = Set<Term>()
+        for m in members {
+            terms.insert(.iri(m.graph))
+            for t in m.triples { terms.insert(t.subject); terms.insert(t.predicate); terms.insert(t.object) }
+        }
+        let ids = try QuadStore.intern(terms, on: db)
+        var seq: [String] = [], metric: [String] = [], feature: [String] = [], g: [String] = [], s: [String] = [], p: [String] = [], o: [String] = []
+        for m in members {
+            guard let graph = ids[.iri(m.graph)] else { continue }
+            for t in m.triples {
+                guard let si = ids[t.subject], let pi = ids[t.predicate], let oi = ids[t.object] else { continue }
+                seq.append(String(m.seq)); metric.append(m.metric); feature.append(m.feature)
+                g.append(String(graph)); s.append(String(si)); p.append(String(pi)); o.append(String(oi))
+            }
+        }
+        guard !seq.isEmpty else { return }
+        try db.query("""
+            INSERT INTO restricted_quads (member, metric, feature, g, s, p, o)
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[])
+            """, [PostgresArray.text(seq), PostgresArray.text(metric), PostgresArray.text(feature), PostgresArray.text(g),
+                  PostgresArray.text(s), PostgresArray.text(p), PostgresArray.text(o)])
+    }
+
+    /// Encodes the members stored before `restricted_quads` existed (from their N-Triples), a
+    /// thousand at a time in the caller's transaction; returns how many it encoded.
+    @discardableResult
+    public static func encodePending(on db: Connection) throws -> Int {
+        var done = 0
+        while true {
+            let rows = try db.query("""
+                SELECT seq, metric, feature_kind || ':' || feature_id, member, body FROM restricted_members
+                WHERE NOT encoded ORDER BY seq LIMIT 1000
+                """)
+            if rows.isEmpty { return done }
+            var batch: [(seq: Int64, metric: String, feature: String, graph: String, triples: [Triple])] = []
+            for r in rows {
+                guard let seq = r[0].flatMap(Int64.init), let metric = r[1], let feature = r[2], let graph = r[3], let body = r[4] else { continue }
+                let quads = try Raptor.shared.parse(body, syntax: .ntriples, baseIRI: graph)
+                batch.append((seq, metric, feature, graph, quads.map(\.triple)))
+            }
+            try encode(batch, on: db)
+            try db.query("UPDATE restricted_members SET encoded = true WHERE seq = ANY($1::bigint[])",
+                         [PostgresArray.text(rows.compactMap { $0[0] })])
+            done += rows.count
+        }
     }
 
     /// At most `limit` members of `metric` after the member numbered `after`, about the given

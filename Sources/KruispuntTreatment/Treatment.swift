@@ -78,6 +78,8 @@ public struct Treatment: Sendable {
             let lastRun = checkpoint?[3].flatMap(Int64.init) ?? 0
             let to = try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
             var summary = TreatmentSummary()
+            // Restricted members stored before they were also dictionary-encoded (migration 31).
+            try RestrictedStore.encodePending(on: db)
 
             // 1. New detections move the latest event time on. A day must be recomputed now when one
             //    falls in a bucket already closed (late data) or the day was closed; other new data
@@ -266,7 +268,7 @@ public struct Treatment: Sendable {
             }
             members.append(.init(metric: cell.key.metric.slug, featureKind: kind, featureID: id,
                                  member: mapping.memberIRI(cell.key, version: version), versionOf: mapping.observationIRI(cell.key),
-                                 body: NTriples.serialize(triples)))
+                                 triples: triples))
             states.append((path, date, state, version))
         }
         try RestrictedStore.save(states: states, members: members, generatedAtMillis: generatedAt, on: db)

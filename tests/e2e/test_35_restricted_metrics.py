@@ -77,8 +77,9 @@ def get(base, path, token=None, accept="application/n-triples", **params):
     return requests.get(base + path, headers=headers, params=params, timeout=60)
 
 
-def harvest(world, stream, token) -> Graph:
-    """Every member of a restricted stream a token may see, following the pages' relations."""
+def harvest(world, stream, token, pages=None) -> Graph:
+    """Every member of a restricted stream a token may see, following the pages' relations (each
+    page's text appended to `pages` as served)."""
     graph, url, seen = Graph(), world["base"] + f"/streams/{stream}/pages", set()
     while url and url not in seen:
         seen.add(url)
@@ -87,6 +88,8 @@ def harvest(world, stream, token) -> Graph:
         assert r.headers["Cache-Control"] == "private, no-store" and "Access-Control-Allow-Origin" not in r.headers
         page = Graph().parse(data=r.text, format="nt")
         graph += page
+        if pages is not None:
+            pages.append(r.text)
         nxt = [o for s, o in page.subject_objects(TREE.node)]
         url = world["base"] + urlsplit(str(nxt[0])).path if nxt else None
     return graph
@@ -135,8 +138,15 @@ def test_the_treatment_says_what_it_published_and_what_it_refused(world):
     assert any(line.startswith("recurring-vehicles:") and "--key-rotation week" in line for line in s["not_computed"])
     # Nothing restricted is in the open quad store or its observation index.
     data = world["data"]
-    assert psql(data, "SELECT count(*) FROM terms WHERE lex LIKE '%/id/restricted/%' OR lex LIKE '%euroClassCount%'")[0][0] == "0"
+    restricted_terms = "SELECT id FROM terms WHERE lex LIKE '%/id/restricted/%' OR lex LIKE '%euroClassCount%'"
+    assert psql(data, f"SELECT count(*) FROM quads WHERE g IN ({restricted_terms}) OR s IN ({restricted_terms}) "
+                      f"OR p IN ({restricted_terms}) OR o IN ({restricted_terms})")[0][0] == "0"
+    assert psql(data, f"SELECT count(*) FROM observation_rows WHERE s IN ({restricted_terms})")[0][0] == "0"
     metrics = dict(psql(data, "SELECT metric, count(*) FROM restricted_members GROUP BY 1"))
+    # Each member is also dictionary-encoded (for SPARQL), its triples those of its N-Triples body.
+    encoded = psql(data, """SELECT count(*) FILTER (WHERE NOT encoded), sum(array_length(string_to_array(trim(trailing E'\n' FROM body), E'\n'), 1)),
+                                   (SELECT count(*) FROM restricted_quads) FROM restricted_members""")[0]
+    assert encoded[0] == "0" and encoded[1] == encoded[2], encoded
     assert set(metrics) == {"nationality", "vehicle-category", "vehicle-age", "euro-class", "heavy-through-traffic", "lez-compliance"}
 
 
@@ -301,6 +311,7 @@ def test_no_open_path_shows_restricted_data(world):
             "/fragments", "/fragments?predicate=" + requests.utils.quote("http://www.w3.org/ns/sosa/observedProperty"),
             "/timeseries", "/dumps/vehicle-counts.nq.gz", "/", "/ontology"]
     for token in [None, t["mechelen"], t["kortrijk"], t["operator"], t["admin"]]:
+        open_sparql = token not in (t["mechelen"], t["kortrijk"])   # analysts query their own restricted graphs (below)
         for u in urls:
             r = get(base, u, token, accept="application/n-quads, text/html;q=0.5")
             assert r.status_code in (200, 302, 404), (u, r.status_code)
@@ -316,15 +327,83 @@ def test_no_open_path_shows_restricted_data(world):
                                    headers={"Accept": "application/sparql-results+json",
                                             **({"Authorization": f"Bearer {token}"} if token else {})}, timeout=120)
         assert everything.status_code == 200
-        assert not any(p in everything.text for p in RESTRICTED_PROPERTIES)
+        if open_sparql:
+            assert not any(p in everything.text for p in RESTRICTED_PROPERTIES)
     named = f"SELECT * WHERE {{ GRAPH <{base}/id/restricted/euro-class/camera/1202501/day/2026-10-24/euro-6/v1> {{ ?s ?p ?o }} }}"
-    for token in [None, t["mechelen"]]:
+    for token in [None, t["operator"], t["kortrijk"].replace("kp_", "kp_x")]:
         r = requests.get(sparql, params={"query": named}, headers={"Accept": "application/sparql-results+json",
                                                                    **({"Authorization": f"Bearer {token}"} if token else {})}, timeout=60)
-        assert r.status_code == 403 and "/streams/" in r.text
+        assert r.status_code in (401, 403) and "/id/restricted/" not in r.text.replace(named, "")
     r = requests.get(sparql, params={"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 1",
                                      "named-graph-uri": f"{base}/id/restricted/euro-class/x"}, timeout=60)
     assert r.status_code == 403
+
+
+def sparql_rows(world, query, token, expect=200, reads_restricted=True):
+    headers = {"Accept": "application/sparql-results+json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    r = requests.post(world["base"] + "/sparql", data={"query": query}, headers=headers, timeout=120)
+    assert r.status_code == expect, (r.status_code, r.text[:300])
+    if expect != 200:
+        return r
+    assert r.headers["Cache-Control"] == ("private, no-store" if token and reads_restricted else "no-store")
+    if token and reads_restricted:
+        assert "Access-Control-Allow-Origin" not in r.headers and "Authorization" in r.headers["Vary"]
+    body = r.json()
+    return {tuple((v, b[v]["value"]) for v in body["head"]["vars"] if v in b) for b in body["results"]["bindings"]}
+
+
+def test_sparql_answers_an_analyst_over_its_own_restricted_graphs_like_an_independent_engine(world):
+    """An analyst's SPARQL sees the open graphs plus the restricted graphs of its purposes and its
+    own cameras and zones: the same answers pyoxigraph gives over what the analyst harvested from the
+    restricted streams, nothing of another city or metric, and 403 when it names one."""
+    from decimal import Decimal
+    import pyoxigraph
+    t = world["tokens"]
+    query = """PREFIX sosa: <http://www.w3.org/ns/sosa/> PREFIX kp: <https://w3id.org/kruispunt#>
+        PREFIX dct: <http://purl.org/dc/terms/>
+        SELECT ?member ?feature ?value ?stable WHERE {
+          VALUES ?property { %s }
+          ?member sosa:observedProperty ?property ; sosa:hasFeatureOfInterest ?feature ; dct:isVersionOf ?stable .
+          OPTIONAL { ?member sosa:hasSimpleResult ?value } }"""
+    for tenant, streams, properties, foreign in [
+            ("mechelen", ["euro-classes", "lez-compliance"], "kp:euroClassCount kp:lezComplianceShare", "34022"),
+            ("kortrijk", ["nationalities", "vehicle-ages", "heavy-through-traffic"],
+             "kp:nationalityCount kp:vehicleAgeCount kp:heavyTransitVehiclesCount", "12025")]:
+        harvested = pyoxigraph.Store()
+        for stream in streams:
+            pages = []
+            harvest(world, stream, t[tenant], pages)
+            for text in pages:   # as served: rdflib would normalise the literals
+                harvested.load(text.encode(), format=pyoxigraph.RdfFormat.N_TRIPLES)
+        # Values compared as numbers: oxigraph keeps decimals in canonical form (0.73 for 0.730).
+        def same(rows):
+            return {tuple((k, str(Decimal(v).normalize()) if k == "value" else v) for k, v in row) for row in rows}
+        expected = same({tuple((str(v), str(s[v].value)) for v in ("member", "feature", "value", "stable") if s[v] is not None)
+                         for s in harvested.query(query % properties)})
+        got = same(sparql_rows(world, query % properties, t[tenant]))
+        assert len(expected) > 50 and got == expected, (tenant, len(got), len(expected))
+        assert not any(foreign in value for row in got for _, value in row)
+        # Every member is a named graph of its own; metrics outside the purposes stay invisible.
+        graphs = sparql_rows(world, """PREFIX kp: <https://w3id.org/kruispunt#>
+            SELECT ?g WHERE { VALUES ?property { %s } GRAPH ?g { ?g <http://www.w3.org/ns/sosa/observedProperty> ?property } }"""
+                             % properties, t[tenant])
+        assert {row[0][1] for row in graphs} == {row[0][1] for row in got}, tenant
+        if tenant == "mechelen":   # Mechelen's cameras have nationality members, outside Mechelen's purposes
+            assert int(psql(world["data"], "SELECT count(*) FROM restricted_members WHERE metric = 'nationality' AND feature_id LIKE '12025%'")[0][0]) > 0
+            counted = sparql_rows(world, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(CONTAINS(STR(?s), '/nationality/')) }", t[tenant])
+            assert counted == {(("n", "0"),)}
+    # Named explicitly: its own member graph answers, another city's or metric's is refused.
+    mine = next(v for row in sparql_rows(world, query % "kp:euroClassCount", t["mechelen"]) for k, v in row if k == "member")
+    own = sparql_rows(world, f"SELECT ?p ?o WHERE {{ GRAPH <{mine}> {{ <{mine}> ?p ?o }} }}", t["mechelen"])
+    assert ("p", "http://www.w3.org/ns/sosa/observedProperty") in {row[0] for row in own}
+    described = requests.get(world["base"] + "/sparql", params={"query": f"DESCRIBE <{mine}>"},
+                             headers={"Accept": "application/n-triples", "Authorization": f"Bearer {t['mechelen']}"}, timeout=60)
+    assert described.status_code == 200 and "euroClassCount" in described.text
+    assert described.headers["Cache-Control"] == "private, no-store"
+    for token in [t["kortrijk"], None, t["operator"]]:
+        r = sparql_rows(world, f"SELECT ?p ?o WHERE {{ GRAPH <{mine}> {{ ?s ?p ?o }} }}", token, expect=403)
+        assert "euroClassCount" not in r.text
+    sparql_rows(world, f"DESCRIBE <{mine.replace('/euro-class/', '/nationality/')}>", t["mechelen"], expect=403)
 
 
 def test_a_revoked_purpose_closes_the_stream_at_once(world):
@@ -334,9 +413,12 @@ def test_a_revoked_purpose_closes_the_stream_at_once(world):
     cli("purpose", "revoke", grant[0].split(",")[0])
     r = get(base, "/streams/vehicle-ages/pages", t["kortrijk"])
     assert r.status_code == 403 and "euroClassCount" not in r.text
+    ages = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/ns/sosa/observedProperty> <https://w3id.org/kruispunt#vehicleAgeCount> }"
+    assert sparql_rows(world, ages, t["kortrijk"], reads_restricted=False) == {(("n", "0"),)}
     cli("purpose", "grant", "--tenant", "kortrijk", "--purpose", "mobility-plan", "--until", "2099-12-31",
         "--metrics", "nationality,vehicle-category,vehicle-age,euro-class,heavy-through-traffic,lez-compliance")
     assert get(base, "/streams/vehicle-ages/pages", t["kortrijk"]).status_code == 200
+    assert sparql_rows(world, ages, t["kortrijk"]) != {(("n", "0"),)}
 
 
 def test_bad_lez_rules_are_refused_whole(world):
