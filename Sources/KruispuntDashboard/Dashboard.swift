@@ -12,6 +12,19 @@ import KruispuntStore
 public struct Dashboard: Sendable {
     public enum Page: String, Sendable, CaseIterable {
         case overview, camera, flows, zones, compare
+        /// Scenario-2 data for a signed-in analyst whose city holds a purpose (`/beperkt`).
+        case restricted
+    }
+
+    /// Who the page is for, when it is not everyone: a signed-in analyst's city, and the
+    /// restricted graphs it may read (nil: none, no restricted page).
+    public struct Reader: Sendable {
+        public var tenant: String
+        public var restricted: RestrictedGraphs?
+        public init(tenant: String, restricted: RestrictedGraphs?) {
+            self.tenant = tenant
+            self.restricted = restricted
+        }
     }
 
     public let iris: IRIScheme
@@ -37,14 +50,17 @@ public struct Dashboard: Sendable {
         case html(String)
     }
 
-    /// Renders a page. `camera` is the camera of the camera page. Throws `DashboardNotFound`
-    /// for an unknown camera.
-    public func render(_ page: Page, camera: String? = nil, filters: DashboardFilters, pool: ConnectionPool) async throws -> String {
+    /// Renders a page. `camera` is the camera of the camera page; `reader` a signed-in analyst
+    /// (the restricted page needs one with restricted graphs). Throws `DashboardNotFound` for an
+    /// unknown camera.
+    public func render(_ page: Page, camera: String? = nil, filters: DashboardFilters, reader: Reader? = nil,
+                       pool: ConnectionPool) async throws -> String {
         // What the panels depend on, on one connection: the registry, the data's freshness (the
         // newest day with data sets the default period: the last 7 days with data) and the
         // overview's live feed.
         let (registry, freshness, feed) = try await pool.withConnection { [self] db in
-            let registry = try Registry.load(on: db)
+            var registry = try Registry.load(on: db)
+            if page == .restricted { registry = registry.narrowed(to: reader?.restricted?.features ?? []) }
             if page == .camera {
                 guard let camera, registry.camera(camera) != nil else { throw DashboardNotFound(camera: camera ?? "") }
             }
@@ -92,10 +108,16 @@ public struct Dashboard: Sendable {
                 .panels([context.compareCameras(context.from, context.to, label: "A", id: "cameras-a"), context.compareCameras(b.from, b.to, label: "B", id: "cameras-b")], pair: true),
                 .panels([context.compareThrough(context.from, context.to, label: "A", id: "doorgaand-a"), context.compareThrough(b.from, b.to, label: "B", id: "doorgaand-b")], pair: true),
             ]
+        case .restricted:
+            title = t("Beperkte gegevens", "Restricted data")
+            let metrics = reader?.restricted?.metrics ?? []
+            sections = [.html(RestrictedNotice(language: filters.language, tenant: reader?.tenant ?? "", metrics: metrics).render())]
+                + context.restrictedPanels(metrics: metrics).map { .panels([$0]) }
         }
+        let restricted = page == .restricted ? reader?.restricted : nil
         // Every panel of the page at once (at most `concurrency` queries in flight), then in order.
         let panels = sections.flatMap { section -> [Panel] in if case .panels(let p, _) = section { return p }; return [] }
-        var results = await answers(panels, pool: pool).makeIterator()
+        var results = await answers(panels, restricted: restricted, pool: pool).makeIterator()
         let html = sections.map { section -> String in
             switch section {
             case .html(let text): return text
@@ -104,11 +126,13 @@ public struct Dashboard: Sendable {
                 return pair ? "<div class=\"pair\">\n" + body + "</div>\n" : body
             }
         }
-        return DashboardLayout(context: context, page: page, camera: camera, title: title, tileURL: tileURL).render(html)
+        return DashboardLayout(context: context, page: page, camera: camera, title: title, tileURL: tileURL,
+                               restrictedLink: reader?.restricted != nil).render(html)
     }
 
-    /// The answers to `panels`, in their order, each query on its own pooled connection.
-    func answers(_ panels: [Panel], pool: ConnectionPool) async -> [PanelResult] {
+    /// The answers to `panels`, in their order, each query on its own pooled connection (over
+    /// the open store and the `restricted` graphs).
+    func answers(_ panels: [Panel], restricted: RestrictedGraphs? = nil, pool: ConnectionPool) async -> [PanelResult] {
         await withTaskGroup(of: (Int, PanelResult).self) { group in
             var next = 0
             func start() {
@@ -116,7 +140,7 @@ public struct Dashboard: Sendable {
                 let (index, panel) = (next, panels[next])
                 next += 1
                 group.addTask { [self] in
-                    do { return (index, try await pool.withConnection { db in self.run(panel, on: db) }) }
+                    do { return (index, try await pool.withConnection { db in self.run(panel, restricted: restricted, on: db) }) }
                     catch { return (index, PanelResult(panel: panel, variables: [], rows: [], error: "\(error)")) }
                 }
             }
@@ -131,9 +155,9 @@ public struct Dashboard: Sendable {
     }
 
     /// Answers a panel's query; a refusal or failure is kept with the panel (shown as such).
-    func run(_ panel: Panel, on db: Connection) -> PanelResult {
+    func run(_ panel: Panel, restricted: RestrictedGraphs? = nil, on db: Connection) -> PanelResult {
         do {
-            switch try engine.execute(panel.sparql, on: db) {
+            switch try engine.execute(try engine.parse(panel.sparql), restricted: restricted, on: db) {
             case .bindings(let variables, let rows, let truncated):
                 return PanelResult(panel: panel, variables: variables, rows: rows, truncated: truncated)
             default:

@@ -9,6 +9,8 @@ struct DashboardLayout {
     let camera: String?
     let title: String
     let tileURL: String
+    /// Whether the navigation links to the restricted page (a signed-in analyst with a purpose).
+    var restrictedLink = false
 
     private var filters: DashboardFilters { context.filters }
     private var language: Language { filters.language }
@@ -21,6 +23,7 @@ struct DashboardLayout {
         case .flows: return "/stromen"
         case .zones: return "/zones"
         case .compare: return "/vergelijk"
+        case .restricted: return "/beperkt"
         }
     }
 
@@ -81,11 +84,12 @@ struct DashboardLayout {
     private var navigation: String {
         let e = HTML.escape
         let q = filters.queryString(changing: ["camera": nil])
-        let items: [(Dashboard.Page, String, String)] = [
+        var items: [(Dashboard.Page, String, String)] = [
             (.overview, "/", t("Overzicht", "Overview")), (.flows, "/stromen", t("Stromen", "Flows")),
             (.zones, "/zones", "Zones"), (.compare, "/vergelijk", t("Vergelijk", "Compare")),
         ]
         var html = ""
+        if restrictedLink || page == .restricted { items.append((.restricted, "/beperkt", t("Beperkt", "Restricted"))) }
         for (p, href, label) in items {
             html += "      <a href=\"\(e(href + (p == .overview ? filters.queryString() : q)))\"\(p == page ? " aria-current=\"page\"" : "")>\(e(label))</a>\n"
         }

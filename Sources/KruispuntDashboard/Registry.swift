@@ -45,6 +45,13 @@ public struct Registry: Sendable {
         return Registry(cameras: cameras, zones: zones)
     }
 
+    /// Only the cameras and zones among `features` (`camera:ID`, `zone:ID`): a restricted
+    /// reader's filters offer its own.
+    public func narrowed(to features: [String]) -> Registry {
+        let kept = Set(features)
+        return Registry(cameras: cameras.filter { kept.contains("camera:" + $0.id) }, zones: zones.filter { kept.contains("zone:" + $0.id) })
+    }
+
     public var municipalities: [String] { Array(Set(cameras.compactMap(\.municipality))).sorted() }
 
     /// The camera ids the location filters leave, or nil when they leave every camera (no

@@ -108,9 +108,11 @@ public enum RestrictedStore {
         return out
     }
 
-    /// Records new states and appends their members, in the caller's transaction.
+    /// Records new states and appends their members, in the caller's transaction. A member that
+    /// supersedes another is linked from it in `versionsGraph` (`<…/v1> dct:isReplacedBy <…/v2>`,
+    /// as `VersionLinks` does for open members), among the restricted quads.
     public static func save(states: [(key: String, day: String, state: String, version: Int)], members: [NewMember],
-                            generatedAtMillis: Int64, on db: Connection) throws {
+                            generatedAtMillis: Int64, versionsGraph: String, on db: Connection) throws {
         guard !states.isEmpty || !members.isEmpty else { return }
         // One statement each, the rows as arrays: a run publishes hundreds of members at once.
         try db.query("""
@@ -133,26 +135,38 @@ public enum RestrictedStore {
         var seqs: [String: Int64] = [:]
         for r in rows { if let seq = r[0].flatMap(Int64.init), let iri = r[1] { seqs[iri] = seq } }
         try encode(members.compactMap { m in
-            seqs[m.member].map { (seq: $0, metric: m.metric, feature: m.featureKind + ":" + m.featureID, graph: m.member, triples: m.triples) }
-        }, on: db)
+            seqs[m.member].map { Encoded(seq: $0, metric: m.metric, feature: m.featureKind + ":" + m.featureID, member: m.member,
+                                         versionOf: m.versionOf, triples: m.triples) }
+        }, versionsGraph: versionsGraph, on: db)
     }
 
-    /// Writes members' quads into `restricted_quads` (each member its own named graph).
-    private static func encode(_ members: [(seq: Int64, metric: String, feature: String, graph: String, triples: [Triple])],
-                               on db: Connection) throws {
-        var terms = Set<Term>()
+    /// A member to encode.
+    private struct Encoded {
+        var seq: Int64, metric: String, feature: String, member: String, versionOf: String, triples: [Triple]
+
+        /// The link from the version it supersedes (`<…/v{n-1}> dct:isReplacedBy <…/v{n}>`), if any.
+        var link: Triple? {
+            guard member.hasPrefix(versionOf + "/v"), let n = Int(member.dropFirst(versionOf.count + 2)), n > 1 else { return nil }
+            return Triple(.iri(versionOf + "/v" + String(n - 1)), .iri(DCT.isReplacedBy), .iri(member))
+        }
+    }
+
+    /// Writes members' quads into `restricted_quads` (each member its own named graph), and the
+    /// links to them from the versions they supersede (in `versionsGraph`).
+    private static func encode(_ members: [Encoded], versionsGraph: String, on db: Connection) throws {
+        var terms: Set<Term> = [.iri(versionsGraph)]
         for m in members {
-            terms.insert(.iri(m.graph))
-            for t in m.triples { terms.insert(t.subject); terms.insert(t.predicate); terms.insert(t.object) }
+            terms.insert(.iri(m.member))
+            for t in m.triples + (m.link.map { [$0] } ?? []) { terms.insert(t.subject); terms.insert(t.predicate); terms.insert(t.object) }
         }
         let ids = try QuadStore.intern(terms, on: db)
         var seq: [String] = [], metric: [String] = [], feature: [String] = [], g: [String] = [], s: [String] = [], p: [String] = [], o: [String] = []
         for m in members {
-            guard let graph = ids[.iri(m.graph)] else { continue }
-            for t in m.triples {
-                guard let si = ids[t.subject], let pi = ids[t.predicate], let oi = ids[t.object] else { continue }
+            let quads = m.triples.map { ($0, Term.iri(m.member)) } + (m.link.map { [($0, Term.iri(versionsGraph))] } ?? [])
+            for (t, graph) in quads {
+                guard let gi = ids[graph], let si = ids[t.subject], let pi = ids[t.predicate], let oi = ids[t.object] else { continue }
                 seq.append(String(m.seq)); metric.append(m.metric); feature.append(m.feature)
-                g.append(String(graph)); s.append(String(si)); p.append(String(pi)); o.append(String(oi))
+                g.append(String(gi)); s.append(String(si)); p.append(String(pi)); o.append(String(oi))
             }
         }
         guard !seq.isEmpty else { return }
@@ -166,21 +180,22 @@ public enum RestrictedStore {
     /// Encodes the members stored before `restricted_quads` existed (from their N-Triples), a
     /// thousand at a time in the caller's transaction; returns how many it encoded.
     @discardableResult
-    public static func encodePending(on db: Connection) throws -> Int {
+    public static func encodePending(versionsGraph: String, on db: Connection) throws -> Int {
         var done = 0
         while true {
             let rows = try db.query("""
-                SELECT seq, metric, feature_kind || ':' || feature_id, member, body FROM restricted_members
+                SELECT seq, metric, feature_kind || ':' || feature_id, member, version_of, body FROM restricted_members
                 WHERE NOT encoded ORDER BY seq LIMIT 1000
                 """)
             if rows.isEmpty { return done }
-            var batch: [(seq: Int64, metric: String, feature: String, graph: String, triples: [Triple])] = []
+            var batch: [Encoded] = []
             for r in rows {
-                guard let seq = r[0].flatMap(Int64.init), let metric = r[1], let feature = r[2], let graph = r[3], let body = r[4] else { continue }
-                let quads = try Raptor.shared.parse(body, syntax: .ntriples, baseIRI: graph)
-                batch.append((seq, metric, feature, graph, quads.map(\.triple)))
+                guard let seq = r[0].flatMap(Int64.init), let metric = r[1], let feature = r[2], let member = r[3], let versionOf = r[4],
+                      let body = r[5] else { continue }
+                let quads = try Raptor.shared.parse(body, syntax: .ntriples, baseIRI: member)
+                batch.append(Encoded(seq: seq, metric: metric, feature: feature, member: member, versionOf: versionOf, triples: quads.map(\.triple)))
             }
-            try encode(batch, on: db)
+            try encode(batch, versionsGraph: versionsGraph, on: db)
             try db.query("UPDATE restricted_members SET encoded = true WHERE seq = ANY($1::bigint[])",
                          [PostgresArray.text(rows.compactMap { $0[0] })])
             done += rows.count

@@ -79,7 +79,7 @@ public struct Treatment: Sendable {
             let to = try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
             var summary = TreatmentSummary()
             // Restricted members stored before they were also dictionary-encoded (migration 31).
-            try RestrictedStore.encodePending(on: db)
+            try RestrictedStore.encodePending(versionsGraph: mapping.iris.versionsGraph, on: db)
 
             // 1. New detections move the latest event time on. A day must be recomputed now when one
             //    falls in a bucket already closed (late data) or the day was closed; other new data
@@ -271,7 +271,8 @@ public struct Treatment: Sendable {
                                  triples: triples))
             states.append((path, date, state, version))
         }
-        try RestrictedStore.save(states: states, members: members, generatedAtMillis: generatedAt, on: db)
+        try RestrictedStore.save(states: states, members: members, generatedAtMillis: generatedAt, versionsGraph: mapping.iris.versionsGraph,
+                                 on: db)
         summary.restrictedObservations += members.count
     }
 

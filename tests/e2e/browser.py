@@ -26,6 +26,18 @@ def chromium(width: int = 1366, height: int = 768) -> webdriver.Chrome:
     return driver
 
 
+def wait_for_charts(driver, seconds: int = 30):
+    """Until every chart container is drawn (a Chart.js chart or a Leaflet map) or reports why not."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def drawn(d):
+        return d.execute_script("""
+            return Array.from(document.querySelectorAll('.chart[data-chart]')).every(el =>
+              el.classList.contains('leaflet-container') || (el.querySelector('canvas') && Chart.getChart(el.querySelector('canvas'))) ||
+              (el.nextElementSibling && el.nextElementSibling.classList.contains('error')));""")
+    WebDriverWait(driver, seconds).until(drawn)
+
+
 def console_errors(driver) -> list[str]:
     """Console messages of level SEVERE since the last call (JavaScript errors, failed loads)."""
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -20,7 +20,7 @@ from rdflib import Graph
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from browser import accessibility_problems, chromium, console_errors, screenshot
+from browser import accessibility_problems, chromium, console_errors, screenshot, wait_for_charts
 from conftest import clean_env, free_port, private_dir, wait_ready
 
 TOKEN = "ingest-token-for-the-dashboard-test"
@@ -55,16 +55,6 @@ def browser():
     driver = chromium()
     yield driver
     driver.quit()
-
-
-def wait_for_charts(driver):
-    """Until every chart container is drawn (a Chart.js chart or a Leaflet map) or reports why not."""
-    def drawn(d):
-        return d.execute_script("""
-            return Array.from(document.querySelectorAll('.chart[data-chart]')).every(el =>
-              el.classList.contains('leaflet-container') || (el.querySelector('canvas') && Chart.getChart(el.querySelector('canvas'))) ||
-              (el.nextElementSibling && el.nextElementSibling.classList.contains('error')));""")
-    WebDriverWait(driver, 30).until(drawn)
 
 
 def test_every_page_opens_draws_and_passes_the_accessibility_checks(demo, browser):

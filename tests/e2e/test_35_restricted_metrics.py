@@ -406,6 +406,97 @@ def test_sparql_answers_an_analyst_over_its_own_restricted_graphs_like_an_indepe
     sparql_rows(world, f"DESCRIBE <{mine.replace('/euro-class/', '/nationality/')}>", t["mechelen"], expect=403)
 
 
+def panel_answer(html, panel):
+    """The SPARQL JSON a dashboard panel was drawn from (embedded for its chart)."""
+    import re
+    match = re.search(rf'<script type="application/sparql-results\+json" id="p-{panel}-data">(.*?)</script>', html, re.S)
+    assert match, panel
+    return json.loads(match.group(1))
+
+
+def test_the_restricted_page_shows_an_analyst_its_own_figures_and_nobody_else_anything(world):
+    """`/beperkt`: one panel per metric of the city's purposes, drawn from the analyst's restricted
+    graphs; the Euro classes add up to what the analyst harvests from the stream (latest versions of
+    its own cameras' cells), the panel's query answers the same at /sparql for that analyst, and
+    every other identity gets 401 or 403 without a figure."""
+    base, t = world["base"], world["tokens"]
+    period = {"van": "2026-10-24", "tot": "2026-10-25"}
+    page = get(base, "/beperkt", t["mechelen"], accept="text/html", **period)
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "private, no-store", page.text[:300]
+    html = page.text
+    assert 'id="p-euronorm"' in html and 'id="p-lez"' in html
+    assert 'id="p-nationaliteit"' not in html and 'id="p-leeftijd"' not in html   # not among Mechelen's purposes
+    assert "34022" not in html   # no Kortrijk camera
+    # Latest version of each Euro-class cell from the stream, summed per class.
+    graph = harvest(world, "euro-classes", t["mechelen"])
+    latest = {}
+    for o in observations(graph, "euroClassCount"):
+        stable, version = o["obs"].rsplit("/v", 1)
+        if stable not in latest or int(version) > latest[stable][0]:
+            latest[stable] = (int(version), o)
+    expected = collections.Counter()
+    withheld = collections.Counter()
+    for _, o in latest.values():
+        if o["value"] is None:
+            withheld[str(o["euro"])] += 1
+        else:
+            expected[str(o["euro"])] += int(o["value"])
+    answer = panel_answer(html, "euronorm")
+    drawn = {b["class"]["value"]: (int(b["vehicles"]["value"]), int(b["withheld"]["value"])) for b in answer["results"]["bindings"]}
+    assert drawn == {c: (expected[c], withheld[c]) for c in set(expected) | set(withheld)}
+    assert sum(expected.values()) > 1000
+    # The query shown with the panel answers the same at /sparql, for this analyst.
+    import html as html_module, re
+    query = html_module.unescape(re.search(r'<code id="p-euronorm-query">(.*?)</code>', html, re.S).group(1))
+    rows = sparql_rows(world, query, t["mechelen"])
+    assert {dict(r)["class"]: (int(dict(r)["vehicles"]), int(dict(r)["withheld"])) for r in rows} == drawn
+    # LEZ shares are shares.
+    shares = [float(b["share"]["value"]) for b in panel_answer(html, "lez")["results"]["bindings"] if "share" in b]
+    assert shares and all(0 <= x <= 1 for x in shares)
+    # Kortrijk's page: its own metrics, none of Mechelen's cameras.
+    other = get(base, "/beperkt", t["kortrijk"], accept="text/html", **period)
+    assert other.status_code == 200 and 'id="p-nationaliteit"' in other.text and "12025" not in other.text
+    # The public pages link to it for a signed-in analyst only.
+    assert 'href="/beperkt"' in get(base, "/zones", t["mechelen"], accept="text/html").text
+    assert 'href="/beperkt"' not in get(base, "/zones", None, accept="text/html").text
+    for token, status in [(None, 401), (t["revoked"], 401), (t["operator"], 403), (t["admin"], 403), (t["ingest"], 403)]:
+        r = get(base, "/beperkt", token, accept="text/html", **period)
+        assert r.status_code == status, (token and token[:8], r.status_code)
+        assert "euroClassCount" not in r.text and "p-euronorm" not in r.text
+    assert "/aanmelden?volgende=/beperkt" in get(base, "/beperkt", None, accept="text/html").text
+
+
+def test_the_restricted_page_in_a_browser_after_signing_in(world):
+    """Headless Chromium: the refusal page leads to the sign-in form, the session opens the page,
+    its charts draw without a console error and pass the accessibility checks, and a panel's CSV
+    download (a query at /sparql, under the session) holds the chart's numbers."""
+    from browser import accessibility_problems, chromium, console_errors, wait_for_charts
+    from selenium.webdriver.common.by import By
+    base, t = world["base"], world["tokens"]
+    driver = chromium()
+    try:
+        driver.get(base + "/beperkt")
+        assert driver.find_element(By.TAG_NAME, "h1").text == "Beperkte gegevens"
+        driver.find_element(By.CSS_SELECTOR, 'a[href="/aanmelden?volgende=/beperkt"]').click()
+        driver.find_element(By.ID, "token").send_keys(t["mechelen"])
+        driver.find_element(By.CSS_SELECTOR, "form[action='/aanmelden'] button[type=submit]").click()
+        assert urlsplit(driver.current_url).path == "/beperkt"
+        console_errors(driver)   # the 401 before signing in is logged as a failed load
+        driver.get(base + "/beperkt?van=2026-10-24&tot=2026-10-25")
+        wait_for_charts(driver)
+        assert not console_errors(driver)
+        assert not driver.find_elements(By.CSS_SELECTOR, "p.error")
+        assert driver.execute_script("return document.querySelectorAll('.chart[data-chart] canvas').length") >= 2
+        assert not accessibility_problems(driver)
+        href = driver.find_element(By.CSS_SELECTOR, "#p-euronorm .downloads a[data-download=csv]").get_attribute("href")
+        text = driver.execute_async_script("fetch(arguments[0]).then(r => r.text()).then(arguments[1])", href)
+        answer = json.loads(driver.find_element(By.ID, "p-euronorm-data").get_attribute("textContent"))
+        drawn = {b["class"]["value"]: b["vehicles"]["value"] for b in answer["results"]["bindings"]}
+        assert {r["class"]: r["vehicles"] for r in csv.DictReader(io.StringIO(text))} == drawn and drawn
+    finally:
+        driver.quit()
+
+
 def test_a_revoked_purpose_closes_the_stream_at_once(world):
     cli, base, t = world["cli"], world["base"], world["tokens"]
     assert get(base, "/streams/vehicle-ages/pages", t["kortrijk"]).status_code == 200
@@ -413,6 +504,7 @@ def test_a_revoked_purpose_closes_the_stream_at_once(world):
     cli("purpose", "revoke", grant[0].split(",")[0])
     r = get(base, "/streams/vehicle-ages/pages", t["kortrijk"])
     assert r.status_code == 403 and "euroClassCount" not in r.text
+    assert get(base, "/beperkt", t["kortrijk"], accept="text/html").status_code == 403
     ages = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/ns/sosa/observedProperty> <https://w3id.org/kruispunt#vehicleAgeCount> }"
     assert sparql_rows(world, ages, t["kortrijk"], reads_restricted=False) == {(("n", "0"),)}
     cli("purpose", "grant", "--tenant", "kortrijk", "--purpose", "mobility-plan", "--until", "2099-12-31",

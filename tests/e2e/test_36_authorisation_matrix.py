@@ -129,7 +129,7 @@ def test_every_route_answers_every_identity_as_its_role_allows(world):
         ("GET", "/api/quality", "quality"), ("GET", "/quality", "quality"), ("GET", "/api/quality?camera=1202501", "quality_of_a"),
         ("GET", "/api/access-log", "admin"), ("GET", "/access-log", "admin"),
         ("POST", "/api/ingest", "ingest"),
-        ("GET", "/streams/euro-classes", "restricted_granted"), ("GET", "/streams/euro-classes/pages", "restricted_granted"),
+        ("GET", "/beperkt", "restricted_granted"), ("GET", "/streams/euro-classes", "restricted_granted"), ("GET", "/streams/euro-classes/pages", "restricted_granted"),
         ("GET", a_member, "restricted_of_a"), ("GET", a_member.rsplit("/v", 1)[0], "restricted_of_a"),
         ("GET", "/streams/nationalities", "restricted_not_granted"),
         ("GET", "/streams/nationalities/pages", "restricted_not_granted"),
