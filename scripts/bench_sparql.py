@@ -7,6 +7,7 @@ Each query runs twice to warm up, then --runs times; prints one JSON object:
    "agree": bool, "disagreements": [...]}
 
     python scripts/bench_sparql.py --nquads FILE --queries Q.json --endpoint URL [--runs 10] [--systems a,b]
+        [--analyst-token T]   (also as an analyst whose city holds a purpose: kruispunt-analyst)
 """
 
 from __future__ import annotations
@@ -44,18 +45,21 @@ def timed(run, runs: int) -> dict:
     return {"p50_ms": round(statistics.median(times), 1), "p95_ms": round(percentile(times, 95), 1), "rows": rows}
 
 
-def http_rows(endpoint: str, query: str, timeout: float = 300) -> int:
+def http_rows(endpoint: str, query: str, timeout: float = 300, token: str | None = None) -> int:
     url = endpoint + "?" + urllib.parse.urlencode({"query": query})
-    request = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    headers = {"Accept": "application/sparql-results+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return len(json.load(response)["results"]["bindings"])
 
 
-def kruispunt(endpoint: str, queries: list[dict], runs: int) -> dict:
+def kruispunt(endpoint: str, queries: list[dict], runs: int, token: str | None = None) -> dict:
     out = {"available": True, "queries": {}}
     for q in queries:
         try:
-            out["queries"][q["name"]] = timed(lambda: http_rows(endpoint, q["query"]), runs)
+            out["queries"][q["name"]] = timed(lambda: http_rows(endpoint, q["query"], token=token), runs)
         except Exception as error:  # reported per query
             out["queries"][q["name"]] = {"error": str(error)[:300]}
     return out
@@ -134,6 +138,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--workdir", default=tempfile.gettempdir())
     parser.add_argument("--systems", default="kruispunt,pyoxigraph,virtuoso", help="comma-separated")
+    parser.add_argument("--analyst-token", help="also time Kruispunt for an analyst with this token (kruispunt-analyst)")
     args = parser.parse_args()
     with open(args.queries) as f:
         queries = json.load(f)
@@ -141,6 +146,8 @@ def main() -> int:
     systems = {}
     if "kruispunt" in wanted:
         systems["kruispunt"] = kruispunt(args.endpoint, queries, args.runs)
+        if args.analyst_token:
+            systems["kruispunt-analyst"] = kruispunt(args.endpoint, queries, args.runs, args.analyst_token)
     if "pyoxigraph" in wanted:
         systems["pyoxigraph"] = oxigraph(args.nquads, queries, args.runs, args.workdir)
     if "virtuoso" in wanted:

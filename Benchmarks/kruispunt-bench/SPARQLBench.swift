@@ -58,6 +58,25 @@ enum SPARQLBench {
         ]
     }
 
+    /// An analyst token of a city holding a purpose, made with the CLI against the running store
+    /// (nil when the CLI fails: the analyst's column is then left out).
+    static func analystToken(dataDir: URL) throws -> String? {
+        func cli(_ arguments: [String]) throws -> String? {
+            let p = Process(), out = Pipe()
+            p.executableURL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath + "/.build/release/kruispunt")
+            p.arguments = ["--data-dir", dataDir.path] + arguments
+            p.standardOutput = out
+            try p.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            p.waitUntilExit()
+            return p.terminationStatus == 0 ? String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : nil
+        }
+        guard try cli(["tenant", "create", "bench", "--name", "Bench", "--municipality", "Bench"]) != nil,
+              try cli(["purpose", "grant", "--tenant", "bench", "--purpose", "bench", "--metrics", "euro-class,lez-compliance",
+                       "--until", "2099-12-31"]) != nil else { return nil }
+        return try cli(["token", "create", "--role", "analyst", "--tenant", "bench"])
+    }
+
     static func run(work: URL, logger: Logger) throws -> [String] {
         let cameras = Int(environment["KRUISPUNT_BENCH_SPARQL_CAMERAS"] ?? "") ?? 500
         let days = Int(environment["KRUISPUNT_BENCH_SPARQL_DAYS"] ?? "") ?? 28
@@ -91,16 +110,19 @@ enum SPARQLBench {
         let queryFile = work.appendingPathComponent("sparql-queries.json")
         let json = try JSONSerialization.data(withJSONObject: set.map { ["name": $0.name, "query": $0.query] }, options: [.prettyPrinted])
         try json.write(to: queryFile)
+        // The same queries by an analyst whose city holds a purpose (issue 10): its dataset adds the
+        // restricted graphs, read from the quads beside the observation index.
+        let analyst = try analystToken(dataDir: dataDir)
         let text = StoreBench.python(["scripts/bench_sparql.py", "--nquads", file.path, "--queries", queryFile.path,
                                       "--endpoint", base + "/sparql", "--runs", String(runs), "--workdir", work.path,
-                                      "--systems", systems])
+                                      "--systems", systems] + (analyst.map { ["--analyst-token", $0] } ?? []))
         guard let result = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any],
               let systems = result["systems"] as? [String: [String: Any]] else {
             print("  bench_sparql.py failed: \(text.suffix(500))")
             return []
         }
         var ratios: [String] = []
-        let order = ["kruispunt", "pyoxigraph", "virtuoso"]
+        let order = ["kruispunt", "kruispunt-analyst", "pyoxigraph", "virtuoso"]
         for name in order {
             guard let system = systems[name] else { continue }
             if system["available"] as? Bool == false { print("  \(name): not available (\(system["reason"] ?? ""))"); continue }
@@ -128,6 +150,7 @@ enum SPARQLBench {
                 var ratio = String(format: "  %@: p95 %.0f ms (target < 200)", name, ours)
                 if let ox = p95["pyoxigraph"] { ratio += String(format: ", pyoxigraph/kruispunt %.2f (target >= 3)", ox / ours) }
                 if let v = p95["virtuoso"] { ratio += String(format: ", virtuoso/kruispunt %.2f (target >= 1)", v / ours) }
+                if let a = p95["kruispunt-analyst"] { ratio += String(format: ", analyst with a purpose/anonymous %.2f (no target)", a / ours) }
                 ratios.append(ratio)
             }
         }

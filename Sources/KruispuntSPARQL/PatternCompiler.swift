@@ -65,14 +65,25 @@ final class PatternCompiler {
     /// The SQL the quads are read from: the table `quads`, or for a reader of restricted
     /// observations the open quads with the restricted ones of the reader's scope.
     let quads: String
+    /// The observed properties of a restricted reader's metrics (nil: an open reader).
+    private let restrictedProperties: Set<String>?
+    /// The placeholders of a restricted reader's metrics and features (nil: an open reader).
+    private let scope: (metrics: String, features: String)?
+
+    /// What an alias of `quads` must satisfy: nothing for an open reader, the reader's scope of
+    /// the restricted quads otherwise.
+    private func scoped(_ alias: String) -> [String] {
+        scope.map { [RestrictedStore.scope(alias, metrics: $0.metrics, features: $0.features)] } ?? []
+    }
 
     init(parameters: SQLParameters, dataset: QueryDataset, ids: [Term: Int64], now: Date, observationIndex: Bool = true,
          irregularObservations: Bool = true, restricted: RestrictedGraphs? = nil) {
         self.parameters = parameters
-        quads = restricted.map {
-            RestrictedStore.quadSource(metrics: parameters.add(PostgresArray.text($0.metrics), "text[]"),
-                                       features: parameters.add(PostgresArray.text($0.features), "text[]"))
-        } ?? "quads"
+        restrictedProperties = restricted.map { Set($0.properties) }
+        scope = restricted.map {
+            (parameters.add(PostgresArray.text($0.metrics), "text[]"), parameters.add(PostgresArray.text($0.features), "text[]"))
+        }
+        quads = restricted == nil ? "quads" : RestrictedStore.readerQuads
         self.dataset = dataset
         self.ids = ids
         self.now = now
@@ -216,7 +227,7 @@ final class PatternCompiler {
     private func optionalSlot(_ a: GraphPattern, _ b: GraphPattern, in context: GraphContext) throws -> Fragment? {
         guard observationIndex, case .defaultGraph = context, dataset.defaultGraphs == nil,
               case .bgp(let triples) = a, case .bgp(let inner) = b, inner.count == 1,
-              let match = ObservationPattern.find(in: triples), let x = inner[0].object.variable,
+              let match = ObservationPattern.find(in: triples), indexAnswers(triples, match), let x = inner[0].object.variable,
               inner[0].subject == match.root, inner[0].subject.variable != x,
               let slot = ObservationIndex.slots.first(where: { $0.parent == nil && inner[0].predicate == .term(.iri($0.predicate)) }),
               !match.covered.values.contains(where: { $0.column == slot.column }),
@@ -236,7 +247,7 @@ final class PatternCompiler {
         // Observations in the merged default graph: regular ones from the index, the few
         // irregular ones from the quads.
         if observationIndex, case .defaultGraph = context, dataset.defaultGraphs == nil,
-           let match = ObservationPattern.find(in: triples) {
+           let match = ObservationPattern.find(in: triples), indexAnswers(triples, match) {
             let regular = try bgp(triples, in: context, observations: match, irregular: false)
             guard irregularObservations else { return regular }
             let irregular = try bgp(triples, in: context, observations: match, irregular: true)
@@ -284,7 +295,7 @@ final class PatternCompiler {
         if triples.isEmpty {
             guard case .named(let g) = context else { return Fragment(sql: "SELECT 1 AS one", columns: [:], order: [], nullable: []) }
             let q = alias("q")
-            var where_ = ["\(q).g <> 0"]
+            var where_ = ["\(q).g <> 0"] + scoped(q)
             if let named = dataset.namedGraphs { where_.append("\(q).g = ANY(\(idsParameter(named)))") }
             switch g {
             case .term(let t):
@@ -341,6 +352,7 @@ final class PatternCompiler {
         for triple in rest {
             let q = alias("q")
             from.append("\(quads) \(q)")
+            conditions += scoped(q)
             for (position, column) in [(triple.subject, "s"), (triple.predicate, "p"), (triple.object, "o")] {
                 switch position {
                 case .variable(let v): bind(v, "\(q).\(column)")
@@ -394,6 +406,17 @@ final class PatternCompiler {
             sql = "SELECT \(list.joined(separator: ", ")) FROM (\(sql)) \(x) \(joins.joined(separator: " "))"
         }
         return Fragment(sql: sql, columns: columns, order: order, nullable: optional.map { [$0.variable] } ?? [], exact: exact)
+    }
+
+    /// Whether the observation index answers a group of observation triples: always for an
+    /// open reader; for a restricted reader only when the group names an observed property that
+    /// is none of its restricted ones (the index holds open observations only, and restricted
+    /// observations never have an open property). Otherwise the group is read from the quads.
+    private func indexAnswers(_ triples: [TriplePattern], _ match: ObservationPattern) -> Bool {
+        guard let restrictedProperties else { return true }
+        guard let named = triples.first(where: { $0.subject == match.root && $0.predicate == .term(.iri(SOSA.observedProperty)) }),
+              case .term(.iri(let property)) = named.object else { return false }
+        return !restrictedProperties.contains(property)
     }
 
     /// A triple of the default graph: in one of the graphs that make it up (the query's

@@ -16,9 +16,13 @@ public enum SPARQLResult: Sendable, Equatable {
 public struct RestrictedGraphs: Sendable, Equatable {
     public var metrics: [String]
     public var features: [String]
-    public init(metrics: [String], features: [String]) {
+    /// The observed properties of those metrics (`kp:euroClassCount`): observation patterns that
+    /// name any other are answered from the observation index as for an open reader.
+    public var properties: [String]
+    public init(metrics: [String], features: [String], properties: [String]) {
         self.metrics = metrics
         self.features = features
+        self.properties = properties
     }
 }
 
@@ -67,8 +71,9 @@ public struct SPARQLEngine: Sendable {
         try execute(try parse(text, baseIRI: baseIRI), on: db)
     }
 
-    /// Runs a query; with `restricted`, over the open store and those restricted graphs (read
-    /// from the quads, not the observation index, which holds open observations only).
+    /// Runs a query; with `restricted`, over the open store and those restricted graphs (patterns
+    /// that may match restricted observations read from the quads, not the observation index,
+    /// which holds open observations only).
     public func execute(_ query: SPARQLQuery, restricted: RestrictedGraphs? = nil, on db: Connection) throws -> SPARQLResult {
         do {
             return try db.transaction {
@@ -115,12 +120,15 @@ public struct SPARQLEngine: Sendable {
                 for row in try decode(rows, compiled, on: db) { resources += row.compactMap { $0 } }
             }
             var seen = Set<Triple>(), triples: [Triple] = []
-            let source: (sql: String, parameters: [String?]) = restricted.map {
-                (RestrictedStore.quadSource(metrics: "$1::text[]", features: "$2::text[]"),
-                 [PostgresArray.text($0.metrics), PostgresArray.text($0.features)])
-            } ?? ("quads", [])
+            let scope: (String) -> String = { RestrictedStore.scope($0, metrics: "$1::text[]", features: "$2::text[]") }
             for r in resources where !r.isLiteral {
-                for q in try QuadStore.describe(r, in: source.sql, parameters: source.parameters, on: db) where seen.insert(q.triple).inserted { triples.append(q.triple) }
+                let quads = if let restricted {
+                    try QuadStore.describe(r, in: RestrictedStore.readerQuads, condition: scope,
+                                           parameters: [PostgresArray.text(restricted.metrics), PostgresArray.text(restricted.features)], on: db)
+                } else {
+                    try QuadStore.describe(r, on: db)
+                }
+                for q in quads where seen.insert(q.triple).inserted { triples.append(q.triple) }
             }
             return .graph(triples, truncated: truncated)
         }
@@ -135,7 +143,6 @@ public struct SPARQLEngine: Sendable {
                                    namedGraphs: (query.fromNamed ?? []).compactMap { ids[.iri($0)] })
         }
         // Without irregular subjects (the usual case) the index alone answers its patterns.
-        let observationIndex = observationIndex && restricted == nil
         let irregular = observationIndex ? try db.query("SELECT EXISTS (SELECT 1 FROM observation_irregular)")[0][0] == "t" : false
         let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(),
                                        observationIndex: observationIndex, irregularObservations: irregular, restricted: restricted)

@@ -45,7 +45,8 @@ struct RestrictedRoutes: Sendable {
             guard !metrics.isEmpty else { return nil }
             let cameras = try Tenants.cameras(of: tenant, on: db)
             let zones = try RestrictedStore.zones(ofCameras: cameras, on: db)
-            return RestrictedGraphs(metrics: metrics, features: RestrictedStore.features(cameras: cameras, zones: zones))
+            return RestrictedGraphs(metrics: metrics, features: RestrictedStore.features(cameras: cameras, zones: zones),
+                                    properties: metrics.compactMap { Metric.restricted(named: $0)?.property })
         }
     }
 

@@ -147,19 +147,21 @@ public enum QuadStore {
     /// What the store says about a resource: the quads with it as subject and, recursively, those
     /// of the blank nodes they point to (a concise bounded description). Empty when unknown.
     public static func describe(_ subject: Term, on db: Connection) throws -> [Quad] {
-        try describe(subject, in: "quads", parameters: [], on: db)
+        try describe(subject, in: "quads", condition: { _ in "true" }, parameters: [], on: db)
     }
 
     /// The same over another set of quads: `source` is SQL with columns g, s, p, o (for example
-    /// `RestrictedStore.quadSource`), `parameters` its placeholders' values.
-    public static func describe(_ subject: Term, in source: String, parameters: [String?], on db: Connection) throws -> [Quad] {
+    /// `RestrictedStore.readerQuads`), `condition` what an alias of it must satisfy, and
+    /// `parameters` the values of their placeholders.
+    public static func describe(_ subject: Term, in source: String, condition: (String) -> String, parameters: [String?],
+                                on db: Connection) throws -> [Quad] {
         guard let id = try lookup([subject], on: db)[subject] else { return [] }
         return try db.query(decodeSQL(where: """
-            q.s IN (WITH RECURSIVE node(id) AS (
+            \(condition("q")) AND q.s IN (WITH RECURSIVE node(id) AS (
                         SELECT \(id)::bigint
                         UNION
                         SELECT q2.o FROM \(source) q2 JOIN node ON q2.s = node.id
-                        JOIN terms b ON b.id = q2.o AND b.kind = 1)
+                        JOIN terms b ON b.id = q2.o AND b.kind = 1 WHERE \(condition("q2")))
                     SELECT id FROM node)
             """, from: source), parameters).map(decodeRow)
     }

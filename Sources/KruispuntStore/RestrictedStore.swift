@@ -84,11 +84,20 @@ public enum RestrictedStore {
         cameras.map { "camera:" + $0 } + zones.map { "zone:" + $0 }
     }
 
-    /// The SQL of the quads a reader may see (columns g, s, p, o): the open store's and the
-    /// restricted members' of the metrics and features in the two text-array parameters.
-    public static func quadSource(metrics: String, features: String) -> String {
-        "(SELECT g, s, p, o FROM quads UNION ALL SELECT g, s, p, o FROM restricted_quads "
-            + "WHERE metric = ANY(\(metrics)) AND feature = ANY(\(features)))"
+    /// The quads a reader of restricted graphs reads from: the open store's and every restricted
+    /// member's (columns g, s, p, o, and the restricted ones' metric and feature, NULL for open
+    /// quads). There is no condition inside, so that PostgreSQL flattens the union and joins each
+    /// branch on its own indexes (a branch with a WHERE clause is scanned whole for every row
+    /// joined to it); every use adds `scope(_:metrics:features:)` for its alias.
+    public static let readerQuads = """
+        (SELECT g, s, p, o, NULL::text AS metric, NULL::text AS feature FROM quads \
+        UNION ALL SELECT g, s, p, o, metric, feature FROM restricted_quads)
+        """
+
+    /// The condition on a `readerQuads` alias: open quads, and the restricted ones of the metrics
+    /// and features in the two text-array placeholders.
+    public static func scope(_ alias: String, metrics: String, features: String) -> String {
+        "(\(alias).metric IS NULL OR (\(alias).metric = ANY(\(metrics)) AND \(alias).feature = ANY(\(features))))"
     }
 
     /// A stored member as a reader gets it.

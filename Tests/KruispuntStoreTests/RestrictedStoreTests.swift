@@ -42,7 +42,8 @@ extension EmbeddedStoreTests {
             #expect(try QuadStore.count(on: db) == 0, "nothing restricted enters the open store")
 
             func read(_ path: String, metrics: [String], features: [String]) throws -> [Quad] {
-                try QuadStore.describe(.iri(base + path + "/v1"), in: RestrictedStore.quadSource(metrics: "$1::text[]", features: "$2::text[]"),
+                try QuadStore.describe(.iri(base + path + "/v1"), in: RestrictedStore.readerQuads,
+                                       condition: { RestrictedStore.scope($0, metrics: "$1::text[]", features: "$2::text[]") },
                                        parameters: [PostgresArray.text(metrics), PostgresArray.text(features)], on: db)
             }
             let mine = try read("euro-class/camera/A/day/x", metrics: ["euro-class"], features: RestrictedStore.features(cameras: ["A"], zones: []))

@@ -480,12 +480,14 @@ def test_the_restricted_page_in_a_browser_after_signing_in(world):
         driver.find_element(By.CSS_SELECTOR, 'a[href="/aanmelden?volgende=/beperkt"]').click()
         driver.find_element(By.ID, "token").send_keys(t["mechelen"])
         driver.find_element(By.CSS_SELECTOR, "form[action='/aanmelden'] button[type=submit]").click()
-        assert urlsplit(driver.current_url).path == "/beperkt"
+        from selenium.webdriver.support.ui import WebDriverWait
+        WebDriverWait(driver, 60).until(lambda d: urlsplit(d.current_url).path == "/beperkt" and d.find_elements(By.ID, "p-euronorm"))
         console_errors(driver)   # the 401 before signing in is logged as a failed load
         driver.get(base + "/beperkt?van=2026-10-24&tot=2026-10-25")
         wait_for_charts(driver)
         assert not console_errors(driver)
-        assert not driver.find_elements(By.CSS_SELECTOR, "p.error")
+        errors = [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, "p.error")]
+        assert not errors, errors
         assert driver.execute_script("return document.querySelectorAll('.chart[data-chart] canvas').length") >= 2
         assert not accessibility_problems(driver)
         href = driver.find_element(By.CSS_SELECTOR, "#p-euronorm .downloads a[data-download=csv]").get_attribute("href")
