@@ -390,7 +390,7 @@ final class PatternCompiler {
         }
         if let r = driver {
             let l = alias("l")
-            sql = "SELECT \(l).* FROM observation_irregular \(r) CROSS JOIN LATERAL (\(sql) OFFSET 0) \(l)"
+            sql = "SELECT \(l).* FROM \(irregularSubjects(triples, root: match!.root)) \(r) CROSS JOIN LATERAL (\(sql) OFFSET 0) \(l)"
         }
         var columns: [String: Fragment.Column] = Dictionary(uniqueKeysWithValues: order.map { ($0, stored[$0] == nil ? .id : .stored) })
         if !valued.isEmpty {
@@ -408,15 +408,29 @@ final class PatternCompiler {
         return Fragment(sql: sql, columns: columns, order: order, nullable: optional.map { [$0.variable] } ?? [], exact: exact)
     }
 
-    /// Whether the observation index answers a group of observation triples: always for an
-    /// open reader; for a restricted reader only when the group names an observed property that
-    /// is none of its restricted ones (the index holds open observations only, and restricted
-    /// observations never have an open property). Otherwise the group is read from the quads.
+    /// The observed property a group of observation triples names, if it names one.
+    private func namedProperty(_ triples: [TriplePattern], root: PatternTerm) -> String? {
+        guard let named = triples.first(where: { $0.subject == root && $0.predicate == .term(.iri(SOSA.observedProperty)) }),
+              case .term(.iri(let property)) = named.object else { return nil }
+        return property
+    }
+
+    /// Whether the observation index answers a group of observation triples: not for a
+    /// restricted reader when the group names one of its restricted properties (the index holds
+    /// open observations only; the group is read from the quads, driven by that property).
     private func indexAnswers(_ triples: [TriplePattern], _ match: ObservationPattern) -> Bool {
-        guard let restrictedProperties else { return true }
-        guard let named = triples.first(where: { $0.subject == match.root && $0.predicate == .term(.iri(SOSA.observedProperty)) }),
-              case .term(.iri(let property)) = named.object else { return false }
+        guard let restrictedProperties, let property = namedProperty(triples, root: match.root) else { return true }
         return !restrictedProperties.contains(property)
+    }
+
+    /// The subjects whose observation triples are read from the quads beside the index: the
+    /// irregular open ones and, for a restricted reader whose group names no property, the
+    /// restricted observations it may read (a group naming an open property cannot match one).
+    private func irregularSubjects(_ triples: [TriplePattern], root: PatternTerm) -> String {
+        guard let scope, namedProperty(triples, root: root) == nil else { return "observation_irregular" }
+        let property = ids[.iri(SOSA.observedProperty)].map(idParameter) ?? "0"
+        return "(SELECT s FROM observation_irregular UNION ALL SELECT s FROM restricted_quads WHERE p = \(property) "
+            + "AND metric = ANY(\(scope.metrics)) AND feature = ANY(\(scope.features)))"
     }
 
     /// A triple of the default graph: in one of the graphs that make it up (the query's

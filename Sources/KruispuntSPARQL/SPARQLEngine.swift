@@ -71,9 +71,8 @@ public struct SPARQLEngine: Sendable {
         try execute(try parse(text, baseIRI: baseIRI), on: db)
     }
 
-    /// Runs a query; with `restricted`, over the open store and those restricted graphs (patterns
-    /// that may match restricted observations read from the quads, not the observation index,
-    /// which holds open observations only).
+    /// Runs a query; with `restricted`, over the open store and those restricted graphs (their
+    /// observations read from the quads beside the observation index, which holds open ones only).
     public func execute(_ query: SPARQLQuery, restricted: RestrictedGraphs? = nil, on db: Connection) throws -> SPARQLResult {
         do {
             return try db.transaction {
@@ -136,14 +135,17 @@ public struct SPARQLEngine: Sendable {
 
     /// The SQL statement of a parsed query, with its parameters.
     public func compile(_ query: SPARQLQuery, restricted: RestrictedGraphs? = nil, on db: Connection) throws -> CompiledQuery {
-        let ids = try QuadStore.lookup(Array(Self.fixedTerms(query)), on: db)
+        // A restricted reader's observations are found by their property (see PatternCompiler).
+        let ids = try QuadStore.lookup(Array(Self.fixedTerms(query)) + (restricted == nil ? [] : [.iri(SOSA.observedProperty)]), on: db)
         var dataset = QueryDataset(defaultGraphs: unionDefaultGraph ? nil : [0], namedGraphs: nil)
         if query.from != nil || query.fromNamed != nil {
             dataset = QueryDataset(defaultGraphs: (query.from ?? []).compactMap { ids[.iri($0)] },
                                    namedGraphs: (query.fromNamed ?? []).compactMap { ids[.iri($0)] })
         }
-        // Without irregular subjects (the usual case) the index alone answers its patterns.
-        let irregular = observationIndex ? try db.query("SELECT EXISTS (SELECT 1 FROM observation_irregular)")[0][0] == "t" : false
+        // Without irregular subjects (the usual case) the index alone answers its patterns; a
+        // restricted reader's observations are read beside it, from the quads.
+        let irregular = observationIndex
+            ? try restricted != nil || db.query("SELECT EXISTS (SELECT 1 FROM observation_irregular)")[0][0] == "t" : false
         let patterns = PatternCompiler(parameters: SQLParameters(), dataset: dataset, ids: ids, now: Date(),
                                        observationIndex: observationIndex, irregularObservations: irregular, restricted: restricted)
         let compiler = QueryCompiler(patterns: patterns)
