@@ -383,7 +383,10 @@ final class PatternCompiler {
         }.flatMap { $0 }
         if select.isEmpty { select = ["1 AS one"] }
         let where_: String = conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND ")
-        var sql = "SELECT \(merged ? "DISTINCT " : "")\(select.joined(separator: ", ")) FROM \(from.joined(separator: ", "))\(where_)"
+        // Per irregular subject the rows are few: DISTINCT ON sorts them, where DISTINCT may hash
+        // them into a table sized for the planner's estimate (tens of MB, built once per subject).
+        let distinct = !merged ? "" : driver != nil && !order.isEmpty ? "DISTINCT ON (\(order.map { bound[$0]! }.joined(separator: ", "))) " : "DISTINCT "
+        var sql = "SELECT \(distinct)\(select.joined(separator: ", ")) FROM \(from.joined(separator: ", "))\(where_)"
         if let j = indexAlias, let e = extremum, rest.isEmpty, stored[e.value] == "\(j).start",
            let key = GroupExtremum.keyColumns.first(where: { bound[e.group] == "\(j).\($0)" }) {
             sql = "SELECT \(select.joined(separator: ", ")) FROM \(e.candidates(j, key: key, conditions: conditions))"
