@@ -119,10 +119,10 @@ public struct SPARQLEngine: Sendable {
                 for row in try decode(rows, compiled, on: db) { resources += row.compactMap { $0 } }
             }
             var seen = Set<Triple>(), triples: [Triple] = []
-            let scope: (String) -> String = { RestrictedStore.scope($0, metrics: "$1::text[]", features: "$2::text[]") }
             for r in resources where !r.isLiteral {
                 let quads = if let restricted {
-                    try QuadStore.describe(r, in: RestrictedStore.readerQuads, condition: scope,
+                    try QuadStore.describe(r, in: RestrictedStore.readerQuads,
+                                           condition: { RestrictedStore.scope($0, metrics: "$1::text[]", features: "$2::text[]") },
                                            parameters: [PostgresArray.text(restricted.metrics), PostgresArray.text(restricted.features)], on: db)
                 } else {
                     try QuadStore.describe(r, on: db)

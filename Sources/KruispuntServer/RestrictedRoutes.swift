@@ -43,9 +43,8 @@ struct RestrictedRoutes: Sendable {
         return try await runtime.pool.withConnection { db -> RestrictedGraphs? in
             let metrics = try PurposeGrants.metrics(of: tenant, on: db)
             guard !metrics.isEmpty else { return nil }
-            let cameras = try Tenants.cameras(of: tenant, on: db)
-            let zones = try RestrictedStore.zones(ofCameras: cameras, on: db)
-            return RestrictedGraphs(metrics: metrics, features: RestrictedStore.features(cameras: cameras, zones: zones),
+            let own = try Self.own(tenant, on: db)
+            return RestrictedGraphs(metrics: metrics, features: RestrictedStore.features(cameras: own.cameras, zones: own.zones),
                                     properties: metrics.compactMap { Metric.restricted(named: $0)?.property })
         }
     }
@@ -82,14 +81,8 @@ struct RestrictedRoutes: Sendable {
     /// the IRI names a camera or zone that is not the tenant's, 404 when there is no such one.
     func describe(_ iri: String, metric: Metric, request: Request) async throws -> Response {
         let scope = try await scope(for: metric)
-        let parts = request.uri.path.dropFirst(ObservationMapping.restrictedPrefix.count).split(separator: "/").map(String.init)
-        let id = parts.count > 2 ? parts[2].removingPercentEncoding : nil
-        let own = switch parts.count > 2 ? parts[1] : "" {
-        case "camera": id.map(scope.cameras.contains) ?? false
-        case "zone": id.map(scope.zones.contains) ?? false
-        default: false
-        }
-        guard own else {
+        guard let (_, feature) = Self.named(in: request.uri.path),
+              RestrictedStore.features(cameras: scope.cameras, zones: scope.zones).contains(feature) else {
             throw HTTPError(.forbidden, message: "Geen toegang: niet van uw stad / not one of your tenant's cameras or zones")
         }
         let triples = try await runtime.pool.withConnection {
@@ -131,13 +124,18 @@ struct RestrictedRoutes: Sendable {
                     (kruispunt purpose grant --tenant \(tenant) --metrics \(metric.slug) …)
                     """)
             }
-            let cameras = try Tenants.cameras(of: tenant, on: db)
-            return .init(cameras: cameras, zones: try RestrictedStore.zones(ofCameras: cameras, on: db))
+            return try Self.own(tenant, on: db)
         }
         if metric == .recurringVehicles, let why = RestrictedMetrics.recurringRefusal(runtime.configuration.keyRotation) {
             throw HTTPError(.conflict, message: "Terugkerende voertuigen worden niet berekend bij dagelijkse sleutelrotatie / " + why)
         }
         return scope
+    }
+
+    /// A tenant's own cameras, and the zones all of whose cameras are its own.
+    static func own(_ tenant: String, on db: Connection) throws -> RestrictedStream.Scope {
+        let cameras = try Tenants.cameras(of: tenant, on: db)
+        return .init(cameras: cameras, zones: try RestrictedStore.zones(ofCameras: cameras, on: db))
     }
 
     /// Linked Data for this reader only.

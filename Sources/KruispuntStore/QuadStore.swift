@@ -201,10 +201,6 @@ public enum QuadStore {
         """
     }
 
-    static func decodeQuads(where condition: String, on db: Connection) throws -> [Quad] {
-        try db.query(decodeSQL(where: condition)).map(decodeRow)
-    }
-
     static func decodeRow(_ row: [String?]) throws -> Quad {
         guard row.count == 16, let s = decodeTerm(row, at: 0), let p = decodeTerm(row, at: 4),
               let o = decodeTerm(row, at: 8) else { throw StoreError("corrupt quad row") }
