@@ -95,6 +95,9 @@ public struct Configuration: Sendable {
     /// Seconds without new detections after which `serve` and `worker` close every open bucket
     /// (`KRUISPUNT_IDLE_CLOSE`, default 600; 0 never).
     public var idleCloseSeconds: Double
+    /// This process's name among several on one database (`KRUISPUNT_INSTANCE`; default the
+    /// host name and process id): shown as the holder of the treatment lease.
+    public var instanceName: String
 
     public static let environmentPrefix = "KRUISPUNT_"
 
@@ -220,6 +223,7 @@ public struct Configuration: Sendable {
             latenessSeconds: try duration(lateness, "LATENESS", 900), keyRotation: parsedRotation,
             pairMaxTravelSeconds: pairs)
         self.idleCloseSeconds = Double(env["KRUISPUNT_IDLE_CLOSE"] ?? "") ?? 600
+        self.instanceName = value("KRUISPUNT_INSTANCE") ?? Self.hostName + ":\(getpid())"
         do {
             self.quality = try value("KRUISPUNT_QUALITY_RULES").map { try QualityThresholds.load(URL(fileURLWithPath: $0)) } ?? QualityThresholds()
         } catch {
@@ -285,4 +289,13 @@ public enum AccessLogMode: String, Sendable {
     case on, off
     /// On at the start; SIGUSR1 pauses and resumes it.
     case switchable
+}
+
+extension Configuration {
+    /// The machine's host name (a container's is its id), without asking DNS.
+    static var hostName: String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "kruispunt" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
 }

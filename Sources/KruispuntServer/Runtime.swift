@@ -19,6 +19,8 @@ public final class Runtime: Sendable {
     public let metrics = ServerMetrics()
     /// The components' state, kept by `StatusService`.
     public let status = StatusMonitor()
+    /// The right to run the continuous treatment among the processes on this database.
+    public let lease: TreatmentLease
     private let cluster: EmbeddedCluster?
 
     /// The server log of the embedded cluster when it audits direct sessions (pgaudit), else nil.
@@ -44,6 +46,7 @@ public final class Runtime: Sendable {
         pool = ConnectionPool(conninfo: conninfo, size: configuration.databaseConnections,
                               maxWaiting: configuration.maxWaitingRequests)
         ingestPool = ConnectionPool(conninfo: conninfo, size: 2)
+        lease = TreatmentLease(conninfo: conninfo, holderName: configuration.instanceName)
         do {
             try pool.withConnectionBlocking { db in
                 let applied = try Migrations.apply(on: db)

@@ -120,6 +120,8 @@ public final class ServerMetrics: Sendable {
         let now = Date().timeIntervalSince1970
         let open = runtime.status.openIncidents.withLock { $0.count } + (runtime.status.outage.withLock { $0 } == nil ? 0 : 1)
         gauge("kruispunt_incidents_open", "Incidents open now (a database outage counts before it is stored).").set(Double(open))
+        gauge("kruispunt_treatment_lease_held", "1 while this process holds the treatment lease (runs the treatment).")
+            .set(runtime.lease.isHeld ? 1.0 : 0.0)
         do {
             let row = try await runtime.pool.withConnection { db in try db.query(Self.gaugeQuery)[0] }
             func value(_ i: Int) -> Double? { row[i].flatMap(Double.init) }

@@ -59,7 +59,8 @@ struct StatusService: Service {
             if let failure = treatment?.failure {
                 add("treatment", .degraded, "laatste run mislukt: \(failure.message)", lastSuccess: facts[1])
             } else {
-                add("treatment", .ok, ["watermerk " + (facts[3] ?? "nog niet gezet"), lag].compactMap { $0 }.joined(separator: "; "),
+                let holder = facts[5].map { "uitgevoerd door \($0)" } ?? "door geen enkele instantie uitgevoerd"
+                add("treatment", .ok, ["watermerk " + (facts[3] ?? "nog niet gezet"), lag, holder].compactMap { $0 }.joined(separator: "; "),
                     lastSuccess: facts[1])
             }
             add("publishing", .ok, facts[4].map { "laatste publicatie \($0)" } ?? "nog niets gepubliceerd", lastSuccess: facts[4])
@@ -235,13 +236,15 @@ struct StatusService: Service {
         }
     }
 
-    /// The facts the checks read: last delivery, last treatment run, watermark, last publication.
+    /// The facts the checks read: last delivery, last treatment run, watermark, last publication,
+    /// the treatment lease's holder.
     private static let factsQuery = """
         SELECT (SELECT to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM ingest_batches ORDER BY id DESC LIMIT 1),
                (SELECT to_char(max(last_run_at) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM treatment_checkpoints),
                (SELECT max(watermark_ms) FROM treatment_checkpoints WHERE watermark_ms > 0),
                (SELECT to_char(to_timestamp(max(watermark_ms) / 1000.0) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
                 FROM treatment_checkpoints WHERE watermark_ms > 0),
-               (SELECT to_char(generated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM stream_members ORDER BY seq DESC LIMIT 1)
+               (SELECT to_char(generated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') FROM stream_members ORDER BY seq DESC LIMIT 1),
+               (\(TreatmentLease.holderQuery))
         """
 }

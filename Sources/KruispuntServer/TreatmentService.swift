@@ -7,7 +7,9 @@ import Logging
 import ServiceLifecycle
 
 /// Runs the treatment continuously inside `kruispunt serve`: buckets are published once the
-/// watermark closes them (or the feed has been idle for `KRUISPUNT_IDLE_CLOSE` seconds).
+/// watermark closes them (or the feed has been idle for `KRUISPUNT_IDLE_CLOSE` seconds). Of
+/// several processes on one database only the holder of the treatment lease runs it; the others
+/// ask for the lease every `interval` and take over when its holder is gone.
 struct TreatmentService: Service {
     let runtime: Runtime
     let treatment: Treatment
@@ -15,7 +17,20 @@ struct TreatmentService: Service {
 
     func run() async throws {
         var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
+        var leading: Bool?
+        defer { runtime.lease.release() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            let lease = runtime.lease
+            let holds = await Task.detached { lease.acquire() }.value
+            if holds != leading {
+                leading = holds
+                runtime.logger.notice(holds ? "treatment lease taken: this process runs the treatment"
+                                            : "treatment lease held elsewhere: another process runs the treatment, this one stands by")
+            }
+            guard holds else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                continue
+            }
             do {
                 let flush = idle.shouldClose
                 let started = ContinuousClock.now

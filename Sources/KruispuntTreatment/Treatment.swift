@@ -87,6 +87,7 @@ public struct Treatment: Sendable {
             let delay = parameters.closingDelayMillis
             let closedBefore = (oldWatermark - delay).floorDiv(3_600_000) * 3_600_000
             if to > from {
+                logger.info("treatment started", metadata: ["detections": "\(to - from)"])
                 for row in try db.query("""
                     SELECT (observed_at AT TIME ZONE 'Europe/Brussels')::date::text, count(*),
                            max((extract(epoch FROM observed_at) * 1000)::bigint), min((extract(epoch FROM observed_at) * 1000)::bigint)

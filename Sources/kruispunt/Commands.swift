@@ -147,7 +147,9 @@ struct Worker: AsyncParsableCommand {
         discussion: """
             Every --interval seconds: treats new detections and publishes the buckets the watermark closed \
             (the same loop `serve` runs). After KRUISPUNT_IDLE_CLOSE seconds without new detections (default 600), \
-            every open bucket is closed. Stops on SIGINT/SIGTERM between runs; a run cut short is rolled back.
+            every open bucket is closed. Of several workers and servers on one database, only the holder of the \
+            treatment lease treats; the others take it over when it is gone. Stops on SIGINT/SIGTERM between \
+            runs; a run cut short is rolled back.
             """)
     @OptionGroup var global: GlobalOptions
     @Option(help: "Seconds between runs.") var interval: Double = 5
@@ -166,10 +168,14 @@ struct Worker: AsyncParsableCommand {
             runtime.logger.notice("signal \(sig): stopping after the current run")
             stop.set(sig)
         }
+        defer { runtime.lease.release() }
         while stop.signal == nil {
-            let summary = try treatment.run(on: db, flush: idle.shouldClose)
-            idle.record(summary)
-            if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
+            // Beside `serve` replicas on the same database, only the lease's holder treats.
+            if runtime.lease.acquire() {
+                let summary = try treatment.run(on: db, flush: idle.shouldClose)
+                idle.record(summary)
+                if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
+            }
             let next = ContinuousClock.now + .seconds(interval)
             while stop.signal == nil, ContinuousClock.now < next { try await Task.sleep(for: .milliseconds(100)) }
         }
