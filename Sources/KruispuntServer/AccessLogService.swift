@@ -52,8 +52,20 @@ struct AccessLogService: Service {
 
     func run() async throws {
         var round = 0
+        // While the database is away: when the failures began and when one was last logged.
+        var failing: (since: ContinuousClock.Instant, logged: ContinuousClock.Instant)?
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            await flush()
+            let now = ContinuousClock.now
+            if let error = await flush() {
+                // Logged when it starts and once a minute after, not twice a second.
+                if failing == nil || now - failing!.logged >= .seconds(60) {
+                    runtime.logger.error("the access log could not be written; \(recorder.waiting) entries wait in memory: \(error)")
+                    failing = (failing?.since ?? now, now)
+                }
+            } else if let since = failing {
+                runtime.logger.notice("the access log is written again", metadata: ["seconds": "\(Int((now - since.since).components.seconds))"])
+                failing = nil
+            }
             round += 1
             if round % 4 == 0 { await importAudit() }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
@@ -75,14 +87,17 @@ struct AccessLogService: Service {
         }
     }
 
-    private func flush() async {
+    /// Appends what waits; the error when the database refused it (the entries wait on).
+    @discardableResult
+    private func flush() async -> (any Error)? {
         let entries = recorder.take()
-        guard !entries.isEmpty else { return }
+        guard !entries.isEmpty else { return nil }
         do {
             try await pool.withConnection { db in try AccessLog.append(entries, on: db, witness: runtime.accessLogWitness) }
+            return nil
         } catch {
             recorder.giveBack(entries)
-            runtime.logger.error("the access log could not be written; \(entries.count) entries wait: \(error)")
+            return error
         }
     }
 }

@@ -78,7 +78,7 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         // Debian's JavaScript libraries (Leaflet, Chart.js) for the dashboard, never copied here.
         router.add(middleware: FileMiddleware(runtime.configuration.javascriptDirectory, urlBasePath: "/vendor",
                                               cacheControl: .init([(MediaType(type: .any), [.maxAge(86_400), .public])]), logger: runtime.logger))
-        router.add(middleware: OverloadMiddleware())
+        router.add(middleware: RetryLaterMiddleware())
         try Routes(runtime: runtime, iris: iris).register(on: router)
         let live = LiveBroadcaster()
         DashboardRoutes(runtime: runtime, iris: iris, broadcaster: live).register(on: router)
@@ -135,16 +135,27 @@ public final class ShutdownTrigger: Sendable {
     }
 }
 
-/// Answers 429 Too Many Requests with `Retry-After` when the database connections are all busy
-/// and the waiting line is full (`PoolOverloaded`), instead of letting the queue grow.
-struct OverloadMiddleware<Context: RequestContext>: RouterMiddleware {
+/// Turns the errors a client should retry into answers that say so: 429 Too Many Requests with
+/// `Retry-After` when the database connections are all busy and the waiting line is full
+/// (`PoolOverloaded`), instead of letting the queue grow; 503 Service Unavailable with
+/// `Retry-After` when the database cannot be reached (stopped, restarting, failing over), at once
+/// rather than after a hanging request.
+struct RetryLaterMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch is PoolOverloaded {
-            return Response(status: .tooManyRequests,
-                            headers: [.retryAfter: "1", .contentType: "text/plain; charset=utf-8", .accessControlAllowOrigin: "*"],
-                            body: .init(byteBuffer: ByteBuffer(string: "Te veel verzoeken, probeer het zo opnieuw / too many requests, retry shortly\n")))
+            return Self.answer(.tooManyRequests, retryAfter: 1, "Te veel verzoeken, probeer het zo opnieuw / too many requests, retry shortly")
+        } catch let error as StoreError where error.isDatabaseUnavailable {
+            return Self.answer(.serviceUnavailable, retryAfter: 5,
+                               "De databank is tijdelijk onbereikbaar, probeer het zo opnieuw / the database is temporarily unreachable, retry shortly")
         }
+    }
+
+    static func answer(_ status: HTTPResponse.Status, retryAfter: Int, _ message: String) -> Response {
+        Response(status: status,
+                 headers: [.retryAfter: String(retryAfter), .contentType: "text/plain; charset=utf-8", .cacheControl: "no-store",
+                           .accessControlAllowOrigin: "*"],
+                 body: .init(byteBuffer: ByteBuffer(string: message + "\n")))
     }
 }

@@ -21,7 +21,11 @@ struct TreatmentService: Service {
         defer { runtime.lease.release() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             let lease = runtime.lease
-            let holds = await Task.detached { lease.acquire() }.value
+            // The database away: the run would fail, and the status shows the outage.
+            guard let holds = await Task.detached(operation: { lease.acquire() }).value else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                continue
+            }
             if holds != leading {
                 leading = holds
                 runtime.logger.notice(holds ? "treatment lease taken: this process runs the treatment"

@@ -23,7 +23,7 @@ public final class Connection: @unchecked Sendable {
         guard PQstatus(c) == CONNECTION_OK else {
             let message = String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
             PQfinish(c)
-            throw StoreError("cannot connect to PostgreSQL: \(message)")
+            throw StoreError("cannot connect to PostgreSQL: \(message)", unavailable: true)
         }
         conn = c
         // Quiet NOTICE messages (e.g. "relation already exists, skipping").
@@ -128,7 +128,7 @@ public final class Connection: @unchecked Sendable {
     /// Runs one or more statements without parameters or results (DDL, BEGIN, ...).
     public func execute(_ sql: String) throws {
         try lock.withLock { _ in
-            guard let result = PQexec(conn, sql) else { throw StoreError(lastError) }
+            guard let result = PQexec(conn, sql) else { throw connectionError(lastError) }
             defer { PQclear(result) }
             let status = PQresultStatus(result)
             guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
@@ -142,7 +142,7 @@ public final class Connection: @unchecked Sendable {
     /// connection is lost.
     public func notifications(timeout: Double) throws -> [(channel: String, payload: String)] {
         func drain() throws -> [(channel: String, payload: String)] {
-            guard PQconsumeInput(conn) == 1 else { throw StoreError(lastError) }
+            guard PQconsumeInput(conn) == 1 else { throw connectionError(lastError) }
             var out: [(channel: String, payload: String)] = []
             while let n = PQnotifies(conn) {
                 out.append((String(cString: n.pointee.relname), String(cString: n.pointee.extra)))
@@ -193,18 +193,18 @@ public final class Connection: @unchecked Sendable {
 
     private func copyIn(_ sql: String, _ produce: (_ put: (UnsafeBufferPointer<UInt8>) throws -> Void) throws -> Void) throws {
         try lock.withLock { _ in
-            guard let start = PQexec(conn, sql) else { throw StoreError(lastError) }
+            guard let start = PQexec(conn, sql) else { throw connectionError(lastError) }
             let status = PQresultStatus(start)
             let startError = status == PGRES_COPY_IN ? nil : errorMessage(start)
             PQclear(start)
-            if let startError { throw StoreError(startError) }
+            if let startError { throw connectionError(startError) }
             var failure: (any Error)?
             do {
                 try produce { buf in
                     let sent = buf.withMemoryRebound(to: CChar.self) {
                         PQputCopyData(conn, $0.baseAddress, Int32($0.count))
                     }
-                    if sent != 1 { throw StoreError("COPY: \(lastError)") }
+                    if sent != 1 { throw connectionError("COPY: \(lastError)") }
                 }
             } catch { failure = error }
             PQputCopyEnd(conn, failure == nil ? nil : "aborted by the client")
@@ -217,17 +217,17 @@ public final class Connection: @unchecked Sendable {
     /// Streams the rows of `COPY ... TO STDOUT` (text format), one line (without newline) per call.
     public func copyOut(_ sql: String, _ row: (UnsafeBufferPointer<UInt8>) throws -> Void) throws {
         try lock.withLock { _ in
-            guard let start = PQexec(conn, sql) else { throw StoreError(lastError) }
+            guard let start = PQexec(conn, sql) else { throw connectionError(lastError) }
             let status = PQresultStatus(start)
             let startError = status == PGRES_COPY_OUT ? nil : errorMessage(start)
             PQclear(start)
-            if let startError { throw StoreError(startError) }
+            if let startError { throw connectionError(startError) }
             var failure: (any Error)?
             while true {
                 var buffer: UnsafeMutablePointer<CChar>?
                 let n = PQgetCopyData(conn, &buffer, 0)
                 if n == -1 { break }
-                if n == -2 { failure = failure ?? StoreError("COPY: \(lastError)"); break }
+                if n == -2 { failure = failure ?? connectionError("COPY: \(lastError)"); break }
                 guard let buffer else { continue }
                 if failure == nil {
                     var len = Int(n)
@@ -268,7 +268,7 @@ public final class Connection: @unchecked Sendable {
             name = statements[sql]
             if name == nil {
                 let fresh = "kp\(statements.count + 1)"
-                guard let made = PQprepare(conn, fresh, sql, Int32(params.count), nil) else { throw StoreError(lastError) }
+                guard let made = PQprepare(conn, fresh, sql, Int32(params.count), nil) else { throw connectionError(lastError) }
                 defer { PQclear(made) }
                 guard PQresultStatus(made) == PGRES_COMMAND_OK else { throw error(made) }
                 statements[sql] = fresh
@@ -280,7 +280,7 @@ public final class Connection: @unchecked Sendable {
             guard let parameterTypes else { return PQexecParams(conn, sql, Int32(params.count), nil, values, nil, nil, 0) }
             return PQexecParams(conn, sql, Int32(params.count), parameterTypes.map { Oid($0) }, values, nil, nil, 0)
         }
-        guard let result else { throw StoreError(lastError) }
+        guard let result else { throw connectionError(lastError) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
             let failure = error(result)
@@ -303,7 +303,12 @@ public final class Connection: @unchecked Sendable {
     /// The error a result carries, with its SQLSTATE.
     private func error(_ result: OpaquePointer) -> StoreError {
         let state = PQresultErrorField(result, Int32(UInt8(ascii: "C"))).map { String(cString: $0) }
-        return StoreError(errorMessage(result), sqlState: state)
+        return StoreError(errorMessage(result), sqlState: state, unavailable: PQstatus(conn) == CONNECTION_BAD)
+    }
+
+    /// An error of this connection, marked unavailable when the connection broke with it.
+    private func connectionError(_ message: String) -> StoreError {
+        StoreError(message, unavailable: PQstatus(conn) == CONNECTION_BAD)
     }
 
     private var lastError: String { String(cString: PQerrorMessage(conn)).trimmingCharacters(in: .whitespacesAndNewlines) }

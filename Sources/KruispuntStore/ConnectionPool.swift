@@ -55,6 +55,9 @@ public final class ConnectionPool: Sendable {
             return value
         } catch {
             release(connection)
+            // The server went away: the idle connections are as dead as this one (their state
+            // shows only when used), so none is handed out after it comes back.
+            if (error as? StoreError)?.isDatabaseUnavailable == true { idle.withLock { $0.removeAll() } }
             throw error
         }
     }

@@ -31,10 +31,10 @@ public final class TreatmentLease: Sendable {
         self.holderName = holderName
     }
 
-    /// Whether this process holds the lease, taking it when it is free. Any failure (the database
-    /// away, the connection broken) counts as not held and drops the connection, so a lock lost
-    /// with its connection is never taken for held.
-    public func acquire() -> Bool {
+    /// Whether this process holds the lease, taking it when it is free; nil when the database
+    /// could not be asked (away, or the connection broke), which counts as not held and drops the
+    /// connection, so a lock lost with its connection is never taken for held.
+    public func acquire() -> Bool? {
         state.withLock { state in
             do {
                 let db = try state.connection ?? open()
@@ -47,6 +47,7 @@ public final class TreatmentLease: Sendable {
                 state.holds = rows.first?.first == "t"
             } catch {
                 state = (nil, false)
+                return nil
             }
             return state.holds
         }

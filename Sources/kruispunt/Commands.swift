@@ -158,7 +158,7 @@ struct Worker: AsyncParsableCommand {
     func run() async throws {
         let runtime = try global.runtime(label: "worker")
         defer { runtime.shutdown() }
-        let db = try runtime.connect()
+        var db: Connection? = try runtime.connect()
         let iris = try runtime.iriScheme(fallback: "http://127.0.0.1:8080")
         let treatment = try runtime.treatment(iris: iris)
         var idle = IdleClock(seconds: runtime.configuration.idleCloseSeconds)
@@ -171,10 +171,19 @@ struct Worker: AsyncParsableCommand {
         defer { runtime.lease.release() }
         while stop.signal == nil {
             // Beside `serve` replicas on the same database, only the lease's holder treats.
-            if runtime.lease.acquire() {
-                let summary = try treatment.run(on: db, flush: idle.shouldClose)
-                idle.record(summary)
-                if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
+            if runtime.lease.acquire() == true {
+                do {
+                    let connection = try db ?? runtime.connect()
+                    db = connection
+                    let summary = try treatment.run(on: connection, flush: idle.shouldClose)
+                    idle.record(summary)
+                    if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
+                } catch let error as StoreError where error.isDatabaseUnavailable {
+                    // The database stopped or fails over: the run was rolled back; try again
+                    // on a new connection at the next interval.
+                    runtime.logger.warning("treatment paused, the database is unreachable: \(error)")
+                    db = nil
+                }
             }
             let next = ContinuousClock.now + .seconds(interval)
             while stop.signal == nil, ContinuousClock.now < next { try await Task.sleep(for: .milliseconds(100)) }
