@@ -78,6 +78,11 @@ public struct Configuration: Sendable {
     public var javascriptDirectory: String
     /// Largest accepted upload in bytes (`KRUISPUNT_MAX_UPLOAD_BYTES`), default 256 MiB.
     public var maxUploadBytes: Int
+    /// Detections ingested and not yet treated beyond which uploads answer 503 (`KRUISPUNT_MAX_BACKLOG`,
+    /// default 5,000,000; 0: no limit): a lagging treatment holds ingestion back instead of filling the disk.
+    public var maxBacklog: Int
+    /// Uploads received at once (`KRUISPUNT_MAX_UPLOADS`, default 8); more answer 429.
+    public var maxConcurrentUploads: Int
     /// A request body may pause at most this long between chunks (`KRUISPUNT_UPLOAD_IDLE_SECONDS`,
     /// default 20) and, after that long, must average `uploadMinimumRate` bytes a second
     /// (`KRUISPUNT_UPLOAD_MIN_RATE`, default 1024); else 408.
@@ -156,6 +161,10 @@ public struct Configuration: Sendable {
             throw ConfigurationError("KRUISPUNT_INGEST_TOKENS / KRUISPUNT_ADMIN_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }
         self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
+        self.maxBacklog = Int(env["KRUISPUNT_MAX_BACKLOG"] ?? "") ?? 5_000_000
+        guard maxBacklog >= 0 else { throw ConfigurationError("KRUISPUNT_MAX_BACKLOG must be 0 (no limit) or a number of detections") }
+        self.maxConcurrentUploads = Int(env["KRUISPUNT_MAX_UPLOADS"] ?? "") ?? 8
+        guard maxConcurrentUploads >= 1 else { throw ConfigurationError("KRUISPUNT_MAX_UPLOADS must be at least 1") }
         self.uploadIdleSeconds = Double(env["KRUISPUNT_UPLOAD_IDLE_SECONDS"] ?? "") ?? 20
         guard uploadIdleSeconds.isFinite, uploadIdleSeconds >= 1 else {
             throw ConfigurationError("KRUISPUNT_UPLOAD_IDLE_SECONDS must be at least 1 second")

@@ -4,12 +4,16 @@ import Hummingbird
 import HTTPTypes
 import KruispuntANPR
 import KruispuntStore
+import KruispuntTreatment
+import Synchronization
 
 /// `POST /api/ingest`: a CSV or NDJSON body (gzip allowed), a bearer token with the ingest role,
 /// an optional `Idempotency-Key` so that a retried upload is applied once. The body is spooled to
 /// a private file (413 past the limit) and ingested as one atomic batch.
 struct IngestAPI: Sendable {
     let runtime: Runtime
+    /// Uploads being received or ingested now.
+    private let uploads = UploadSlots()
 
     /// Removes upload spool files left by a crash (they hold raw detections).
     func clearSpool() {
@@ -33,6 +37,22 @@ struct IngestAPI: Sendable {
         let key = request.headers[HTTPField.Name("Idempotency-Key")!]
         if let key, key.isEmpty || key.count > 200 {
             throw HTTPError(.badRequest, message: "Idempotency-Key must be 1 to 200 characters")
+        }
+        // Backpressure, before a byte is spooled: a bounded number of uploads at once, and none
+        // while the treatment lags too far behind (the client retries after Retry-After).
+        guard uploads.enter(limit: runtime.configuration.maxConcurrentUploads) else {
+            return RetryLaterMiddleware<BasicRequestContext>.answer(.tooManyRequests, retryAfter: 2,
+                "Te veel gelijktijdige uploads, probeer het zo opnieuw / too many uploads at once, retry shortly")
+        }
+        defer { uploads.leave() }
+        let maxBacklog = runtime.configuration.maxBacklog
+        if maxBacklog > 0 {
+            let backlog = try await runtime.pool.withConnection { db in try Self.backlog(on: db) }
+            if backlog >= maxBacklog {
+                return RetryLaterMiddleware<BasicRequestContext>.answer(.serviceUnavailable, retryAfter: 30,
+                    "De verwerking loopt \(backlog) detecties achter (grens \(maxBacklog)), probeer het later opnieuw / "
+                    + "the treatment is \(backlog) detections behind (limit \(maxBacklog)), retry later")
+            }
         }
         let spool = runtime.configuration.dataDirectory.appendingPathComponent("uploads")
         try FileManager.default.createDirectory(at: spool, withIntermediateDirectories: true,
@@ -128,4 +148,31 @@ struct IngestAPI: Sendable {
         if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
         return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
+}
+
+extension IngestAPI {
+    /// Detections stored and not yet treated (by id, so an index probe, not a count).
+    static func backlog(on db: Connection) throws -> Int {
+        let row = try db.query("""
+            SELECT coalesce((SELECT max(id) FROM detections), 0)
+                 - coalesce((SELECT last_detection_id FROM treatment_checkpoints WHERE name = $1), 0)
+            """, [Treatment.checkpointName])
+        return max(0, row.first?.first.flatMap { $0.flatMap(Int.init) } ?? 0)
+    }
+}
+
+/// A count of uploads in progress with a ceiling.
+final class UploadSlots: Sendable {
+    private let count = Atomic<Int>(0)
+
+    /// Takes a slot; false (and nothing taken) when `limit` are in use.
+    func enter(limit: Int) -> Bool {
+        guard count.add(1, ordering: .relaxed).newValue <= limit else {
+            count.subtract(1, ordering: .relaxed)
+            return false
+        }
+        return true
+    }
+
+    func leave() { count.subtract(1, ordering: .relaxed) }
 }

@@ -105,7 +105,14 @@ struct DropFolderService: Service {
         let folder = try DropFolder(directory: directory, ingestor: ingestor, logger: runtime.logger)
         folder.retentionHours = runtime.configuration.retentionHours
         let box = UncheckedBox(folder)
+        let maxBacklog = runtime.configuration.maxBacklog
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            // Backpressure: while the treatment lags too far behind, the files wait in the folder.
+            let backlog = maxBacklog > 0 ? (try? await runtime.pool.withConnection { db in try IngestAPI.backlog(on: db) }) : 0
+            guard let backlog, backlog < maxBacklog || maxBacklog == 0 else {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
+                continue
+            }
             let outcomes = try? await runtime.ingestPool.withConnection { db in box.value.scan(on: db).compactMap { try? $0.1.get() } }
             for summary in outcomes ?? [] { runtime.metrics.record(summary) }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(2)) }
