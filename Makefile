@@ -4,7 +4,7 @@ PORT ?= 8080
 DATA_DIR ?= .kruispunt
 VENV := .venv/bin
 
-.PHONY: bootstrap build release demo test test-swift test-e2e fuzz bench clean
+.PHONY: bootstrap build release demo test test-swift test-e2e fuzz bench bench-load clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -37,6 +37,12 @@ fuzz: build
 bench: release
 	$(SWIFT) build -c release --product kruispunt-bench
 	.build/release/kruispunt-bench
+
+## Load under faults: LOAD_SECONDS (600) of LOAD_RATE (2,000) detections/s while 32 clients harvest
+## the event stream and 4 load the dashboard, then the same with the database stopped OUTAGE_SECONDS
+## (5) mid-run; raw results in test-output/bench-load/.
+bench-load: release
+	$(VENV)/python scripts/bench_load.py --binary .build/release/kruispunt
 
 clean:
 	rm -rf .build .kruispunt

@@ -6,19 +6,81 @@ import Synchronization
 
 /// Entries waiting to be appended to the access log. Requests hand their entry over without
 /// waiting for the database; `AccessLogService` appends what has gathered twice a second, in
-/// order, and keeps it when the database is away, so that no access goes unrecorded.
+/// order, and keeps it when the database is away, so that no access goes unrecorded. Beyond
+/// `memoryLimit` waiting entries (a long outage) they move to a spool file in the data folder, so
+/// memory stays bounded; the spool holds the oldest entries and is appended first, also by the
+/// next process when this one died before the database came back.
 final class AccessLogRecorder: Sendable {
     private let pending = Mutex<[AccessLog.Entry]>([])
     /// Requests go unrecorded while this is set (a switchable log, paused: `AccessLogMode`).
     let paused = Atomic<Bool>(false)
+    private let spool: URL?
+    private let memoryLimit: Int
 
-    func record(_ entry: AccessLog.Entry) { pending.withLock { $0.append(entry) } }
+    init(spool: URL? = nil, memoryLimit: Int = 100_000) {
+        self.spool = spool
+        self.memoryLimit = memoryLimit
+    }
 
-    /// Everything recorded so far, removed from the waiting line.
-    func take() -> [AccessLog.Entry] { pending.withLock { p in defer { p.removeAll(keepingCapacity: true) }; return p } }
+    func record(_ entry: AccessLog.Entry) {
+        pending.withLock { p in
+            p.append(entry)
+            if p.count > memoryLimit { spill(&p) }
+        }
+    }
+
+    /// Everything recorded so far (the spool's entries first), removed from the waiting line.
+    func take() -> [AccessLog.Entry] {
+        pending.withLock { p in
+            defer { p.removeAll(keepingCapacity: true) }
+            return unspool() + p
+        }
+    }
 
     /// Puts entries back in front (the database refused them).
-    func giveBack(_ entries: [AccessLog.Entry]) { pending.withLock { $0.insert(contentsOf: entries, at: 0) } }
+    func giveBack(_ entries: [AccessLog.Entry]) {
+        pending.withLock { p in
+            p.insert(contentsOf: entries, at: 0)
+            if p.count > memoryLimit { spill(&p) }
+        }
+    }
+
+    /// Appends the waiting entries to the spool file (one JSON object a line), behind the older
+    /// ones there. If the file cannot be written they stay in memory.
+    private func spill(_ entries: inout [AccessLog.Entry]) {
+        guard let spool else { return }
+        let encoder = JSONEncoder()
+        var data = Data()
+        for entry in entries {
+            guard let line = try? encoder.encode(entry) else { continue }
+            data.append(line)
+            data.append(0x0A)
+        }
+        if !FileManager.default.fileExists(atPath: spool.path) {
+            guard FileManager.default.createFile(atPath: spool.path, contents: nil, attributes: [.posixPermissions: 0o600]) else { return }
+        }
+        guard let handle = try? FileHandle(forWritingTo: spool) else { return }
+        defer { try? handle.close() }
+        do {
+            try handle.seekToEnd()
+            try handle.write(contentsOf: data)
+            try handle.synchronize()
+            entries.removeAll(keepingCapacity: false)
+        } catch {
+            // Kept in memory: the next spill tries again.
+        }
+    }
+
+    /// The spool's entries, the file removed.
+    private func unspool() -> [AccessLog.Entry] {
+        guard let spool, let data = try? Data(contentsOf: spool) else { return [] }
+        try? FileManager.default.removeItem(at: spool)
+        let decoder = JSONDecoder()
+        return data.split(separator: 0x0A).compactMap { try? decoder.decode(AccessLog.Entry.self, from: $0) }
+    }
+
+    /// Whether entries wait in the spool file.
+    var spooled: Bool { spool.map { FileManager.default.fileExists(atPath: $0.path) } ?? false }
 
     var waiting: Int { pending.withLock { $0.count } }
 
@@ -71,9 +133,9 @@ struct AccessLogService: Service {
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(500)) }
         }
         // The server has stopped taking requests: whatever they recorded goes in now.
-        for _ in 0..<20 where recorder.waiting > 0 {
+        for _ in 0..<20 where recorder.waiting > 0 || recorder.spooled {
             await flush()
-            if recorder.waiting > 0 { try? await Task.sleep(for: .milliseconds(250)) }
+            if recorder.waiting > 0 || recorder.spooled { try? await Task.sleep(for: .milliseconds(250)) }
         }
     }
 

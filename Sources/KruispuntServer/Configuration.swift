@@ -13,6 +13,9 @@ public struct Configuration: Sendable {
     public var dumpsDirectory: URL { dataDirectory.appendingPathComponent("dumps") }
     /// An external PostgreSQL (`--database-url`, `KRUISPUNT_DATABASE_URL`); nil starts the embedded cluster.
     public var databaseURL: String?
+    /// A streaming replica for reads of published data (`KRUISPUNT_READ_DATABASE_URL`): streams,
+    /// fragments, time series, the catalogue, dereferenced IRIs. Nil: everything on `databaseURL`.
+    public var readDatabaseURL: String?
     /// The base of every IRI and link (`--base-url`, `KRUISPUNT_BASE_URL`); default `http://HOST:PORT`.
     public var baseURL: String?
     /// Small-count threshold k (`--min-count`, `KRUISPUNT_MIN_COUNT`), default 10.
@@ -43,6 +46,9 @@ public struct Configuration: Sendable {
     public var publishedRetentionDays: Int?
     /// Days the access log keeps its entries (`KRUISPUNT_ACCESS_LOG_DAYS`, default 365).
     public var accessLogDays: Int
+    /// Access log entries kept in memory while the database cannot take them; beyond this they
+    /// go to `DATA_DIR/access-log.spool` (`KRUISPUNT_ACCESS_LOG_MEMORY`, default 100,000).
+    public var accessLogMemoryEntries: Int
     /// Whether requests are logged (`KRUISPUNT_ACCESS_LOG`): see `AccessLogMode`.
     public var accessLog: AccessLogMode
     /// The licence of everything published (`KRUISPUNT_LICENSE`), by default the Flemish
@@ -115,6 +121,7 @@ public struct Configuration: Sendable {
         /// A variable that is set and not empty.
         func value(_ name: String) -> String? { env[name].flatMap { $0.isEmpty ? nil : $0 } }
         self.databaseURL = databaseURL ?? value("KRUISPUNT_DATABASE_URL")
+        self.readDatabaseURL = value("KRUISPUNT_READ_DATABASE_URL")
         self.baseURL = baseURL ?? value("KRUISPUNT_BASE_URL")
         if let k = minimumCount ?? env["KRUISPUNT_MIN_COUNT"].map({ Int($0) ?? -1 }) {
             guard k >= 1 else { throw ConfigurationError("the minimum count must be an integer of at least 1 (1 disables suppression)") }
@@ -185,6 +192,7 @@ public struct Configuration: Sendable {
             return n
         }
         self.accessLogDays = try count("KRUISPUNT_ACCESS_LOG_DAYS", 365, minimum: 1)
+        self.accessLogMemoryEntries = try count("KRUISPUNT_ACCESS_LOG_MEMORY", 100_000, minimum: 1)
         let mode = (env["KRUISPUNT_ACCESS_LOG"] ?? "on").lowercased()
         guard let accessLog = mode.isEmpty ? .on : AccessLogMode(rawValue: mode) else {
             throw ConfigurationError("KRUISPUNT_ACCESS_LOG must be on, off or switchable")

@@ -59,12 +59,12 @@ struct Routes: Sendable {
                 return try await self.restricted.root(restricted, request: request)
             }
             let stream = try stream(context)
-            let triples = try await runtime.pool.withConnection { try stream.root(on: $0) }
+            let triples = try await runtime.read { try stream.root(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 10, base: iris.base)
         }
         router.get("/streams/:name/by-time") { request, context in
             let stream = try stream(context)
-            return try respond(try await runtime.pool.withConnection { try stream.view(on: $0) }, request: request)
+            return try respond(try await runtime.read { try stream.view(on: $0) }, request: request)
         }
         router.get("/streams/:name/by-time/:period") { request, context in
             let (stream, period) = try node(context)
@@ -77,19 +77,19 @@ struct Routes: Sendable {
         }
         router.get("/streams/:name/latest") { request, context in
             let stream = try stream(context)
-            return try respond(try await runtime.pool.withConnection { try stream.latest(after: nil, on: $0) }, request: request)
+            return try respond(try await runtime.read { try stream.latest(after: nil, on: $0) }, request: request)
         }
         router.get("/streams/:name/latest/:after") { request, context in
             let stream = try stream(context)
             guard let after = Int64(context.parameters.get("after") ?? ""), after > 0 else { throw notFound }
-            return try respond(try await runtime.pool.withConnection { try stream.latest(after: after, on: $0) }, request: request)
+            return try respond(try await runtime.read { try stream.latest(after: after, on: $0) }, request: request)
         }
         router.get("/catalog") { request, _ in
-            let triples = try await runtime.pool.withConnection { try catalog.triples(on: $0) }
+            let triples = try await runtime.read { try catalog.triples(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
         router.get("/void") { request, _ in
-            let triples = try await runtime.pool.withConnection { try catalog.void(on: $0) }
+            let triples = try await runtime.read { try catalog.void(on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
         router.get("/dumps/:file") { request, context in
@@ -98,7 +98,7 @@ struct Routes: Sendable {
             return try await DumpService.serve(stream, runtime: runtime, request: request, context: context)
         }
         router.get("/timeseries") { request, _ in
-            let triples = try await runtime.pool.withConnection { try TimeSeries.index(iris: iris, on: $0) }
+            let triples = try await runtime.read { try TimeSeries.index(iris: iris, on: $0) }
             return try LinkedDataResponse.make(triples, request: request, cacheSeconds: 600, base: iris.base)
         }
         router.get("/timeseries/:camera/:metric") { request, context in try await timeSeries(request, context) }
@@ -117,7 +117,7 @@ struct Routes: Sendable {
             do { fragment = try TriplePatternFragment(query: query, iris: iris) } catch let error as TPFError {
                 throw HTTPError(.badRequest, message: error.message)
             }
-            let quads = try await runtime.pool.withConnection { try fragment.page(on: $0) }
+            let quads = try await runtime.read { try fragment.page(on: $0) }
             return try LinkedDataResponse.make(quads: quads, request: request, cacheSeconds: 60, base: iris.base,
                                                headers: [.contentLocation: fragment.pageIRI])
         }
@@ -129,7 +129,7 @@ struct Routes: Sendable {
         let camera = (context.parameters.get("camera") ?? "").removingPercentEncoding ?? ""
         let metric = context.parameters.get("metric") ?? ""
         let query = parameters(request, ["period", "from", "to"])
-        let (series, page) = try await runtime.pool.withConnection { db -> (TimeSeries, (triples: [Triple], points: [TimeSeries.Point])) in
+        let (series, page) = try await runtime.read { db -> (TimeSeries, (triples: [Triple], points: [TimeSeries.Point])) in
             guard try !QuadStore.lookup([.iri(iris.camera(camera))], on: db).isEmpty else {
                 throw HTTPError(.notFound, message: "Onbekende camera / unknown camera: \(camera)")
             }
@@ -181,7 +181,7 @@ struct Routes: Sendable {
             return LinkedDataResponse.conditional(cached.body, contentType: cached.contentType, request: request,
                                                   cacheSeconds: 31_536_000, vary: true, immutable: true, etag: cached.etag)
         }
-        let page = try await runtime.pool.withConnection { try stream.node(period, startSeq: startSeq, on: $0) }
+        let page = try await runtime.read { try stream.node(period, startSeq: startSeq, on: $0) }
         return try respond(page, request: request) { body, contentType, etag in
             pages.put(key, .init(body: ByteBuffer(string: body), contentType: contentType, etag: etag))
         }
@@ -225,7 +225,7 @@ struct Routes: Sendable {
             }
             return try await restricted.describe(iri, metric: metric, request: request)
         }
-        let triples = try await runtime.pool.withConnection { db -> [Triple] in
+        let triples = try await runtime.read { db -> [Triple] in
             let subject = Term.iri(iri)
             var triples = try QuadStore.describe(subject, on: db).map(\.triple)
             for version in try QuadStore.subjects(predicate: .iri(DCT.isVersionOf), object: subject, on: db) {

@@ -19,6 +19,8 @@ public final class Runtime: Sendable {
     public let metrics = ServerMetrics()
     /// The components' state, kept by `StatusService`.
     public let status = StatusMonitor()
+    /// Connections to the read replica (`KRUISPUNT_READ_DATABASE_URL`), if one is configured.
+    public let readPool: ConnectionPool?
     /// The right to run the continuous treatment among the processes on this database.
     public let lease: TreatmentLease
     private let cluster: EmbeddedCluster?
@@ -47,6 +49,9 @@ public final class Runtime: Sendable {
                               maxWaiting: configuration.maxWaitingRequests)
         ingestPool = ConnectionPool(conninfo: conninfo, size: 2)
         lease = TreatmentLease(conninfo: conninfo, holderName: configuration.instanceName)
+        readPool = configuration.readDatabaseURL.map {
+            ConnectionPool(conninfo: $0, size: configuration.databaseConnections, maxWaiting: configuration.maxWaitingRequests)
+        }
         do {
             try pool.withConnectionBlocking { db in
                 let applied = try Migrations.apply(on: db)
@@ -83,6 +88,18 @@ public final class Runtime: Sendable {
     /// the store's base URL.
     public func jsonldContexts() throws -> [String: String] {
         [try iriScheme(fallback: "http://127.0.0.1:8080").base + JSONLDContext.path: JSONLDContext.document]
+    }
+
+    /// Runs a read of published data on the read replica when there is one, and on the primary
+    /// when there is none or it cannot be reached (a replica lags by seconds at most, and a page
+    /// served from the primary instead is never wrong, only fresher).
+    public func read<T: Sendable>(_ body: @escaping @Sendable (Connection) throws -> T) async throws -> T {
+        guard let readPool else { return try await pool.withConnection(body) }
+        do {
+            return try await readPool.withConnection(body)
+        } catch let error as StoreError where error.isDatabaseUnavailable {
+            return try await pool.withConnection(body)
+        }
     }
 
     /// A new connection of the caller's own (for long transactions such as ingest and treat).

@@ -41,8 +41,9 @@ public struct Server: Sendable {
     /// Serves until `shutdown` fires (the caller connects it to SIGINT/SIGTERM).
     public func run(shutdown: ShutdownTrigger, onReady: @escaping @Sendable () -> Void = {}) async throws {
         let router = Router()
-        let accessLog = AccessLogRecorder()
         let c = runtime.configuration
+        let accessLog = AccessLogRecorder(spool: c.dataDirectory.appendingPathComponent("access-log.spool"),
+                                          memoryLimit: c.accessLogMemoryEntries)
 let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         if let oidc {
             do { try await oidc.reload() } catch where !oidc.settings.jwks.hasPrefix("http") {

@@ -56,7 +56,7 @@ public final class StatusMonitor: Sendable {
     static let order: [(name: String, label: String)] = [
         ("database", "Databank"), ("ingestion", "Inname"), ("treatment", "Verwerking"), ("publishing", "Publicatie"),
         ("dashboard", "Dashboard"), ("disk", "Schijfruimte"), ("retention", "Bewaartermijnen"),
-        ("quality", "Datakwaliteit"),
+        ("quality", "Datakwaliteit"), ("replica", "Leesreplica"),
     ]
 
     /// The components as last checked, in a fixed order.

@@ -95,6 +95,10 @@ struct StatusService: Service {
             }
         }
         add("disk", diskState.state, diskState.detail, lastSuccess: diskState.state == .ok ? stamp : monitor.component("disk")?.lastSuccess)
+        if let replica = runtime.readPool {
+            let (state, detail) = await Self.replicaState(replica)
+            add("replica", state, detail, lastSuccess: state == .ok ? stamp : monitor.component("replica")?.lastSuccess)
+        }
         for component in states { monitor.set(component) }
         guard databaseUp else { return }
         // Incidents follow the states (the database's own outage was stored above).
@@ -189,9 +193,33 @@ struct StatusService: Service {
     }
 
     /// Titles of incidents, in Dutch.
+    /// Replica lag beyond which the read replica is degraded.
+    static let replicaMaxLagSeconds = 60.0
+
+    /// The read replica's state: its replay lag (0 when it has replayed all it received), or why
+    /// reads go to the primary instead.
+    static func replicaState(_ replica: ConnectionPool) async -> (StatusMonitor.State, String) {
+        do {
+            let row = try await replica.withConnection { db in
+                try db.query("""
+                    SELECT pg_is_in_recovery(),
+                           CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0
+                                ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END
+                    """)[0]
+            }
+            guard row[0] == "t" else { return (.ok, "geen standby (meer): lezen op een primaire server") }
+            let lag = row[1].flatMap(Double.init) ?? 0
+            let text = String(format: "achterstand %.1f s", lag)
+            return lag > replicaMaxLagSeconds ? (.degraded, text + " (meer dan \(Int(replicaMaxLagSeconds)) s)") : (.ok, text)
+        } catch {
+            return (.degraded, "onbereikbaar, lezen gaat naar de primaire databank: " + reason(error))
+        }
+    }
+
     static func title(_ component: String) -> String {
         switch component {
         case "database": "De databank is onbereikbaar"
+        case "replica": "De leesreplica is onbereikbaar of loopt achter"
         case "treatment": "De verwerking faalt"
         case "disk": "Weinig vrije schijfruimte"
         case "retention": "De bewaartermijnen worden niet toegepast"

@@ -13,7 +13,7 @@ import KruispuntRDF
 /// ```
 public enum AccessLog {
     /// One logged access.
-    public struct Entry: Sendable, Equatable {
+    public struct Entry: Sendable, Equatable, Codable {
         /// `http`, `admin` (an operator's action) or `database` (a direct session).
         public var kind: String
         public var atMillis: Int64

@@ -28,6 +28,9 @@ public final class Connection: @unchecked Sendable {
         conn = c
         // Quiet NOTICE messages (e.g. "relation already exists, skipping").
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
+        // A statement whose client died (a process killed mid-run) stops within a second instead
+        // of running to its end, so its locks (the staging lock of a treatment run) go with it.
+        if let result = PQexec(conn, "SET client_connection_check_interval = 1000") { PQclear(result) }
     }
 
     deinit { PQfinish(conn) }
@@ -50,6 +53,24 @@ public final class Connection: @unchecked Sendable {
 
     /// Whether the connection is still usable.
     public var isHealthy: Bool { lock.withLock { _ in PQstatus(conn) == CONNECTION_OK } }
+
+    /// Whether the server is still at the other end of an idle connection: reads what it sent
+    /// without waiting (a server shut down sends its goodbye and closes), so a pool never hands
+    /// out a connection that died while idle. A poll without waiting, and a read when there is
+    /// something to read.
+    public var isAlive: Bool {
+        lock.withLock { _ in
+            // An idle connection has nothing to read unless the server spoke (its goodbye, then
+            // the end of the stream): read until there is nothing more or the end shows.
+            for _ in 0..<8 {
+                guard PQstatus(conn) == CONNECTION_OK else { return false }
+                var poller = pollfd(fd: PQsocket(conn), events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, 0) > 0 else { return true }
+                guard PQconsumeInput(conn) == 1 else { return false }
+            }
+            return PQstatus(conn) == CONNECTION_OK
+        }
+    }
 
     /// Runs one statement (with `$1`... parameters) and returns its rows. A `prepared` statement
     /// is parsed (and, after a few runs, planned) once per connection: for the hot queries of

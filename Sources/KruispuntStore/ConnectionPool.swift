@@ -48,7 +48,10 @@ public final class ConnectionPool: Sendable {
     public func withConnectionBlocking<T>(_ body: (Connection) throws -> T) throws -> T {
         slots.wait()
         defer { slots.signal() }
-        let connection = try idle.withLock { $0.popLast() } ?? Connection(conninfo: conninfo, terms: terms)
+        var reused = idle.withLock { $0.popLast() }
+        // Idle connections whose server went away (stopped, restarted, failed over) are dropped.
+        while let candidate = reused, !candidate.isAlive { reused = idle.withLock { $0.popLast() } }
+        let connection = try reused ?? Connection(conninfo: conninfo, terms: terms)
         do {
             let value = try body(connection)
             release(connection)

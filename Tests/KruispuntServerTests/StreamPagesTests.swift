@@ -36,7 +36,7 @@ struct StreamPagesTests {
             }
         }
         let router = Router()
-        router.add(middleware: OverloadMiddleware())
+        router.add(middleware: RetryLaterMiddleware())
         let routes = try Routes(runtime: runtime, iris: iris, horizonTTL: .zero)
         routes.register(on: router)
         let closed = "/streams/vehicle-counts/by-time/2026-11-27T10", open = "/streams/vehicle-counts/by-time/2026-11-27T11"

@@ -973,6 +973,20 @@ def clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
+def child_pids(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (a postmaster's backends and helpers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
 def wait_ready(base_url: str, process: subprocess.Popen | None = None, seconds: float = 90) -> None:
     """Waits until `base_url`/health/ready answers 200 (fails early if `process` exits)."""
     deadline = time.monotonic() + seconds

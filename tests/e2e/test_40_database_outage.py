@@ -14,7 +14,8 @@ When it is back:
 - the upload, retried as its client would, is stored once;
 - the treatment treats every detection once;
 - the database incident opens and closes by itself;
-- the requests made during the outage are in the access log, whose chain still verifies.
+- the requests made during the outage are in the access log, whose chain still verifies. They
+  waited in memory up to `KRUISPUNT_ACCESS_LOG_MEMORY` entries (3 here) and on disk beyond.
 """
 
 from __future__ import annotations
@@ -74,7 +75,9 @@ def test_the_server_survives_a_database_outage_and_resumes_by_itself(kruispunt_b
     server = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port), "--treat-interval", "1"],
                               stdout=subprocess.DEVNULL, stderr=log.open("wb"), start_new_session=True,
                               env=env | {"KRUISPUNT_ADMIN_TOKENS": ADMIN, "KRUISPUNT_INGEST_TOKENS": INGEST,
-                                         "KRUISPUNT_STATUS_INTERVAL": "1", "KRUISPUNT_IDLE_CLOSE": "2"})
+                                         "KRUISPUNT_STATUS_INTERVAL": "1", "KRUISPUNT_IDLE_CLOSE": "2",
+                                         # A few entries in memory, the rest spooled to disk.
+                                         "KRUISPUNT_ACCESS_LOG_MEMORY": "3"})
     admin = {"Authorization": f"Bearer {ADMIN}"}
     try:
         wait_ready(base, server)
@@ -104,6 +107,9 @@ def test_the_server_survives_a_database_outage_and_resumes_by_itself(kruispunt_b
                 assert time.monotonic() < deadline, "the status page never showed the database down"
                 time.sleep(0.2)
             assert server.poll() is None, "the server exited during the outage"
+            spool = data / "access-log.spool"
+            assert spool.exists() and oct(spool.stat().st_mode & 0o777) == "0o600"
+            assert len(spool.read_text().splitlines()) >= 3
         finally:
             pg_ctl(data, "-l", str(data / "postgresql.log"), "-o", options, "-w", "start")
 
@@ -148,6 +154,7 @@ def test_the_server_survives_a_database_outage_and_resumes_by_itself(kruispunt_b
                 break
             assert time.monotonic() < deadline, f"outage requests missing from the access log: {sorted({e['path'] for e in logged})}"
             time.sleep(0.5)
+        assert not (data / "access-log.spool").exists()
         verify = subprocess.run([str(kruispunt_binary), "--data-dir", str(data), "accesslog", "verify"],
                                 capture_output=True, text=True, env=env, timeout=120)
         assert verify.returncode == 0, verify.stdout + verify.stderr

@@ -15,22 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from conftest import _stop_leftover_cluster, clean_env, free_port, private_dir, psql_rows, wait_ready
+from conftest import child_pids, _stop_leftover_cluster, clean_env, free_port, private_dir, psql_rows, wait_ready
 
 INGEST = "recovery-ingest-token-0123456789abcdef"
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat[stat.rindex(")") + 2:].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def alive(pid: int) -> bool:
@@ -74,7 +61,7 @@ def test_serve_starts_again_after_its_cluster_was_killed_with_it(kruispunt_binar
 
         # Everything at once: the server, the postmaster and every backend.
         postmaster = int((data / "pg" / "postmaster.pid").read_text().split()[0])
-        victims = [first.pid, postmaster, *children(postmaster)]
+        victims = [first.pid, postmaster, *child_pids(postmaster)]
         for pid in victims:
             os.kill(pid, signal.SIGKILL)
         first.wait(timeout=30)

@@ -1,0 +1,57 @@
+import Foundation
+import KruispuntStore
+import Testing
+
+/// Against a real PostgreSQL that stops and starts again: the errors of a stopped server say the
+/// database is unavailable, the pool hands out no connection that died while idle, and the
+/// treatment lease is held by one process at a time and freed with its connection.
+extension EmbeddedStoreTests {
+    @Test func aRestartedServerLeavesNoDeadConnectionInThePool() async throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-outage-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Self.logger)
+        try cluster.start()
+        defer { cluster.stop() }
+        let pool = ConnectionPool(conninfo: cluster.conninfo, size: 2)
+        #expect(try await pool.withConnection { db in try db.query("SELECT 1")[0][0] } == "1")
+        cluster.stop()
+        do {
+            _ = try await pool.withConnection { db in try db.query("SELECT 1") }
+            Issue.record("a stopped server answered")
+        } catch let error as StoreError {
+            #expect(error.isDatabaseUnavailable, "\(error)")
+        }
+        try cluster.start()
+        // The connection from before the stop is dead; the first request after the start works.
+        #expect(try await pool.withConnection { db in try db.query("SELECT 2")[0][0] } == "2")
+        #expect(!StoreError("syntax error", sqlState: "42601").isDatabaseUnavailable)
+        #expect(StoreError("terminating connection due to administrator command", sqlState: "57P01").isDatabaseUnavailable)
+    }
+
+    @Test func theTreatmentLeaseHasOneHolderAndIsFreedWithItsConnection() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-lease-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Self.logger)
+        try cluster.start()
+        defer { cluster.stop() }
+        let a = TreatmentLease(conninfo: cluster.conninfo, holderName: "a")
+        let b = TreatmentLease(conninfo: cluster.conninfo, holderName: "b")
+        defer { a.release(); b.release() }
+        let observer = try Connection(conninfo: cluster.conninfo)
+        #expect(a.acquire() == true && a.isHeld)
+        #expect(a.acquire() == true)                       // asked again: still one lock, not two
+        #expect(b.acquire() == false && !b.isHeld)
+        #expect(try observer.query(TreatmentLease.holderQuery).first?.first == "a")
+        a.release()
+        #expect(!a.isHeld)
+        #expect(b.acquire() == true)
+        #expect(try observer.query(TreatmentLease.holderQuery).first?.first == "b")
+        #expect(a.acquire() == false)
+        // b's connection ends (its server process terminated): b holds nothing and knows it; the
+        // lock went with the connection, so a takes it.
+        try observer.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'kruispunt-lease:b'")
+        #expect(b.acquire() == nil && !b.isHeld)
+        #expect(a.acquire() == true)
+        #expect(b.acquire() == false)
+    }
+}
