@@ -20,9 +20,8 @@ struct TreatmentService: Service {
         var leading: Bool?
         defer { runtime.lease.release() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            let lease = runtime.lease
             // The database away: the run would fail, and the status shows the outage.
-            guard let holds = await Task.detached(operation: { lease.acquire() }).value else {
+            guard let holds = await runtime.lease.acquireOffThreadPool() else {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 continue
             }

@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// Which of several Kruispunt processes on one database runs the continuous treatment: the one
@@ -50,6 +51,14 @@ public final class TreatmentLease: Sendable {
                 return nil
             }
             return state.holds
+        }
+    }
+
+    /// `acquire()` on a dispatch queue: libpq blocks (a connect to an unreachable host waits for
+    /// its timeout), which must not hold one of Swift's few cooperative threads.
+    public func acquireOffThreadPool() async -> Bool? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.acquire()) }
         }
     }
 
