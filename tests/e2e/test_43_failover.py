@@ -114,35 +114,41 @@ class AutoFailover:
 
     def kill(self, name: str) -> None:
         """SIGKILL to the node's keeper session and to every PostgreSQL process of the node."""
-        pid_file = self.root / name / "postmaster.pid"
-        postmaster = int(pid_file.read_text().split()[0]) if pid_file.exists() else None
+        # Listed before the keeper dies: the postmaster may die with it, and its children then
+        # belong to no one.
+        helpers = self.postgres_processes(name)
         os.killpg(self.keepers[name].pid, signal.SIGKILL)
-        if postmaster:
-            for pid in [postmaster, *child_pids(postmaster)]:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
+        for pid in helpers:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.keepers[name].wait(timeout=30)
 
+    def postgres_processes(self, name: str) -> list[int]:
+        pid_file = self.root / name / "postmaster.pid"
+        if not pid_file.exists():
+            return []
+        postmaster = int(pid_file.read_text().split()[0])
+        return [postmaster, *child_pids(postmaster)]
+
     def stop(self) -> None:
+        # Every PostgreSQL process listed first: a keeper's postmaster may die with the keeper,
+        # and the monitor's background worker outlives its postmaster. Nothing may stay behind.
+        helpers = {name: self.postgres_processes(name) for name in ("monitor", "node1", "node2")}
         for name, keeper in self.keepers.items():
             if keeper.poll() is None:
                 os.killpg(keeper.pid, signal.SIGKILL)
                 keeper.wait(timeout=30)
-        for name in ("monitor", "node1", "node2"):
-            pid_file = self.root / name / "postmaster.pid"
-            if pid_file.exists():
-                postmaster = int(pid_file.read_text().split()[0])
-                helpers = [postmaster, *child_pids(postmaster)]
+        for name, pids in helpers.items():
+            if (self.root / name / "postmaster.pid").exists():
                 subprocess.run(as_postgres([f"{PG_BIN}/pg_ctl", "-D", str(self.root / name), "-m", "immediate", "stop"]),
                                capture_output=True, timeout=60)
-                # The monitor's background worker outlives an immediate stop: nothing may stay behind.
-                for pid in helpers:
-                    try:
-                        os.kill(pid, signal.SIGKILL)
-                    except ProcessLookupError:
-                        pass
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
 
 
 def replica_status(base: str) -> str:
