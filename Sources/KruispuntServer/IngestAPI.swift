@@ -151,13 +151,9 @@ struct IngestAPI: Sendable {
 }
 
 extension IngestAPI {
-    /// Detections stored and not yet treated (by id, so an index probe, not a count).
+    /// Detections stored and not yet treated (`Treatment.backlogSQL`).
     static func backlog(on db: Connection) throws -> Int {
-        let row = try db.query("""
-            SELECT coalesce((SELECT max(id) FROM detections), 0)
-                 - coalesce((SELECT last_detection_id FROM treatment_checkpoints WHERE name = $1), 0)
-            """, [Treatment.checkpointName])
-        return max(0, row.first?.first.flatMap { $0.flatMap(Int.init) } ?? 0)
+        try db.query("SELECT \(Treatment.backlogSQL)").first?.first.flatMap { $0.flatMap(Int.init) } ?? 0
     }
 }
 

@@ -137,7 +137,7 @@ public final class ServerMetrics: Sendable {
                 gauge("kruispunt_treatment_last_run_age_seconds", "Seconds since the treatment last committed a run.")
                     .set(max(0, now - lastRun / 1000))
             }
-            gauge("kruispunt_treatment_backlog_detections", "Detections stored and not yet treated.").set(max(0, value(5) ?? 0))
+            gauge("kruispunt_treatment_backlog_detections", "Detections stored and not yet treated.").set(value(5) ?? 0)
         } catch {
             gauge("kruispunt_database_up", "1 when the database answered this scrape.").set(0.0)
         }
@@ -153,8 +153,7 @@ public final class ServerMetrics: Sendable {
                (SELECT greatest(reltuples, 0) FROM pg_class WHERE oid = 'terms'::regclass),
                (SELECT max(watermark_ms) FROM treatment_checkpoints WHERE watermark_ms > 0),
                (SELECT max(extract(epoch FROM last_run_at) * 1000) FROM treatment_checkpoints),
-               coalesce((SELECT max(id) FROM detections), 0)
-                 - coalesce((SELECT last_detection_id FROM treatment_checkpoints WHERE name = '\(Treatment.checkpointName)'), 0)
+               \(Treatment.backlogSQL)
         """
 }
 

@@ -192,7 +192,6 @@ struct StatusService: Service {
         return (percent < runtime.configuration.diskMinFreePercent ? .degraded : .ok, detail)
     }
 
-    /// Titles of incidents, in Dutch.
     /// Replica lag beyond which the read replica is degraded.
     static let replicaMaxLagSeconds = 60.0
 
@@ -216,6 +215,7 @@ struct StatusService: Service {
         }
     }
 
+    /// Titles of incidents, in Dutch.
     static func title(_ component: String) -> String {
         switch component {
         case "database": "De databank is onbereikbaar"

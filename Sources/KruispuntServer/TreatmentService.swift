@@ -20,17 +20,14 @@ struct TreatmentService: Service {
         var leading: Bool?
         defer { runtime.lease.release() }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            // The database away: the run would fail, and the status shows the outage.
-            guard let holds = await runtime.lease.acquireOffThreadPool() else {
-                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
-                continue
-            }
-            if holds != leading {
+            // nil: the database is away, the run would fail, and the status shows the outage.
+            let holds = await runtime.lease.acquireOffThreadPool()
+            if let holds, holds != leading {
                 leading = holds
                 runtime.logger.notice(holds ? "treatment lease taken: this process runs the treatment"
                                             : "treatment lease held elsewhere: another process runs the treatment, this one stands by")
             }
-            guard holds else {
+            guard holds == true else {
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 continue
             }

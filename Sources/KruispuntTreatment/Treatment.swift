@@ -45,6 +45,11 @@ public struct TreatmentSummary: Sendable, Codable, Equatable {
 /// detections of its day: the latest versions are the same whatever the batches, order or crashes.
 public struct Treatment: Sendable {
     public static let checkpointName = "treatment"
+    /// SQL for the detections stored and not yet treated (by id: index probes, not a count).
+    public static let backlogSQL = """
+        greatest(0, coalesce((SELECT max(id) FROM detections), 0)
+                    - coalesce((SELECT last_detection_id FROM treatment_checkpoints WHERE name = '\(checkpointName)'), 0))
+        """
     public static let softwareVersion = "0.4.0"
     public let parameters: TreatmentParameters
     public let mapping: ObservationMapping
