@@ -27,7 +27,9 @@ public struct IngestSummary: Sendable, Codable, Equatable {
 /// dropped by fingerprint), invalid lines into `quarantine` with their reason. One transaction per
 /// source, so a crash never leaves half a file behind, and a retried file adds nothing twice.
 public struct Ingestor: Sendable {
-    /// The advisory lock shared with the treatment, so it never reads past an uncommitted batch.
+    /// The advisory lock ingestions hold for their transaction (one at a time), and that the
+    /// treatment takes briefly to read the highest committed id, so it never reads past an
+    /// uncommitted batch.
     public static let stagingLock = 7212002
     private let batchSize = 50_000
     private let logger: Logger

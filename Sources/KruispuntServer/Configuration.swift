@@ -89,12 +89,16 @@ public struct Configuration: Sendable {
     public var maxBacklog: Int
     /// Uploads received at once (`KRUISPUNT_MAX_UPLOADS`, default 8); more answer 429.
     public var maxConcurrentUploads: Int
+    /// How long a graceful shutdown may take (`KRUISPUNT_SHUTDOWN_SECONDS`, default 25, under
+    /// Kubernetes' 30 s grace period): then open requests are abandoned and a treatment run in
+    /// flight is cancelled (rolled back).
+    public var shutdownSeconds: Double
     /// A request body may pause at most this long between chunks (`KRUISPUNT_UPLOAD_IDLE_SECONDS`,
     /// default 20) and, after that long, must average `uploadMinimumRate` bytes a second
     /// (`KRUISPUNT_UPLOAD_MIN_RATE`, default 1024); else 408.
     public var uploadIdleSeconds: Double
     public var uploadMinimumRate: Int
-    /// Folder holding `Shapes/`, `Ontology/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
+    /// Folder holding `Shapes/`, `Ontology/`, `Catalog/`, `API/` and `Public/` (`KRUISPUNT_RESOURCES`), found automatically.
     public var resourcesDirectory: URL
     /// The treatment's rules: `--max-travel` (`KRUISPUNT_MAX_TRAVEL`, default 3600 s),
     /// `--transit-limit` (`KRUISPUNT_TRANSIT_LIMIT`, 1800 s), `--lateness` (`KRUISPUNT_LATENESS`,
@@ -172,6 +176,10 @@ public struct Configuration: Sendable {
         guard maxBacklog >= 0 else { throw ConfigurationError("KRUISPUNT_MAX_BACKLOG must be 0 (no limit) or a number of detections") }
         self.maxConcurrentUploads = Int(env["KRUISPUNT_MAX_UPLOADS"] ?? "") ?? 8
         guard maxConcurrentUploads >= 1 else { throw ConfigurationError("KRUISPUNT_MAX_UPLOADS must be at least 1") }
+        self.shutdownSeconds = Double(env["KRUISPUNT_SHUTDOWN_SECONDS"] ?? "") ?? 25
+        guard shutdownSeconds.isFinite, shutdownSeconds >= 1 else {
+            throw ConfigurationError("KRUISPUNT_SHUTDOWN_SECONDS must be at least 1 second")
+        }
         self.uploadIdleSeconds = Double(env["KRUISPUNT_UPLOAD_IDLE_SECONDS"] ?? "") ?? 20
         guard uploadIdleSeconds.isFinite, uploadIdleSeconds >= 1 else {
             throw ConfigurationError("KRUISPUNT_UPLOAD_IDLE_SECONDS must be at least 1 second")

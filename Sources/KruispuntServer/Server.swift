@@ -97,7 +97,7 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
             configuration: .init(address: .hostname(host, port: port), serverName: "Kruispunt"),
             onServerRunning: { _ in onReady() },
             logger: runtime.logger)
-        let group = ServiceGroup(configuration: .init(
+        var groupConfiguration = ServiceGroupConfiguration(
             // The access log first, so that it stops last and takes what the last requests recorded.
             services: [AccessLogService(runtime: runtime, recorder: accessLog), app, TreatmentService(runtime: runtime, treatment: treatment, interval: treatmentInterval),
                        RetentionService(runtime: runtime),
@@ -105,7 +105,11 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
                        DumpService(runtime: runtime, streams: EventStream.all(iris: iris))] + (dropFolder.map { [DropFolderService(runtime: runtime, directory: $0)] } ?? [])
                 // Last, so that it stops first and open live feeds end before the server waits for requests.
                 + [LiveFeedService(runtime: runtime, broadcaster: live)],
-            logger: runtime.logger))
+            logger: runtime.logger)
+        // Past the deadline the shutdown becomes a cancellation: open requests are abandoned and
+        // a treatment run in flight is cancelled (its transaction rolls back).
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int(c.shutdownSeconds * 1000))
+        let group = ServiceGroup(configuration: groupConfiguration)
         guard shutdown.attach(group) else { return }
         try await group.run()
     }

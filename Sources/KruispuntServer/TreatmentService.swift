@@ -5,6 +5,7 @@ import KruispuntStore
 import KruispuntTreatment
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Runs the treatment continuously inside `kruispunt serve`: buckets are published once the
 /// watermark closes them (or the feed has been idle for `KRUISPUNT_IDLE_CLOSE` seconds). Of
@@ -34,10 +35,19 @@ struct TreatmentService: Service {
             do {
                 let flush = idle.shouldClose
                 let started = ContinuousClock.now
-                let summary = try await runtime.pool.withConnection { db in try treatment.run(on: db, flush: flush) }
+                let run = CancellableRun()
+                let summary = try await withTaskCancellationHandler {
+                    try await runtime.pool.withConnection { db in
+                        try run.start(on: db)
+                        defer { run.finish() }
+                        return try treatment.run(on: db, flush: flush) { run.isCancelled }
+                    }
+                } onCancel: { run.cancel() }
                 runtime.metrics.record(summary, duration: ContinuousClock.now - started)
                 runtime.status.ran("treatment", error: nil)
                 idle.record(summary)
+            } catch where Task.isCancelled {
+                runtime.logger.notice("treatment run abandoned at the shutdown deadline: rolled back, the next run starts from the checkpoint")
             } catch {
                 runtime.metrics.record(nil, duration: .zero)
                 runtime.status.ran("treatment", error: StatusService.reason(error))
@@ -45,6 +55,32 @@ struct TreatmentService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+    }
+}
+
+/// A treatment run that a task's cancellation stops: the statement running is cancelled on the
+/// server, and the run stops at its next check, so its transaction rolls back.
+final class CancellableRun: Sendable {
+    private let state = Mutex<(connection: Connection?, cancelled: Bool)>((nil, false))
+
+    var isCancelled: Bool { state.withLock { $0.cancelled } }
+
+    /// Records the run's connection; throws when the cancellation came first.
+    func start(on db: Connection) throws {
+        try state.withLock {
+            if $0.cancelled { throw CancellationError() }
+            $0.connection = db
+        }
+    }
+
+    func finish() { state.withLock { $0.connection = nil } }
+
+    func cancel() {
+        let connection = state.withLock { s -> Connection? in
+            s.cancelled = true
+            return s.connection
+        }
+        connection?.cancelRunningStatement()
     }
 }
 

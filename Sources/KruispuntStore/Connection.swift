@@ -12,6 +12,9 @@ import Synchronization
 public final class Connection: @unchecked Sendable {
     private let conn: OpaquePointer
     private let lock = Mutex<Void>(())
+    /// What `cancelRunningStatement` sends: made once, so that another thread can use it while a
+    /// statement holds the connection's lock.
+    private let canceller: OpaquePointer?
     /// Terms by id read through this connection, shared with the other connections of its pool
     /// (one database): never with another database's connections.
     public let terms: TermCache
@@ -26,6 +29,7 @@ public final class Connection: @unchecked Sendable {
             throw StoreError("cannot connect to PostgreSQL: \(message)", unavailable: true)
         }
         conn = c
+        canceller = PQgetCancel(c)
         // Quiet NOTICE messages (e.g. "relation already exists, skipping").
         PQsetNoticeProcessor(conn, { _, _ in }, nil)
         // A statement whose client died (a process killed mid-run) stops within a second instead
@@ -33,7 +37,20 @@ public final class Connection: @unchecked Sendable {
         if let result = PQexec(conn, "SET client_connection_check_interval = 1000") { PQclear(result) }
     }
 
-    deinit { PQfinish(conn) }
+    deinit {
+        if let canceller { PQfreeCancel(canceller) }
+        PQfinish(conn)
+    }
+
+    /// Asks the server to cancel the statement running on this connection, from any thread (the
+    /// statement then fails with SQLSTATE 57014 and its transaction rolls back). Returns whether
+    /// the request was sent; a connection with nothing running ignores it.
+    @discardableResult
+    public func cancelRunningStatement() -> Bool {
+        guard let canceller else { return false }
+        var message = [CChar](repeating: 0, count: 256)
+        return PQcancel(canceller, &message, Int32(message.count)) == 1
+    }
 
     private let identity = Mutex<String?>(nil)
 

@@ -68,11 +68,32 @@ public struct Treatment: Sendable {
         self.logger = logger
     }
 
-    /// Treats everything ingested so far; with `flush`, closes every bucket.
-    @discardableResult
-    public func run(on db: Connection, now: Date = Date(), flush: Bool = true) throws -> TreatmentSummary {
+    /// The advisory lock a treatment run holds for its transaction: one run at a time.
+    public static let runLock = 7212003
+
+    /// The highest detection id below which every id is committed for good, read in a short
+    /// transaction of its own under the staging lock (so while no ingestion is in flight:
+    /// ingestions take that lock before they draw an id, and hold it until they commit). A run
+    /// treats the ids above its checkpoint up to this one, so uploads wait for the lock only that
+    /// long, not for the whole run. Detections committed later may still be read by the run's
+    /// later statements; they lie above the new checkpoint, so the next run takes them as new and
+    /// recomputes their days: a value stays a function of all the detections of its day.
+    static func committedHorizon(on db: Connection) throws -> Int64 {
         try db.transaction {
             try db.execute("SELECT pg_advisory_xact_lock(\(Ingestor.stagingLock))")
+            return try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
+        }
+    }
+
+    /// Treats everything ingested so far; with `flush`, closes every bucket.
+    @discardableResult
+    /// `isCancelled` is asked before each day and before the checkpoint moves: when it answers
+    /// true the run throws `CancellationError` and its transaction rolls back.
+    public func run(on db: Connection, now: Date = Date(), flush: Bool = true,
+                    isCancelled: () -> Bool = { false }) throws -> TreatmentSummary {
+        let to = try Self.committedHorizon(on: db)
+        return try db.transaction {
+            try db.execute("SELECT pg_advisory_xact_lock(\(Self.runLock))")
             let checkpoint = try db.query("""
                 SELECT last_detection_id, max_event_ms, watermark_ms, (extract(epoch FROM last_run_at) * 1000)::bigint
                 FROM treatment_checkpoints WHERE name = $1
@@ -81,7 +102,6 @@ public struct Treatment: Sendable {
             var maxEvent = checkpoint?[1].flatMap(Int64.init) ?? 0
             let oldWatermark = checkpoint?[2].flatMap(Int64.init) ?? Int64.min / 2
             let lastRun = checkpoint?[3].flatMap(Int64.init) ?? 0
-            let to = try db.query("SELECT coalesce(max(id), 0) FROM detections")[0][0].flatMap(Int64.init) ?? 0
             var summary = TreatmentSummary()
             // Restricted members stored before they were also dictionary-encoded (migration 31).
             try RestrictedStore.encodePending(versionsGraph: mapping.iris.versionsGraph, on: db)
@@ -137,6 +157,7 @@ public struct Treatment: Sendable {
                 parameters.zoneTransitLimitSeconds.merge(limits) { own, _ in own }
                 let enriched = try db.query("SELECT EXISTS (SELECT 1 FROM vehicle_registry)")[0][0] == "t"
                 for day in days {
+                    if isCancelled() { throw CancellationError() }
                     try treat(day: day, zones: zones, parameters: parameters, effectiveWatermark: effective,
                               generatedAt: generatedAt, enriched: enriched, summary: &summary, on: db)
                 }
@@ -157,6 +178,7 @@ public struct Treatment: Sendable {
             }
 
             // 3. The checkpoint moves with the output.
+            if isCancelled() { throw CancellationError() }
             try db.query("""
                 INSERT INTO treatment_checkpoints (name, last_detection_id, max_event_ms, watermark_ms, last_run_at)
                 VALUES ($1, $2, $3, $4, to_timestamp($5::double precision / 1000))
