@@ -4,7 +4,7 @@ PORT ?= 8080
 DATA_DIR ?= .kruispunt
 VENV := .venv/bin
 
-.PHONY: bootstrap build release demo test test-swift test-e2e fuzz bench bench-load clean
+.PHONY: bootstrap build release demo test test-swift test-e2e fuzz bench bench-load docs clean
 
 bootstrap:
 	@scripts/bootstrap
@@ -29,9 +29,12 @@ test-e2e: build
 	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt scripts/e2e
 
 ## Property-based fuzzing (Hypothesis) of the ingest and SPARQL endpoints side by side, FUZZ_SECONDS
-## each (default 600), against the debug build: no crash, no 5xx.
+## each (default 600), against the debug build: no crash, no 5xx. Then schemathesis against the
+## OpenAPI description with 100 examples per operation and every phase.
 fuzz: build
 	KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt $(VENV)/python scripts/fuzz.py
+	SCHEMATHESIS_EXAMPLES=100 SCHEMATHESIS_PHASES=examples,coverage,fuzzing,stateful KRUISPUNT_BIN=$(CURDIR)/.build/debug/kruispunt \
+		$(VENV)/python -m pytest -q -p no:cacheprovider tests/e2e/test_46_documentation.py -k schemathesis
 
 ## Throughput figures from a release build, with ratios against the references.
 bench: release
@@ -43,6 +46,10 @@ bench: release
 ## (5) mid-run; raw results in test-output/bench-load/.
 bench-load: release
 	$(VENV)/python scripts/bench_load.py --binary .build/release/kruispunt
+
+## The generated parts of docs/ (module table, configuration reference); make test checks them.
+docs: build
+	$(VENV)/python scripts/docs.py --binary .build/debug/kruispunt
 
 clean:
 	rm -rf .build .kruispunt

@@ -231,10 +231,11 @@ public struct Configuration: Sendable {
             }
             self.publishedRetentionDays = days
         }
-        func duration(_ flag: String?, _ name: String, _ fallback: Int) throws -> Int {
-            guard let text = flag ?? env["KRUISPUNT_" + name] else { return fallback }
+        func duration(_ flag: String?, _ variable: String, _ fallback: Int) throws -> Int {
+            guard let text = flag ?? env[variable] else { return fallback }
             guard let s = Self.seconds(text), s > 0 else {
-                throw ConfigurationError("\(name.lowercased().replacingOccurrences(of: "_", with: "-")) \"\(text)\" is not a positive duration (seconds, or with s, m or h: 3600, 60m, 1h)")
+                let option = variable.dropFirst("KRUISPUNT_".count).lowercased().replacingOccurrences(of: "_", with: "-")
+                throw ConfigurationError("\(option) \"\(text)\" is not a positive duration (seconds, or with s, m or h: 3600, 60m, 1h)")
             }
             return s
         }
@@ -243,9 +244,9 @@ public struct Configuration: Sendable {
             pairs = try Self.pairOverrides(file: file)
         }
         self.treatment = TreatmentParameters(
-            minimumCount: self.minimumCount, maxTravelSeconds: try duration(maxTravel, "MAX_TRAVEL", 3600),
-            transitLimitSeconds: try duration(transitLimit, "TRANSIT_LIMIT", 1800),
-            latenessSeconds: try duration(lateness, "LATENESS", 900), keyRotation: parsedRotation,
+            minimumCount: self.minimumCount, maxTravelSeconds: try duration(maxTravel, "KRUISPUNT_MAX_TRAVEL", 3600),
+            transitLimitSeconds: try duration(transitLimit, "KRUISPUNT_TRANSIT_LIMIT", 1800),
+            latenessSeconds: try duration(lateness, "KRUISPUNT_LATENESS", 900), keyRotation: parsedRotation,
             pairMaxTravelSeconds: pairs)
         self.idleCloseSeconds = Double(env["KRUISPUNT_IDLE_CLOSE"] ?? "") ?? 600
         self.instanceName = value("KRUISPUNT_INSTANCE") ?? Self.hostName + ":\(getpid())"

@@ -5,7 +5,8 @@ import KruispuntDashboard
 /// stylesheet, a navigation between them, an alternate JSON link and, for charts, Chart.js and
 /// the dashboard script, which draws every `.chart[data-chart]` from the JSON embedded next to it.
 enum OperatorPage {
-    static func render(title: String, json: String, style: String = "", charts: Bool = false, body: String) -> String {
+    static func render(title: String, json: String, style: String = "", charts: Bool = false,
+                       footer: String = "Beheer van Kruispunt: alleen voor operatoren (beheerderstoken).", body: String) -> String {
         let e = HTML.escape
         var html = """
             <!DOCTYPE html>
@@ -33,7 +34,7 @@ enum OperatorPage {
 
             """
         html += body
-        html += "</main>\n<footer><p>Beheer van Kruispunt: alleen voor operatoren (beheerderstoken). "
+        html += "</main>\n<footer><p>\(e(footer)) "
         html += "<a href=\"\(e(json))\">Deze gegevens als JSON</a>.</p></footer>\n"
         if charts { html += "<script src=\"/vendor/chart.js/chart.min.js\"></script>\n<script src=\"/public/dashboard.js\"></script>\n" }
         return html + "</body>\n</html>\n"

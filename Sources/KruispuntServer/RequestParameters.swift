@@ -29,8 +29,9 @@ enum RequestParameters {
     static func day(_ request: Request, _ names: [String]) throws -> LocalDay? {
         let p = request.uri.queryParameters
         guard let text = names.lazy.compactMap({ p.get($0) }).first, !text.isEmpty else { return nil }
-        guard let day = LocalDay.parse(text) else {
-            throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum (JJJJ-MM-DD) zijn / must be a date (YYYY-MM-DD): \(text)")
+        // Years before 1970 hold no detections, and PostgreSQL has no year 0.
+        guard let day = LocalDay.parse(text), (1970...9999).contains(day.civil.year) else {
+            throw HTTPError(.badRequest, message: "'\(names[0])' moet een datum (JJJJ-MM-DD) tussen 1970 en 9999 zijn / must be a date (YYYY-MM-DD) from 1970 to 9999: \(text)")
         }
         return day
     }
