@@ -20,6 +20,7 @@ Prints, per run:
 Keeps the raw samples in test-output/bench-load/.
 
     python scripts/bench_load.py --binary .build/release/kruispunt [--seconds 600] [--rate 2000]
+        [--runs both|steady|outage] [--server-env KRUISPUNT_PAGE_CACHE_MB=32 ...]
 """
 
 from __future__ import annotations
@@ -76,6 +77,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
+def pss_kib(pid: int) -> int:
+    """The proportional set size: shared pages (PostgreSQL's shared buffers) split between the
+    processes that map them, so a sum over processes counts them once."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def postgres_pids(data: Path) -> list[int]:
     try:
         postmaster = int((data / "pg" / "postmaster.pid").read_text().split()[0])
@@ -117,14 +130,14 @@ def detections(binary: Path, lines_needed: int, work: Path) -> tuple[str, list[s
 
 
 def run(binary: Path, seconds: float, rate: int, harvesters: int, outage: float | None, header: str, lines: list[str],
-        work: Path) -> dict:
+        work: Path, server_env: dict[str, str]) -> dict:
     data = work / ("data-outage" if outage else "data")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("KRUISPUNT_")} | {
         "KRUISPUNT_BASE_URL": base, "KRUISPUNT_INGEST_TOKENS": INGEST, "KRUISPUNT_ADMIN_TOKENS": ADMIN,
         "KRUISPUNT_PSEUDONYM_SECRET": "load-bench-secret-0123456789abcdef0123", "KRUISPUNT_IDLE_CLOSE": "30",
-        "KRUISPUNT_DUMP_HOURS": "0", "TZ": "UTC"}
+        "KRUISPUNT_DUMP_HOURS": "0", "TZ": "UTC"} | server_env
     server = subprocess.Popen([str(binary), "--data-dir", str(data), "serve", "--port", str(port), "--treat-interval", "5"],
                               stdout=subprocess.DEVNULL, stderr=(work / f"serve{'-outage' if outage else ''}.log").open("wb"),
                               env=env, start_new_session=True)
@@ -224,7 +237,8 @@ def run(binary: Path, seconds: float, rate: int, harvesters: int, outage: float 
             except requests.RequestException:
                 pass
             samples.append({"t": round(time.monotonic() - started, 1), "server_rss_kib": rss_kib(server.pid),
-                            "postgres_rss_kib": sum(rss_kib(pid) for pid in postgres_pids(data)), "backlog": backlog})
+                            "postgres_rss_kib": sum(rss_kib(pid) for pid in postgres_pids(data)),
+                            "postgres_pss_kib": sum(pss_kib(pid) for pid in postgres_pids(data)), "backlog": backlog})
             stop.wait(1)
 
     threads = [threading.Thread(target=ingest), threading.Thread(target=sample)]
@@ -282,7 +296,8 @@ def run(binary: Path, seconds: float, rate: int, harvesters: int, outage: float 
                   for kind, values in recorder.latencies.items()},
         "memory": {"server_peak_mib": round(max(s["server_rss_kib"] for s in samples) / 1024, 1),
                    "server_final_mib": round(samples[-1]["server_rss_kib"] / 1024, 1),
-                   "postgres_peak_mib": round(max(s["postgres_rss_kib"] for s in samples) / 1024, 1)},
+                   "postgres_peak_mib": round(max(s["postgres_rss_kib"] for s in samples) / 1024, 1),
+                   "postgres_pss_peak_mib": round(max(s["postgres_pss_kib"] for s in samples) / 1024, 1)},
         "backlog": {"peak": max((s["backlog"] or 0) for s in samples), "final": samples[-1]["backlog"]},
         "samples": samples,
     }
@@ -308,6 +323,9 @@ def main() -> None:
     parser.add_argument("--rate", type=int, default=int(os.environ.get("LOAD_RATE", 2000)))
     parser.add_argument("--harvesters", type=int, default=32)
     parser.add_argument("--outage", type=float, default=float(os.environ.get("OUTAGE_SECONDS", 5)))
+    parser.add_argument("--runs", choices=["both", "steady", "outage"], default=os.environ.get("LOAD_RUNS", "both"))
+    parser.add_argument("--server-env", action="append", default=[], metavar="KRUISPUNT_NAME=VALUE",
+                        help="a setting for the server (repeatable), e.g. KRUISPUNT_PAGE_CACHE_MB=32")
     args = parser.parse_args()
     binary = Path(args.binary).resolve()
     work = Path(tempfile.mkdtemp(prefix="kruispunt-load-"))
@@ -318,8 +336,9 @@ def main() -> None:
     try:
         header, lines = detections(binary, int(args.rate * args.seconds * 1.05), work)
         results = []
-        for outage in (None, args.outage):
-            result = run(binary, args.seconds, args.rate, args.harvesters, outage, header, lines, work)
+        server_env = dict(setting.split("=", 1) for setting in args.server_env)
+        for outage in {"both": (None, args.outage), "steady": (None,), "outage": (args.outage,)}[args.runs]:
+            result = run(binary, args.seconds, args.rate, args.harvesters, outage, header, lines, work, server_env)
             results.append(result)
             label = f"database stopped {outage:g} s mid-run" if outage else "steady"
             print(f"\n== {label}: {result['seconds']} s, {args.rate} detections/s offered, {args.harvesters} harvesters ==")
@@ -332,7 +351,8 @@ def main() -> None:
                   f"stored {result['stored']} of {a['accepted']} accepted: "
                   f"{'nothing lost or doubled' if result['stored'] == a['accepted'] else 'MISMATCH'}")
             m, b = result["memory"], result["backlog"]
-            print(f"memory: server peak {m['server_peak_mib']} MiB (final {m['server_final_mib']}), PostgreSQL peak {m['postgres_peak_mib']} MiB; "
+            print(f"memory: server peak {m['server_peak_mib']} MiB (final {m['server_final_mib']}), PostgreSQL peak "
+                  f"{m['postgres_pss_peak_mib']} MiB proportional ({m['postgres_peak_mib']} MiB summed RSS); "
                   f"treatment backlog peak {b['peak']:.0f}, at the end {b['final']}, drained {result['drain_seconds']} s after the load"
                   + (f"; outage window {result['window']} s" if result["window"] else ""))
         (out_dir / f"{stamp}.json").write_text(json.dumps(results, indent=1))

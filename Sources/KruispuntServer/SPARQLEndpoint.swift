@@ -208,7 +208,7 @@ struct SPARQLEndpoint: Sendable {
             Triple(s, .iri(KP.ns + "maxQueryCharacters"), .integer(engine.maxQueryLength)),
             Triple(s, .iri(KP.ns + "queriesPerClient"), .integer(running.perClient)),
         ]
-        for f in ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML"] {
+        for f in ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD"] {
             triples.append(Triple(s, .iri(SD.ns + "resultFormat"), .iri(formats + f)))
         }
         return triples

@@ -14,7 +14,7 @@ struct Kruispunt: AsyncParsableCommand {
             on exit (a cluster already running for the same folder is reused).
             """,
         subcommands: [Serve.self, Ingest.self, Treat.self, Worker.self, Import.self, Validate.self, Stats.self, Generate.self, Export.self, Demo.self, Cameras.self, Zones.self,
-                      Quarantine.self, Purge.self, Dump.self, SPARQL.self, AccessLogCommand.self, TokenCommand.self, TenantCommand.self, PurposeCommand.self, Enrich.self, ConfigCommand.self])
+                      Quarantine.self, Purge.self, Dump.self, SPARQL.self, AccessLogCommand.self, TokenCommand.self, TenantCommand.self, PurposeCommand.self, Enrich.self, ConfigCommand.self, PrivacyCommand.self])
 
     /// Lets global options stand before the command name: `kruispunt --data-dir D ingest f.csv`.
     static func reordered(_ arguments: [String]) -> [String] {

@@ -13,6 +13,10 @@
   docs/architecture.md from Package.swift and the sources, the configuration reference of
   docs/operator-guide.md from `kruispunt config reference`), and every `KRUISPUNT_*` variable the
   sources read is in that reference.
+- `kruispunt privacy report` describes this installation (threshold, key rotation, retention,
+  tenants and their purposes, fields the controller fills in), holds no pseudonym, secret or
+  token, and its checks pass; a small count planted in the published state makes it fail (exit 3)
+  and name the observation.
 - The analysts' guides (`docs/handleiding-analisten.md`, `docs/analyst-guide.md`) quote every
   observable property's label and definition from the ontology verbatim, in their language, and
   include every example query of `docs/examples/sparql/`; each example runs on the live server's
@@ -32,7 +36,7 @@ import pytest
 import requests
 from rdflib import Graph, Literal, Namespace, RDF, RDFS
 
-from conftest import cli_runner, clean_env, free_port, generated_network, private_dir, wait_ready
+from conftest import cli_runner, clean_env, free_port, generated_network, private_dir, psql_rows, wait_ready
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
@@ -54,12 +58,14 @@ def world(kruispunt_binary, tmp_path_factory):
     generated_network(cli, parent, "--cities", "Mechelen", "--cameras", "12", "--vehicles", "3000", "--days", "2",
                       "--start", "2026-10-24", "--seed", "46")
     cli("treat")
+    cli("tenant", "create", "mechelen", "--name", "Stad Mechelen", "--municipality", "Mechelen")
+    cli("purpose", "grant", "--tenant", "mechelen", "--purpose", "lez-monitoring", "--metrics", "euro-class", "--until", "2099-12-31")
     log = parent / "serve.log"
     process = subprocess.Popen([str(kruispunt_binary), "--data-dir", str(data), "serve", "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=log.open("wb"), env=env, start_new_session=True)
     try:
         wait_ready(base, process)
-        yield base, log
+        yield base, log, cli, data
     finally:
         process.terminate()
         process.wait(timeout=60)
@@ -77,7 +83,7 @@ def operations(doc: dict) -> list[tuple[str, str]]:
 
 
 def test_the_openapi_description_is_valid_and_matches_the_router(world):
-    base, log = world
+    base, log, _, _ = world
     doc = document(base)
     from openapi_spec_validator import validate
     validate(doc)
@@ -110,7 +116,7 @@ def test_the_openapi_description_is_valid_and_matches_the_router(world):
 
 
 def test_the_api_reference_page_shows_every_operation(world):
-    base, _ = world
+    base, _, _, _ = world
     doc = document(base)
     page = requests.get(f"{base}/api", timeout=30)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
@@ -135,13 +141,13 @@ def schemathesis(base: str, phases: str, *options: str) -> subprocess.CompletedP
 
 
 def test_schemathesis_finds_nothing_anonymously(world):
-    base, _ = world
+    base, _, _, _ = world
     done = schemathesis(base, "examples,fuzzing")
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
 
 
 def test_schemathesis_finds_nothing_as_administrator_and_authentication_is_required(world):
-    base, _ = world
+    base, _, _, _ = world
     done = schemathesis(base, "examples,coverage,fuzzing", "--header", f"Authorization: Bearer {ADMIN}", "--checks", "ignored_auth")
     assert done.returncode == 0, done.stdout[-8000:] + done.stderr[-2000:]
 
@@ -195,7 +201,7 @@ def test_the_guides_quote_every_metric_definition_and_example(guide, language):
 
 @pytest.mark.parametrize("example", EXAMPLES, ids=lambda p: p.stem)
 def test_every_example_query_answers_on_the_live_server(world, example):
-    base, _ = world
+    base, _, _, _ = world
     text = example.read_text()
     header = dict(re.findall(r"^# (nl|en|expect|columns): (.*)$", text, re.M))
     assert header.get("nl") and header.get("en") and header.get("expect"), example.name
@@ -212,3 +218,65 @@ def test_every_example_query_answers_on_the_live_server(world, example):
     rows = results["results"]["bindings"]
     minimum = int(re.fullmatch(r"rows>=(\d+)", expect).group(1))
     assert len(rows) >= minimum, f"{example.name}: {len(rows)} rows"
+
+
+def test_the_privacy_dossier_describes_this_installation_and_its_checks(world, tmp_path):
+    base, _, cli, data = world
+    done = cli("privacy", "report")
+    text = done.stdout
+    for expected in ["# Privacydossier Kruispunt", "k = 10", "per kalenderdag", "72 uur", "Stad Mechelen", "lez-monitoring",
+                     "`euro-class`", "[in te vullen door de verwerkingsverantwoordelijke]", "```text"]:
+        assert expected in text, expected
+    assert text.count("| geslaagd |") == 5 and "GEFAALD" not in text, text[-3000:]
+    pseudonyms = [r[0] for r in psql_rows(data, "SELECT DISTINCT encode(pseudonym, 'hex') FROM detections LIMIT 5000")]
+    assert len(pseudonyms) > 100
+    for secret in pseudonyms + [ADMIN, INGEST, "documentation-secret-0123456789abcdef"]:
+        assert secret not in text
+
+    page = tmp_path / "dossier.html"
+    cli("privacy", "report", "--format", "html", "--output", str(page))
+    html = page.read_text()
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="nl">' in html and html.count("<table") >= 5
+    from html.parser import HTMLParser
+    HTMLParser().feed(html)
+
+    # A count below the threshold planted in the published state: the check fails and names it.
+    key, state = psql_rows(data, "SELECT key, state FROM published_cells WHERE key LIKE 'vehicle-count/camera/%/hour/%' "
+                                 "AND state LIKE '=%' ORDER BY key LIMIT 1")[0]
+    try:
+        psql_rows(data, f"UPDATE published_cells SET state = '=3' WHERE key = '{key}'")
+        failed = cli("privacy", "report", check=False)
+        assert failed.returncode == 3, failed.stderr[-2000:]
+        assert "GEFAALD" in failed.stdout and key in failed.stdout
+    finally:
+        psql_rows(data, f"UPDATE published_cells SET state = '{state}' WHERE key = '{key}'")
+
+
+def test_the_guides_python_harvester_harvests_the_stream(world, monkeypatch):
+    """The rdflib loop of the guides (section 7.4), pointed at this server, for one round."""
+    base, _, _, _ = world
+    blocks = [re.search(r"```python\n(.*?)```", (DOCS / guide).read_text(), re.S).group(1)
+              for guide in ("analyst-guide.md", "handleiding-analisten.md")]
+    assert blocks[0] == blocks[1]
+    code = blocks[0].replace('"http://localhost:8080/streams/vehicle-counts"', f'"{base}/streams/vehicle-counts"')
+    assert base in code
+
+    class OneRound(Exception):
+        pass
+
+    def stop(_seconds):
+        raise OneRound
+
+    import time
+    monkeypatch.setattr(time, "sleep", stop)
+    names: dict = {}
+    with pytest.raises(OneRound):
+        exec(compile(code, "the guide's harvester", "exec"), names)
+    observations = requests.post(f"{base}/sparql", data={"query": """
+        PREFIX dct: <http://purl.org/dc/terms/> PREFIX sosa: <http://www.w3.org/ns/sosa/>
+        PREFIX cot: <https://w3id.org/cityofthings#>
+        SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?m dct:isVersionOf ?o ; sosa:observedProperty cot:passedByVehiclesCount }
+        """}, headers={"Accept": "application/sparql-results+json"}, timeout=60).json()
+    expected = int(observations["results"]["bindings"][0]["n"]["value"])
+    assert expected > 100
+    assert len(names["latest"]) == expected and len(names["members"]) >= expected
