@@ -214,7 +214,10 @@ def test_twenty_kills_of_the_whole_pipeline_change_nothing_published(kruispunt_b
           f"{sum(k['treating'] for k in kills)} during a treatment run; between the kills {committed} treatment runs "
           f"and {uploads_during_kills} uploads committed, {interrupted_uploads} uploads cut off")
     assert len(kills) == KILLS
-    assert aborted >= KILLS // 4, kills
+    # A kill cut work off when it aborted an open transaction (seen in the database's statistics
+    # within 2.5 s) or fell in a treatment run in flight (seen in the log): uploads are quick now
+    # that they no longer wait for treatment runs, so fewer kills find one open.
+    assert sum(k["aborted_transaction"] or k["treating"] for k in kills) >= KILLS // 4, kills
     # The kills fell between pieces of work that did commit, not 20 times into the same one.
     assert committed >= 2 and uploads_during_kills >= 2, kills
     (work / "reference.nq").write_text(reference)
