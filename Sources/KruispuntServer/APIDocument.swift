@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import KruispuntDashboard
+import Logging
 
 /// The OpenAPI 3.1 description of the HTTP API (`API/openapi.json` in the resources folder), served
 /// at `/openapi.json` with this server's base URL, and rendered as a readable reference at `/api`
@@ -42,6 +43,17 @@ struct APIDocument: Sendable {
     func compare(with routes: [Router<BasicRequestContext>.RouteDescription]) -> (undocumented: [String], unrouted: [String]) {
         let routed = Set(routes.map { "\($0.method.rawValue) \($0.path.description)" })
         return (routed.subtracting(operations).sorted(), operations.subtracting(routed).sorted())
+    }
+
+    /// Logs whether the description matches the router's routes (`test_46` reads the verdict).
+    func logComparison(with routes: [Router<BasicRequestContext>.RouteDescription], logger: Logger) {
+        let (undocumented, unrouted) = compare(with: routes)
+        if undocumented.isEmpty && unrouted.isEmpty {
+            logger.info("the OpenAPI description matches the router", metadata: ["routes": "\(operations.count)"])
+        } else {
+            logger.error("the OpenAPI description does not match the router", metadata: [
+                "undocumented": .array(undocumented.map { .string($0) }), "documented_without_route": .array(unrouted.map { .string($0) })])
+        }
     }
 
     func register(on router: Router<BasicRequestContext>) {

@@ -93,13 +93,7 @@ let oidc = c.oidc.map { OIDCVerifier(settings: $0, logger: runtime.logger) }
         StatusAPI(runtime: runtime).register(on: router)
         let apiDocument = try APIDocument(file: c.resourcesDirectory.appendingPathComponent("API/openapi.json"), baseURL: iris.base)
         apiDocument.register(on: router)
-        let (undocumented, unrouted) = apiDocument.compare(with: router.routes)
-        if undocumented.isEmpty && unrouted.isEmpty {
-            runtime.logger.info("the OpenAPI description matches the router", metadata: ["routes": "\(apiDocument.operations.count)"])
-        } else {
-            runtime.logger.error("the OpenAPI description does not match the router", metadata: [
-                "undocumented": .array(undocumented.map { .string($0) }), "documented_without_route": .array(unrouted.map { .string($0) })])
-        }
+        apiDocument.logComparison(with: router.routes, logger: runtime.logger)
         let treatment = try runtime.treatment(iris: iris)
         let app = Application(
             router: router,
