@@ -110,6 +110,11 @@ public struct Configuration: Sendable {
     /// Seconds without new detections after which `serve` and `worker` close every open bucket
     /// (`KRUISPUNT_IDLE_CLOSE`, default 600; 0 never).
     public var idleCloseSeconds: Double
+    /// The longest browser session after signing in, in hours (`KRUISPUNT_SESSION_HOURS`, 8).
+    public var sessionHours: Double
+    /// Seconds without progress after which a standby ends a hung holder of the treatment lease
+    /// (`KRUISPUNT_LEASE_STALE_SECONDS`, 1800; 0: never).
+    public var leaseStaleSeconds: Double
     /// This process's name among several on one database (`KRUISPUNT_INSTANCE`; default the
     /// host name and process id): shown as the holder of the treatment lease.
     public var instanceName: String
@@ -128,7 +133,7 @@ public struct Configuration: Sendable {
         self.readDatabaseURL = value("KRUISPUNT_READ_DATABASE_URL")
         self.baseURL = baseURL ?? value("KRUISPUNT_BASE_URL")
         if let k = minimumCount ?? env["KRUISPUNT_MIN_COUNT"].map({ Int($0) ?? -1 }) {
-            guard k >= 1 else { throw ConfigurationError("the minimum count must be an integer of at least 1 (1 disables suppression)") }
+            guard k >= 1 else { throw ConfigurationError("the minimum count (--min-count, KRUISPUNT_MIN_COUNT) must be an integer of at least 1 (1 disables suppression)") }
             self.minimumCount = k
         } else {
             self.minimumCount = 10
@@ -143,12 +148,22 @@ public struct Configuration: Sendable {
             throw ConfigurationError("unknown log level \"\(level)\" (trace, debug, info, notice, warning, error, critical)")
         }
         self.logLevel = parsed
-        self.statusIntervalSeconds = Double(env["KRUISPUNT_STATUS_INTERVAL"] ?? "") ?? 5
-        guard statusIntervalSeconds.isFinite, statusIntervalSeconds >= 0.2 else {
-            throw ConfigurationError("KRUISPUNT_STATUS_INTERVAL must be at least 0.2 seconds")
+        func count(_ name: String, _ fallback: Int, minimum: Int) throws -> Int {
+            guard let text = env[name], !text.isEmpty else { return fallback }
+            guard let n = Int(text), n >= minimum else { throw ConfigurationError("\(name) must be a whole number of at least \(minimum)") }
+            return n
         }
-        self.diskMinFreePercent = Double(env["KRUISPUNT_DISK_MIN_FREE_PERCENT"] ?? "") ?? 10
-        guard (0...100).contains(diskMinFreePercent) else { throw ConfigurationError("KRUISPUNT_DISK_MIN_FREE_PERCENT must be 0 to 100") }
+        /// A number of seconds, hours or percent: unset or empty gives the fallback; anything else
+        /// must be a finite number in `range`, never silently replaced by the default.
+        func decimal(_ name: String, _ fallback: Double, _ range: ClosedRange<Double>, _ meaning: String) throws -> Double {
+            guard let text = env[name]?.trimmingCharacters(in: .whitespaces), !text.isEmpty else { return fallback }
+            guard let n = Double(text), n.isFinite, range.contains(n) else {
+                throw ConfigurationError("\(name) \"\(text)\" is not \(meaning)")
+            }
+            return n
+        }
+        self.statusIntervalSeconds = try decimal("KRUISPUNT_STATUS_INTERVAL", 5, 0.2...86_400, "a number of seconds of at least 0.2")
+        self.diskMinFreePercent = try decimal("KRUISPUNT_DISK_MIN_FREE_PERCENT", 10, 0...100, "a percentage from 0 to 100")
         if let hook = env["KRUISPUNT_INCIDENT_WEBHOOK"], !hook.isEmpty {
             guard let url = URL(string: hook), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
                 throw ConfigurationError("KRUISPUNT_INCIDENT_WEBHOOK must be an http(s) URL")
@@ -171,33 +186,17 @@ public struct Configuration: Sendable {
         if let tooShort = (ingestTokens + adminTokens).first(where: { $0.count < 16 }) {
             throw ConfigurationError("KRUISPUNT_INGEST_TOKENS / KRUISPUNT_ADMIN_TOKENS: every token needs at least 16 characters (one has \(tooShort.count))")
         }
-        self.maxUploadBytes = Int(env["KRUISPUNT_MAX_UPLOAD_BYTES"] ?? "") ?? 256 << 20
-        self.maxBacklog = Int(env["KRUISPUNT_MAX_BACKLOG"] ?? "") ?? 5_000_000
-        guard maxBacklog >= 0 else { throw ConfigurationError("KRUISPUNT_MAX_BACKLOG must be 0 (no limit) or a number of detections") }
-        self.maxConcurrentUploads = Int(env["KRUISPUNT_MAX_UPLOADS"] ?? "") ?? 8
-        guard maxConcurrentUploads >= 1 else { throw ConfigurationError("KRUISPUNT_MAX_UPLOADS must be at least 1") }
-        self.shutdownSeconds = Double(env["KRUISPUNT_SHUTDOWN_SECONDS"] ?? "") ?? 25
-        guard shutdownSeconds.isFinite, shutdownSeconds >= 1 else {
-            throw ConfigurationError("KRUISPUNT_SHUTDOWN_SECONDS must be at least 1 second")
-        }
-        self.uploadIdleSeconds = Double(env["KRUISPUNT_UPLOAD_IDLE_SECONDS"] ?? "") ?? 20
-        guard uploadIdleSeconds.isFinite, uploadIdleSeconds >= 1 else {
-            throw ConfigurationError("KRUISPUNT_UPLOAD_IDLE_SECONDS must be at least 1 second")
-        }
-        self.uploadMinimumRate = Int(env["KRUISPUNT_UPLOAD_MIN_RATE"] ?? "") ?? 1024
-        guard uploadMinimumRate >= 0 else { throw ConfigurationError("KRUISPUNT_UPLOAD_MIN_RATE must be 0 or more bytes a second") }
-        self.retentionHours = Double(env["KRUISPUNT_RETENTION_HOURS"] ?? "") ?? 72
-        guard retentionHours.isFinite, retentionHours > 0 else {
-            throw ConfigurationError("KRUISPUNT_RETENTION_HOURS must be a positive number of hours")
-        }
+        self.maxUploadBytes = try count("KRUISPUNT_MAX_UPLOAD_BYTES", 256 << 20, minimum: 1)
+        self.maxBacklog = try count("KRUISPUNT_MAX_BACKLOG", 5_000_000, minimum: 0)
+        self.maxConcurrentUploads = try count("KRUISPUNT_MAX_UPLOADS", 8, minimum: 1)
+        self.shutdownSeconds = try decimal("KRUISPUNT_SHUTDOWN_SECONDS", 25, 1...86_400, "a number of seconds of at least 1")
+        self.uploadIdleSeconds = try decimal("KRUISPUNT_UPLOAD_IDLE_SECONDS", 20, 1...86_400, "a number of seconds of at least 1")
+        self.uploadMinimumRate = try count("KRUISPUNT_UPLOAD_MIN_RATE", 1024, minimum: 0)
+        self.retentionHours = try decimal("KRUISPUNT_RETENTION_HOURS", 72, 0.001...1e6, "a positive number of hours")
+        self.sessionHours = try decimal("KRUISPUNT_SESSION_HOURS", 8, 0.001...720, "a number of hours above 0 and at most 720")
         self.license = value("KRUISPUNT_LICENSE") ?? Catalog.defaultLicense
         guard license.hasPrefix("http://") || license.hasPrefix("https://"), !license.contains(where: { " <>\"{}|\\^`".contains($0) }) else {
             throw ConfigurationError("KRUISPUNT_LICENSE must be the IRI of a licence (http:// or https://)")
-        }
-        func count(_ name: String, _ fallback: Int, minimum: Int) throws -> Int {
-            guard let text = env[name], !text.isEmpty else { return fallback }
-            guard let n = Int(text), n >= minimum else { throw ConfigurationError("\(name) must be a whole number of at least \(minimum)") }
-            return n
         }
         self.accessLogDays = try count("KRUISPUNT_ACCESS_LOG_DAYS", 365, minimum: 1)
         self.accessLogMemoryEntries = try count("KRUISPUNT_ACCESS_LOG_MEMORY", 100_000, minimum: 1)
@@ -248,7 +247,11 @@ public struct Configuration: Sendable {
             transitLimitSeconds: try duration(transitLimit, "KRUISPUNT_TRANSIT_LIMIT", 1800),
             latenessSeconds: try duration(lateness, "KRUISPUNT_LATENESS", 900), keyRotation: parsedRotation,
             pairMaxTravelSeconds: pairs)
-        self.idleCloseSeconds = Double(env["KRUISPUNT_IDLE_CLOSE"] ?? "") ?? 600
+        self.idleCloseSeconds = try decimal("KRUISPUNT_IDLE_CLOSE", 600, 0...1e9, "a number of seconds (0: never)")
+        self.leaseStaleSeconds = try decimal("KRUISPUNT_LEASE_STALE_SECONDS", 1800, 0...1e9, "a number of seconds (0: never)")
+        guard leaseStaleSeconds == 0 || leaseStaleSeconds >= 2 else {
+            throw ConfigurationError("KRUISPUNT_LEASE_STALE_SECONDS must be 0 (never) or at least 2 seconds, well above every replica's treatment interval")
+        }
         self.instanceName = value("KRUISPUNT_INSTANCE") ?? Self.hostName + ":\(getpid())"
         do {
             self.quality = try value("KRUISPUNT_QUALITY_RULES").map { try QualityThresholds.load(URL(fileURLWithPath: $0)) } ?? QualityThresholds()

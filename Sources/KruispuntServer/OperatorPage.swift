@@ -1,5 +1,6 @@
 import Foundation
 import KruispuntDashboard
+import KruispuntStore
 
 /// The frame of the operator pages (data quality, statistics, access log), in Dutch: the shared
 /// stylesheet, a navigation between them, an alternate JSON link and, for charts, Chart.js and
@@ -27,8 +28,7 @@ enum OperatorPage {
             </head>
             <body>
             <header><span class="brand"><a href="/">Kruispunt</a></span>
-            <nav aria-label="Beheer"><a href="/status">Status</a> · <a href="/quality">Datakwaliteit</a> · \
-            <a href="/stats">Statistieken</a> · <a href="/access-log">Toegangslog</a></nav>\(signedIn())</header>
+            <nav aria-label="Beheer">\(navigation())</nav>\(signedIn())</header>
             <main>
             <h1>\(e(title))</h1>
 
@@ -38,6 +38,22 @@ enum OperatorPage {
         html += "<a href=\"\(e(json))\">Deze gegevens als JSON</a>.</p></footer>\n"
         if charts { html += "<script src=\"/vendor/chart.js/chart.min.js\"></script>\n<script src=\"/public/dashboard.js\"></script>\n" }
         return html + "</body>\n</html>\n"
+    }
+
+    /// The operator pages, by the roles that may open them.
+    static let pages: [(path: String, label: String, roles: Set<Role>)] = [
+        ("/status", "Status", [.operator, .admin]), ("/quality", "Datakwaliteit", [.analyst, .operator, .admin]),
+        ("/stats", "Statistieken", [.operator, .admin]), ("/access-log", "Toegangslog", [.admin]),
+    ]
+
+    /// Links to the pages the current identity may open (an analyst sees no link to a page that
+    /// would refuse it); without a valid identity, the dashboard and the sign-in page.
+    static func navigation() -> String {
+        guard case .valid(let role) = Identity.current.standing else {
+            return "<a href=\"/\">Dashboard</a> · <a href=\"/aanmelden\">Aanmelden</a>"
+        }
+        return (["<a href=\"/\">Dashboard</a>"] + pages.filter { $0.roles.contains(role) }.map { "<a href=\"\($0.path)\">\($0.label)</a>" })
+            .joined(separator: " · ")
     }
 
     /// Who is signed in, with the sign-out form, for a browser session ("" otherwise).

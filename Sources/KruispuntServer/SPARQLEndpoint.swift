@@ -18,6 +18,8 @@ struct SPARQLEndpoint: Sendable {
     let iris: IRIScheme
     let engine: SPARQLEngine
     let running: RunningQueries
+    /// The analysts' guides' example queries, shown on the query page.
+    let examples: [SPARQLQueryPage.Example]
 
     init(runtime: Runtime, iris: IRIScheme) {
         self.runtime = runtime
@@ -26,6 +28,10 @@ struct SPARQLEndpoint: Sendable {
         engine = SPARQLEngine(unionDefaultGraph: true, rowCap: c.sparqlRowCap, timeoutMillis: c.sparqlTimeoutMillis,
                               maxQueryLength: c.sparqlMaxQueryCharacters)
         running = RunningQueries(perClient: c.sparqlPerClient)
+        examples = SPARQLQueryPage.examples(in: c.resourcesDirectory.appendingPathComponent("docs/examples/sparql"))
+        if examples.isEmpty {
+            runtime.logger.warning("no example queries under docs/examples/sparql in the resources folder: the query page shows none")
+        }
     }
 
     var endpointIRI: String { iris.base + "/sparql" }
@@ -174,7 +180,7 @@ struct SPARQLEndpoint: Sendable {
 
     private func describe(_ request: Request) throws -> Response {
         if ContentNegotiation.prefersHTML(accept: request.headers[.accept], format: request.uri.queryParameters.get("format")) {
-            return LinkedDataResponse.conditional(SPARQLQueryPage.html(endpoint: endpointIRI), contentType: "text/html; charset=utf-8",
+            return LinkedDataResponse.conditional(SPARQLQueryPage.html(endpoint: endpointIRI, examples: examples), contentType: "text/html; charset=utf-8",
                                                   request: request, cacheSeconds: 600, vary: true)
         }
         return try LinkedDataResponse.make(serviceDescription, request: request, cacheSeconds: 600, base: iris.base)

@@ -6,53 +6,37 @@ import KruispuntSPARQL
 /// The query page at GET `/sparql` for people: a form that sends the query by GET, with examples
 /// of the questions the dashboard answers (Dutch first, English second).
 enum SPARQLQueryPage {
-    static let prefixes = """
-        PREFIX sosa: <\(SOSA.ns)>
-        PREFIX time: <\(OWLTime.ns)>
-        PREFIX cot: <\(COT.ns)>
-        PREFIX kp: <\(KP.ns)>
-        PREFIX dct: <\(DCT.ns)>
-        PREFIX xsd: <\(XSD.ns)>
+    /// An example query: its Dutch and English titles and its text.
+    struct Example: Sendable, Equatable {
+        var dutch: String
+        var english: String
+        var query: String
+    }
 
-        """
+    /// The example queries of the analysts' guides (the `.rq` files of `docs/examples/sparql`),
+    /// which the documentation tests run against a live server: the `# nl:` and `# en:` lines give
+    /// the titles; those and the tests' `# expect:` and `# columns:` lines are not shown.
+    static func examples(in folder: URL) -> [Example] {
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter { $0.hasSuffix(".rq") }.sorted()
+        return files.compactMap { name in
+            guard let text = try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8) else { return nil }
+            var titles: [String: String] = [:], lines: [Substring] = []
+            for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+                if let key = ["nl", "en", "expect", "columns"].first(where: { line.hasPrefix("# \($0): ") }) {
+                    titles[key] = String(line.dropFirst(key.count + 4)).trimmingCharacters(in: .whitespaces)
+                } else {
+                    lines.append(line)
+                }
+            }
+            guard let dutch = titles["nl"], let english = titles["en"] else { return nil }
+            return Example(dutch: dutch, english: english, query: lines.joined(separator: "\n").trimmingCharacters(in: .whitespacesAndNewlines) + "\n")
+        }
+    }
 
-    /// (Dutch title, English title, query).
-    static let examples: [(String, String, String)] = [
-        ("Voertuigen per camera per dag in een maand", "Vehicles per camera per day in a month", prefixes + """
-            SELECT ?camera ?day (SUM(?count) AS ?vehicles) WHERE {
-              ?obs sosa:observedProperty cot:passedByVehiclesCount ;
-                   cot:hasAggregationPeriod cot:Hourly ;
-                   sosa:madeBySensor ?camera ;
-                   sosa:hasSimpleResult ?count ;
-                   sosa:phenomenonTime ?t .
-              ?t time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?start .
-              FILTER (?start >= "2026-10-01T00:00:00+02:00"^^xsd:dateTime && ?start < "2026-11-01T00:00:00+01:00"^^xsd:dateTime)
-            }
-            GROUP BY ?camera (DAY(?start) AS ?day) ORDER BY ?camera ?day
-            """),
-        ("Uurprofiel van één camera", "Hourly profile of one camera", prefixes + """
-            SELECT ?hour (AVG(?count) AS ?average) WHERE {
-              ?obs sosa:observedProperty cot:passedByVehiclesCount ;
-                   cot:hasAggregationPeriod cot:Hourly ;
-                   sosa:madeBySensor ?camera ;
-                   sosa:hasSimpleResult ?count ;
-                   sosa:phenomenonTime ?t .
-              ?t time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?start .
-              ?camera dct:identifier "31007" .
-            }
-            GROUP BY (HOURS(?start) AS ?hour) ORDER BY ?hour
-            """),
-        ("Top 20 herkomst-bestemmingsparen", "Top 20 origin-destination pairs", prefixes + """
-            SELECT ?flow (SUM(?count) AS ?vehicles) WHERE {
-              ?obs sosa:observedProperty cot:passedByVehiclesInFlowCount ;
-                   sosa:hasFeatureOfInterest ?flow ;
-                   sosa:hasSimpleResult ?count .
-            }
-            GROUP BY ?flow ORDER BY DESC(?vehicles) LIMIT 20
-            """),
-    ]
+    /// What the form holds when no example was found.
+    static let fallbackQuery = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 10\n"
 
-    static func html(endpoint: String) -> String {
+    static func html(endpoint: String, examples: [Example]) -> String {
         let e = HTML.escape
         var out = """
             <!DOCTYPE html>
@@ -72,7 +56,7 @@ enum SPARQLQueryPage {
             <span lang="en">Ask in SPARQL 1.1; the default graph is the union of every published graph.</span></p>
             <form method="get" action="\(e(endpoint))">
               <label for="query">Query</label>
-              <textarea id="query" name="query" rows="16" cols="100">\(e(examples[0].2))</textarea>
+              <textarea id="query" name="query" rows="16" cols="100">\(e(examples.first?.query ?? fallbackQuery))</textarea>
               <label for="format">Formaat / format</label>
               <select id="format" name="format">
                 <option value="json">JSON</option><option value="xml">XML</option>
@@ -84,8 +68,10 @@ enum SPARQLQueryPage {
             <ul>
 
             """
-        for (nl, en, query) in examples {
-            out += "  <li><a href=\"\(e(endpoint))?query=\(e(query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))&amp;format=csv\">\(e(nl))</a> <small lang=\"en\">\(e(en))</small></li>\n"
+        for example in examples {
+            let query = e(example.query.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+            out += "  <li><a href=\"\(e(endpoint))?query=\(query)\">\(e(example.dutch))</a> <small lang=\"en\">\(e(example.english))</small>"
+                + " (<a href=\"\(e(endpoint))?query=\(query)&amp;format=csv\">CSV</a>)</li>\n"
         }
         return out + "</ul>\n</main>\n</body>\n</html>\n"
     }

@@ -28,9 +28,7 @@ struct SignInRoutes: Sendable {
         for path in ["/afmelden", "/logout"] { router.post(RouterPath(path)) { request, _ in try await signOut(request) } }
     }
 
-    private var sessionHours: Double {
-        Double(ProcessInfo.processInfo.environment["KRUISPUNT_SESSION_HOURS"] ?? "").flatMap { $0 > 0 && $0 <= 24 * 30 ? $0 : nil } ?? 8
-    }
+    private var sessionHours: Double { runtime.configuration.sessionHours }
 
     /// A path on this site to go to after signing in (`volgende`), else nil: never another site.
     static func localPath(_ text: String?) -> String? {
@@ -39,22 +37,27 @@ struct SignInRoutes: Sendable {
         return text
     }
 
+    /// The sign-in form. Someone already signed in (to switch tokens) gets the session's CSRF
+    /// token in it, which the session's CSRF check asks for; anyone else a double-submit token.
     private func form(_ request: Request, status: HTTPResponse.Status = .ok, message: String? = nil, next: String? = nil) -> Response {
-        let csrf = SessionCookie.secret(SessionCookie.signInCSRF, in: request) ?? APITokens.randomSecret()
+        let session = Identity.current.csrf
+        let csrf = session ?? SessionCookie.secret(SessionCookie.signInCSRF, in: request) ?? APITokens.randomSecret()
         let next = next ?? Self.localPath(request.uri.queryParameters.get("volgende").map { String($0) })
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
-        headers[.setCookie] = SessionCookie.set(SessionCookie.signInCSRF, csrf, maxAge: 3600,
-                                                secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
+        if session == nil {
+            headers[.setCookie] = SessionCookie.set(SessionCookie.signInCSRF, csrf, maxAge: 3600,
+                                                    secure: SessionCookie.secure(request, baseURL: runtime.configuration.baseURL))
+        }
         return Response(status: status, headers: headers,
                         body: .init(byteBuffer: ByteBuffer(string: SignInPage.render(csrf: csrf, next: next, message: message,
-                                                                                     provider: login != nil))))
+                                                                                     provider: login != nil, hours: sessionHours))))
     }
 
     private func signIn(_ request: Request) async throws -> Response {
         let body = String(buffer: try await request.body.collect(upTo: 64 << 10))
         let next = Self.localPath(RequestParameters.formValue("volgende", in: body))
-        guard let sent = RequestParameters.formValue("csrf", in: body),
-              let expected = SessionCookie.secret(SessionCookie.signInCSRF, in: request), SessionCookie.same(sent, expected) else {
+        let expected = [Identity.current.csrf, SessionCookie.secret(SessionCookie.signInCSRF, in: request)].compactMap { $0 }
+        guard let sent = RequestParameters.formValue("csrf", in: body), expected.contains(where: { SessionCookie.same(sent, $0) }) else {
             return form(request, status: .forbidden, message: "Het formulier is verlopen; probeer opnieuw. / The form expired; try again.", next: next)
         }
         let token = (RequestParameters.formValue("token", in: body) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -73,14 +76,18 @@ struct SignInRoutes: Sendable {
     }
 
     /// Opens a session for a valid identity (at most `sessionHours`, never past the credential's
-    /// expiry) and sends the browser on (303) with its cookie; the sign-in cookies go.
+    /// expiry) and sends the browser on (303) with its cookie; the sign-in cookies go, and so does
+    /// the session the browser had, if any (signing in again switches, it does not add).
     private func openSession(_ identity: Identity, role: Role, tokenSHA256: [UInt8]?, next: String?, request: Request) async throws -> Response {
         let now = Int64(Date.now.timeIntervalSince1970 * 1000)
         let expires = min(now + Int64(sessionHours * 3_600_000), identity.expiresMillis ?? .max)
+        let previous = SessionCookie.value(request)
         let opened = try await runtime.pool.withConnection { db in
-            try Sessions.open(role: role, tenant: identity.tenant, digest: identity.digest ?? "", tokenSHA256: tokenSHA256,
-                              expiresMillis: expires, on: db)
+            if let previous { _ = try Sessions.end(secret: previous, on: db) }
+            return try Sessions.open(role: role, tenant: identity.tenant, digest: identity.digest ?? "", tokenSHA256: tokenSHA256,
+                                     expiresMillis: expires, on: db)
         }
+        if let previous { authenticator.forget(session: previous) }
         let secure = SessionCookie.secure(request, baseURL: runtime.configuration.baseURL)
         var headers: HTTPFields = [.location: next ?? (role == .analyst ? "/quality" : role == .ingest ? "/" : "/status"),
                                    .cacheControl: "no-store"]
@@ -155,8 +162,9 @@ struct SignInRoutes: Sendable {
 
 /// The sign-in page, in Dutch with English beneath.
 enum SignInPage {
-    static func render(csrf: String, next: String?, message: String?, provider: Bool = false) -> String {
+    static func render(csrf: String, next: String?, message: String?, provider: Bool = false, hours: Double = 8) -> String {
         let e = HTML.escape
+        let length = hours == hours.rounded() ? "\(Int(hours))" : String(format: "%.1f", hours)
         return """
             <!DOCTYPE html>
             <html lang="nl">
@@ -180,8 +188,9 @@ enum SignInPage {
               <p><button type="submit">Aanmelden</button></p>
             </form>
             \(provider ? "<p><a class=\"button\" href=\"\(OIDCLogin.path)\">Aanmelden via Digitaal Vlaanderen</a> <span lang=\"en\">(sign in with Digitaal Vlaanderen)</span></p>" : "")
+            <p>Een sessie duurt hoogstens \(length) uur en eindigt wanneer u zich afmeldt of het token ingetrokken wordt.</p>
             <p lang="en">Sign in with your token (an API token or a Digitaal Vlaanderen JWT). The session lasts at most \
-            a working day and ends when you sign out or the token is revoked.</p>
+            \(length) hours and ends when you sign out or the token is revoked.</p>
             </main>
             </body>
             </html>

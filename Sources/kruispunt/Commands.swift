@@ -17,6 +17,13 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Watch a drop folder: ingest each file once, then move it to processed/ or failed/.", valueName: "dir"))
     var watch: String?
 
+    func validate() throws {
+        if let text = ProcessInfo.processInfo.environment["KRUISPUNT_PORT"], !text.isEmpty, Int(text).map({ (0...65_535).contains($0) }) != true {
+            throw ValidationError("KRUISPUNT_PORT \"\(text)\" is not a port number (0 to 65535)")
+        }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0 to 65535") }
+    }
+
     func run() async throws {
         let runtime = try global.runtime(label: "serve")
         defer { runtime.shutdown() }

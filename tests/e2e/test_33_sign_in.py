@@ -96,6 +96,26 @@ def test_changes_need_the_sessions_csrf_token_and_signing_out_ends_it(setup):
     assert browser.get(f"{base}/api/stats", timeout=30).status_code == 401
 
 
+def test_signing_in_again_switches_the_session(setup):
+    """Signed in as operator, the browser signs in as administrator: the form carries the
+    session's CSRF token, the new session replaces the old one, which no longer counts."""
+    base, _, operator = setup
+    browser, _ = sign_in(base, operator)
+    old = browser.cookies.get("kp_sessie")
+    page = browser.get(f"{base}/aanmelden", timeout=30)
+    assert page.status_code == 200 and "kp_csrf" not in page.headers.get("Set-Cookie", "")
+    assert "hoogstens 8 uur" in page.text and "at most 8 hours" in page.text
+    # Without the session's token: refused, and the session stays what it was.
+    forged = browser.post(f"{base}/aanmelden", data={"csrf": "z" * 43, "token": ADMIN}, allow_redirects=False, timeout=30)
+    assert forged.status_code == 403 and browser.get(f"{base}/api/access-log", timeout=30).status_code == 403
+    switched = browser.post(f"{base}/aanmelden", data={"csrf": form_token(page.text), "token": ADMIN}, allow_redirects=False, timeout=30)
+    assert switched.status_code == 303 and switched.headers["Location"] == "/status", switched.text[:500]
+    assert browser.cookies.get("kp_sessie") not in (None, old)
+    assert browser.get(f"{base}/api/access-log", timeout=30).status_code == 200
+    stale = requests.get(f"{base}/api/stats", cookies={"kp_sessie": old}, timeout=30)
+    assert stale.status_code == 401, "the replaced session ended"
+
+
 def test_revoking_the_token_ends_its_sessions(setup):
     base, cli, _ = setup
     token = cli("token", "create", "--role", "operator", "--label", "to revoke").stdout.strip()

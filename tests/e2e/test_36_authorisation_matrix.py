@@ -171,3 +171,22 @@ def test_b_cannot_name_a_members_and_a_cannot_name_b(world):
         for path in restricted_paths(world, other)[:5]:
             r = requests.get(f"{base}/id/restricted/{path}", headers={"Authorization": f"Bearer {tokens[reader]}"}, timeout=60)
             assert r.status_code == 403 and "/id/restricted/" not in r.text, (reader, path, r.status_code)
+
+
+def test_the_operator_navigation_links_only_to_pages_the_role_may_open(world):
+    """The navigation of the operator pages, read from each role's own page: every link it shows
+    opens for that role, and the pages the role may not open are not linked."""
+    import re
+    base, tokens = world["base"], world["tokens"]
+    pages = {"analyst_a": "/quality", "operator": "/quality", "admin": "/access-log"}
+    expected = {"analyst_a": {"/", "/quality"}, "operator": {"/", "/status", "/quality", "/stats"},
+                "admin": {"/", "/status", "/quality", "/stats", "/access-log"}}
+    for identity, page in pages.items():
+        headers = {"Authorization": f"Bearer {tokens[identity]}", "Accept": "text/html"}
+        html = requests.get(base + page, headers=headers, timeout=60).text
+        nav = re.search(r'<nav aria-label="Beheer">(.*?)</nav>', html, re.S)
+        assert nav, html[:1000]
+        links = set(re.findall(r'href="([^"]+)"', nav.group(1)))
+        assert links == expected[identity], (identity, links)
+        for link in links:
+            assert requests.get(base + link, headers=headers, timeout=60).status_code == 200, (identity, link)

@@ -141,14 +141,19 @@ def test_the_runtime_image_installs_the_package_of_every_library_the_binary_link
 
 def test_the_image_copies_every_resource_folder_the_server_reads():
     text = (DEPLOY / "Dockerfile").read_text()
-    read = set(re.findall(r'resourcesDirectory\.appendingPathComponent\("([A-Za-z]+)', "\n".join(
+    read = set(re.findall(r'resourcesDirectory\.appendingPathComponent\("([^"]+)"', "\n".join(
         p.read_text() for p in (ROOT / "Sources").rglob("*.swift"))))
     read |= set(re.findall(r'resource\(folder: "([A-Za-z]+)"', (ROOT / "Sources/KruispuntServer/Routes.swift").read_text()))
-    assert {"Public", "Shapes", "Ontology", "Catalog"} <= read
-    for folder in read:
-        assert (ROOT / folder).is_dir()
-        assert f"COPY {folder} /usr/share/kruispunt/{folder}" in text, folder
-        assert f"!{folder}" in (DEPLOY / "Dockerfile.dockerignore").read_text(), folder
+    copied = re.findall(r"^COPY (\S+) /usr/share/kruispunt/(\S+)$", text, re.M)
+    assert all(source == target for source, target in copied), copied
+    folders = {source for source, _ in copied}
+    assert {"Public", "Shapes", "Ontology", "Catalog", "API", "docs/examples/sparql"} <= folders
+    ignore = (DEPLOY / "Dockerfile.dockerignore").read_text().splitlines()
+    for path in read:
+        assert (ROOT / path).exists(), path
+        covering = [folder for folder in folders if path == folder or path.startswith(folder + "/")]
+        assert covering, f"the server reads {path}, the image does not copy it"
+        assert f"!{covering[0]}" in ignore, covering[0]
 
 
 def test_every_variable_the_files_set_is_read_by_the_server_and_documented():

@@ -164,15 +164,37 @@ def test_every_setting_the_sources_read_is_in_the_reference(kruispunt_binary):
     reference = json.loads(done.stdout)
     documented = {v for option in reference for v in option["variables"]}
     assert all(option["meaning"] and option["defaultValue"] is not None for option in reference)
-    sources = "\n".join(p.read_text() for p in (ROOT / "Sources").rglob("*.swift")
-                        if p.name != "ConfigurationReference.swift")
-    read = set(re.findall(r'"(KRUISPUNT_[A-Z0-9_]+)"', sources))
-    # Names built from a prefix (the OpenID Connect settings) are read through that prefix.
-    prefixes = set(re.findall(r'"(KRUISPUNT_[A-Z0-9_]+_)"', sources))
-    read = {v for v in read if not v.endswith("_")} | {v for v in documented if any(v.startswith(p) for p in prefixes)}
+    files = [p.read_text() for p in (ROOT / "Sources").rglob("*.swift") if p.name != "ConfigurationReference.swift"]
+    read = {v for v in re.findall(r'"(KRUISPUNT_[A-Z0-9_]+)"', "\n".join(files)) if not v.endswith("_")}
+    # Names built from a prefix (the OpenID Connect settings): `value("NAME")` in the file that
+    # reads `"PREFIX_" + name`.
+    for text in files:
+        for prefix in re.findall(r'"(KRUISPUNT_[A-Z0-9_]+_)" \+ name', text):
+            read |= {prefix + name for name in re.findall(r'value\("([A-Z0-9_]+)"\)', text)}
     assert len(read) >= 40
     assert not read - documented, f"read by the sources, missing from Configuration.reference: {sorted(read - documented)}"
     assert not documented - read, f"in Configuration.reference, read by no source: {sorted(documented - read)}"
+
+
+def test_a_numeric_setting_never_falls_back_silently(kruispunt_binary, tmp_path):
+    """Every setting whose default is a number refuses a value it cannot read, by name, before
+    anything starts (no data folder is made), instead of quietly using its default."""
+    done = subprocess.run([str(kruispunt_binary), "config", "reference", "--json"], capture_output=True, text=True, timeout=60)
+    numeric = [option["variables"][0] for option in json.loads(done.stdout)
+               if re.fullmatch(r"`?[0-9][0-9_.]*`?", option["defaultValue"]) and len(option["variables"]) == 1]
+    assert len(numeric) >= 20, numeric
+    for variable in numeric:
+        for bad in ("veel", "-5", "1e999"):
+            data = tmp_path / f"{variable}-{bad}"
+            refused = subprocess.run([str(kruispunt_binary), "--data-dir", str(data), "accesslog", "list"], capture_output=True,
+                                     text=True, env=clean_env(**{variable: bad}), timeout=60)
+            assert refused.returncode != 0, f"{variable}={bad} was accepted"
+            assert variable in refused.stderr or variable.removeprefix("KRUISPUNT_").lower().replace("_", "-") in refused.stderr, \
+                (variable, bad, refused.stderr[-500:])
+            assert not data.exists(), f"{variable}={bad}: something started before the setting was refused"
+    port = subprocess.run([str(kruispunt_binary), "--data-dir", str(tmp_path / "port"), "serve"], capture_output=True, text=True,
+                          env=clean_env(KRUISPUNT_PORT="achtduizend"), timeout=60)
+    assert port.returncode != 0 and "KRUISPUNT_PORT" in port.stderr and not (tmp_path / "port").exists()
 
 
 def ontology_properties() -> list[tuple[str, dict[str, str], dict[str, str]]]:
@@ -218,6 +240,22 @@ def test_every_example_query_answers_on_the_live_server(world, example):
     rows = results["results"]["bindings"]
     minimum = int(re.fullmatch(r"rows>=(\d+)", expect).group(1))
     assert len(rows) >= minimum, f"{example.name}: {len(rows)} rows"
+
+
+def test_the_query_page_offers_the_guides_examples_and_each_one_answers(world):
+    """The /sparql page for people lists the guides' examples (the same files, so the same tests
+    hold for them), and each of its links answers with a table of results."""
+    import html
+    base, _, _, _ = world
+    page = requests.get(f"{base}/sparql", headers={"Accept": "text/html"}, timeout=60)
+    assert page.status_code == 200
+    titles = {dict(re.findall(r"^# (nl|en): (.*)$", p.read_text(), re.M))["nl"] for p in EXAMPLES}
+    listed = re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', page.text)
+    assert {html.unescape(title) for _, title in listed} == titles
+    assert "# expect:" not in html.unescape(page.text)
+    for link, title in listed:
+        answer = requests.get(html.unescape(link), headers={"Accept": "text/html"}, timeout=60)
+        assert answer.status_code == 200 and "<table" in answer.text and "<td" in answer.text, (title, answer.text[:1000])
 
 
 def test_the_privacy_dossier_describes_this_installation_and_its_checks(world, tmp_path):
