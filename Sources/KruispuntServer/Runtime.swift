@@ -48,7 +48,7 @@ public final class Runtime: Sendable {
         pool = ConnectionPool(conninfo: conninfo, size: configuration.databaseConnections,
                               maxWaiting: configuration.maxWaitingRequests)
         ingestPool = ConnectionPool(conninfo: conninfo, size: 2)
-        lease = TreatmentLease(conninfo: conninfo, holderName: configuration.instanceName)
+        lease = TreatmentLease(conninfo: conninfo, holderName: configuration.instanceName, staleSeconds: configuration.leaseStaleSeconds)
         readPool = configuration.readDatabaseURL.map {
             ConnectionPool(conninfo: $0, size: configuration.databaseConnections, maxWaiting: configuration.maxWaitingRequests)
         }

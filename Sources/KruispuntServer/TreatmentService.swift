@@ -29,6 +29,10 @@ struct TreatmentService: Service {
                                             : "treatment lease held elsewhere: another process runs the treatment, this one stands by")
             }
             guard holds == true else {
+                if holds == false, let hung = await runtime.lease.endHungHolderOffThreadPool() {
+                    runtime.logger.warning("treatment lease holder \(hung) showed no progress for \(Int(runtime.lease.staleSeconds)) s: its connections were ended, this process takes the lease over")
+                    continue
+                }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 continue
             }
@@ -40,7 +44,12 @@ struct TreatmentService: Service {
                     try await runtime.pool.withConnection { db in
                         try run.start(on: db)
                         defer { run.finish() }
-                        return try treatment.run(on: db, flush: flush) { run.isCancelled }
+                        return try runtime.lease.named(db) {
+                            try treatment.run(on: db, flush: flush) {
+                                runtime.lease.beat()
+                                return run.isCancelled
+                            }
+                        }
                     }
                 } onCancel: { run.cancel() }
                 runtime.metrics.record(summary, duration: ContinuousClock.now - started)

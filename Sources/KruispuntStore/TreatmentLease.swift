@@ -9,6 +9,11 @@ import Synchronization
 /// The lease decides who works, never what is counted: every treatment run is still one
 /// transaction that takes the staging lock and moves the checkpoint, so a run cut short by a
 /// kill is rolled back and the next holder starts from the last committed checkpoint.
+///
+/// A holder that hangs (stopped, or stuck in a run) keeps its connection and so the lock. The
+/// holder therefore shows progress on the lease's connection (each attempt, and `beat()` during
+/// a run), and a standby that sees no statement there for `staleSeconds` ends that connection
+/// and the holder's run connection (`endHungHolder()`), then takes the lease.
 public final class TreatmentLease: Sendable {
     /// The advisory lock's two keys (`pg_try_advisory_lock(7401, 1)`; in `pg_locks`: classid
     /// 7401, objid 1, objsubid 2).
@@ -24,13 +29,22 @@ public final class TreatmentLease: Sendable {
     private let conninfo: String
     /// This process's name for operators (`KRUISPUNT_INSTANCE`, by default host and process id).
     public let holderName: String
-    /// The lease's connection, and whether the last attempt took the lock.
-    private let state = Mutex<(connection: Connection?, holds: Bool)>((nil, false))
+    /// Seconds without a statement on the holder's lease connection after which a standby ends
+    /// it as hung (0: never).
+    public let staleSeconds: Double
+    /// The lease's connection, whether the last attempt took the lock, and when the holder last
+    /// showed progress on it.
+    private let state = Mutex<(connection: Connection?, holds: Bool, beat: ContinuousClock.Instant)>((nil, false, .now))
 
-    public init(conninfo: String, holderName: String) {
+    public init(conninfo: String, holderName: String, staleSeconds: Double = 0) {
         self.conninfo = conninfo
         self.holderName = holderName
+        self.staleSeconds = staleSeconds
     }
+
+    /// The `application_name` of the connection a holder runs the treatment on, so that a
+    /// standby ending a hung holder ends its run too (PostgreSQL keeps 63 bytes of it).
+    public var runApplicationName: String { String(("kruispunt-run:" + holderName).utf8.prefix(63)) ?? "kruispunt-run" }
 
     /// Whether this process holds the lease, taking it when it is free; nil when the database
     /// could not be asked (away, or the connection broke), which counts as not held and drops the
@@ -46,11 +60,47 @@ public final class TreatmentLease: Sendable {
                                 THEN true ELSE pg_try_advisory_lock(\(Self.keys.0), \(Self.keys.1)) END
                     """)
                 state.holds = rows.first?.first == "t"
+                state.beat = .now
             } catch {
-                state = (nil, false)
+                state = (nil, false, .now)
                 return nil
             }
             return state.holds
+        }
+    }
+
+    /// Shows progress while holding the lease (a statement on its connection, at most every
+    /// 5 s): call it between the steps of a long run.
+    public func beat() {
+        state.withLock { state in
+            guard state.holds, let db = state.connection, ContinuousClock.now - state.beat >= .seconds(5) else { return }
+            _ = try? db.query("SELECT 1")
+            state.beat = .now
+        }
+    }
+
+    /// When another process holds the lease and has run no statement on its lease connection
+    /// for `staleSeconds`, ends that connection and the holder's run connection (its run rolls
+    /// back), so the next `acquire()` can take the lease. Returns the hung holder's name.
+    public func endHungHolder() -> String? {
+        guard staleSeconds > 0 else { return nil }
+        return state.withLock { state -> String? in
+            guard !state.holds, let db = state.connection else { return nil }
+            do {
+                guard let row = try db.query("""
+                    SELECT a.pid, substr(a.application_name, 17) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                    WHERE \(Self.lockCondition) AND a.pid <> pg_backend_pid()
+                      AND a.query_start < now() - make_interval(secs => $1::float8)
+                    """, [String(staleSeconds)]).first, let pid = row[0] else { return nil }
+                let name = row[1] ?? ""
+                _ = try db.query("""
+                    SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                    WHERE pid = $1::int OR (application_name <> '' AND application_name = left('kruispunt-run:' || $2, 63))
+                    """, [pid, name])
+                return name
+            } catch {
+                return nil
+            }
         }
     }
 
@@ -65,11 +115,27 @@ public final class TreatmentLease: Sendable {
     /// Whether this process held the lease at its last attempt and its connection still stands.
     public var isHeld: Bool { state.withLock { $0.holds && ($0.connection?.isHealthy ?? false) } }
 
+    /// `endHungHolder()` on a dispatch queue, like `acquireOffThreadPool()`.
+    public func endHungHolderOffThreadPool() async -> String? {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: self.endHungHolder()) }
+        }
+    }
+
+    /// Runs `body` with `db` named as this holder's run connection (`runApplicationName`), then
+    /// gives the connection its name back.
+    public func named<T>(_ db: Connection, _ body: () throws -> T) throws -> T {
+        let before = try db.query("SELECT current_setting('application_name'), set_config('application_name', $1, false)",
+                                  [runApplicationName]).first?.first ?? nil
+        defer { _ = try? db.query("SELECT set_config('application_name', $1, false)", [before ?? ""]) }
+        return try body()
+    }
+
     /// Gives the lease up (at shutdown): the lock released and the connection closed.
     public func release() {
         state.withLock { state in
             _ = try? state.connection?.query("SELECT pg_advisory_unlock_all()")
-            state = (nil, false)
+            state = (nil, false, .now)
         }
     }
 

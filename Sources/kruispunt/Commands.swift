@@ -178,11 +178,21 @@ struct Worker: AsyncParsableCommand {
         defer { runtime.lease.release() }
         while stop.signal == nil {
             // Beside `serve` replicas on the same database, only the lease's holder treats.
-            if runtime.lease.acquire() == true {
+            let holds = runtime.lease.acquire()
+            if holds == false, let hung = runtime.lease.endHungHolder() {
+                runtime.logger.warning("treatment lease holder \(hung) showed no progress for \(Int(runtime.lease.staleSeconds)) s: its connections were ended, this process takes the lease over")
+                continue
+            }
+            if holds == true {
                 do {
                     let connection = try db ?? runtime.connect()
                     db = connection
-                    let summary = try treatment.run(on: connection, flush: idle.shouldClose)
+                    let summary = try runtime.lease.named(connection) {
+                        try treatment.run(on: connection, flush: idle.shouldClose) {
+                            runtime.lease.beat()
+                            return false
+                        }
+                    }
                     idle.record(summary)
                     if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
                 } catch let error as StoreError where error.isDatabaseUnavailable {

@@ -54,4 +54,43 @@ extension EmbeddedStoreTests {
         #expect(a.acquire() == true)
         #expect(b.acquire() == false)
     }
+
+    @Test func aStandbyEndsAHolderThatShowsNoProgressAndItsRun() throws {
+        let dir = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("kp-hung-\(UUID().uuidString.prefix(8))")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let cluster = try EmbeddedCluster(dataDirectory: dir, logger: Self.logger)
+        try cluster.start()
+        defer { cluster.stop() }
+        let a = TreatmentLease(conninfo: cluster.conninfo, holderName: "a", staleSeconds: 2)
+        let b = TreatmentLease(conninfo: cluster.conninfo, holderName: "b", staleSeconds: 2)
+        defer { a.release(); b.release() }
+        let run = try Connection(conninfo: cluster.conninfo)
+        let bystander = try Connection(conninfo: cluster.conninfo)
+        #expect(a.acquire() == true && b.acquire() == false)
+        // a's run holds the run lock in an open transaction on a connection named for a.
+        _ = try run.query("SELECT set_config('application_name', $1, false)", [a.runApplicationName])
+        _ = try run.query("BEGIN")
+        _ = try run.query("SELECT pg_advisory_xact_lock(7212003)")
+        // A holder that keeps asking is never ended, however long it holds.
+        for _ in 0..<3 {
+            Thread.sleep(forTimeInterval: 1)
+            #expect(a.acquire() == true)
+            #expect(b.endHungHolder() == nil)
+        }
+        // a stops showing progress: after 2 s, b ends a's lease and run connections (not the
+        // bystander's) and takes the lease; a finds its connection gone and stands by.
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(b.endHungHolder() == "a")
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(b.acquire() == true)
+        #expect(throws: StoreError.self) { try run.query("SELECT 1") }
+        #expect(try bystander.query("SELECT 1")[0][0] == "1")
+        #expect(a.acquire() == nil && a.acquire() == false)
+        #expect(a.endHungHolder() == nil, "b has just taken the lease")
+        // Without a threshold nobody is ended.
+        let c = TreatmentLease(conninfo: cluster.conninfo, holderName: "c")
+        defer { c.release() }
+        Thread.sleep(forTimeInterval: 2.5)
+        #expect(c.acquire() == false && c.endHungHolder() == nil)
+    }
 }
