@@ -6,7 +6,8 @@ folder.
 Each life of the server gets one new part, and the server's process group is then killed with
 SIGKILL, 20 times in all. The moments come in turn from three kinds:
 - soon after the start (startup, an upload, the first treatment run);
-- within 1.5 s of the next treatment run's start (a run in flight, publishing included);
+- within 0.4 s of the next treatment run's start (a run in flight: runs on this data take about
+  a second, so most of these kills fall inside one, publishing included);
 - after a longer life (runs and uploads committed, then whatever came next, pages being served).
 
 After each kill the server is started again on the same data folder, and the cluster the killed
@@ -116,11 +117,11 @@ def test_twenty_kills_of_the_whole_pipeline_change_nothing_published(kruispunt_b
                 break
             # The kill comes from another thread, whatever the deliveries are doing.
             # Three kinds of moment, in turn, so the kills fall at every stage of the work: soon
-            # after the start (startup, uploads, the first run), within 1.5 s of the next treatment
+            # after the start (startup, uploads, the first run), within 0.4 s of the next treatment
             # run's start (a run in flight), and after a longer life (runs and uploads committed,
             # then whatever comes next).
             mode = len(kills) % 3
-            delay = rng.uniform(0.3, 4.0) if mode == 0 else rng.uniform(0.0, 1.5) if mode == 1 else rng.uniform(6.0, 14.0)
+            delay = rng.uniform(0.3, 4.0) if mode == 0 else rng.uniform(0.0, 0.4) if mode == 1 else rng.uniform(6.0, 14.0)
             before = aborted_transactions(data)
             victim = server
             started_runs = log.read_text(errors="replace").count("treatment started")
