@@ -187,13 +187,15 @@ public struct ObservationMapping: Sendable {
     }
 
     /// A zone's description: a kp:Zone with its identifier, name and cameras by role.
-    public func zoneTriples(_ zone: ZoneNetwork.Zone) -> [Triple] {
+    public func zoneTriples(_ zone: ZoneNetwork.Zone, transitLimitSeconds: Int? = nil) -> [Triple] {
         let z = Term.iri(Feature.zone(zone.id).iri(iris))
         var t = [
             Triple(z, .iri(RDF.type), .iri(KP.Zone)),
             Triple(z, .iri(DCT.identifier), .string(zone.id)),
             Triple(z, .iri(RDFS.label), .lang(zone.name, "nl")),
         ]
+        // A zone's own transit limit, like a camera pair's own maximum travel time on its flow.
+        if let s = transitLimitSeconds { t.append(Triple(z, .iri(KP.transitLimit), .typed("PT\(s)S", XSD.duration))) }
         for (role, cameras) in [(KP.entryCamera, zone.entry), (KP.exitCamera, zone.exit), (KP.insideCamera, zone.inside)] {
             for c in cameras.sorted() { t.append(Triple(z, .iri(role), .iri(iris.camera(c)))) }
         }

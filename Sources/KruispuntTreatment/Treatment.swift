@@ -173,7 +173,7 @@ public struct Treatment: Sendable {
                 let started = DispatchTime.now().uptimeNanoseconds
                 try treatQuality(days: days, measuredUntil: measuredUntil, generatedAt: generatedAt, summary: &summary, on: db)
                 summary.qualitySeconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
-                try publishDescriptions(zones: zones, on: db)
+                try publishDescriptions(zones: zones, transitLimits: parameters.zoneTransitLimitSeconds, on: db)
                 summary.days = days.count
             }
 
@@ -456,15 +456,15 @@ public struct Treatment: Sendable {
         return (back + shift).floorDiv(3_600_000)
     }
 
-    /// Cameras, zones and the generating activity, each in its own graph.
-    private func publishDescriptions(zones: ZoneNetwork, on db: Connection) throws {
+    /// Cameras, zones (with their own transit limits) and the generating activity, each in its own graph.
+    private func publishDescriptions(zones: ZoneNetwork, transitLimits: [String: Int], on db: Connection) throws {
         let cameras = try db.query("SELECT camera_id, latitude, longitude, name FROM cameras ORDER BY camera_id").flatMap { row -> [Triple] in
             guard let id = row[0] else { return [] }
             return mapping.cameraTriples(id: id, name: row[3], latitude: row[1].flatMap(Double.init), longitude: row[2].flatMap(Double.init))
         }
         try QuadStore.replaceGraphs([
             .iri(mapping.iris.camerasGraph): cameras,
-            .iri(mapping.iris.base + "/graph/zones"): zones.zones.flatMap(mapping.zoneTriples),
+            .iri(mapping.iris.base + "/graph/zones"): zones.zones.flatMap { mapping.zoneTriples($0, transitLimitSeconds: transitLimits[$0.id]) },
             .iri(mapping.activityIRI): mapping.activityTriples(parameters, softwareVersion: Self.softwareVersion),
         ], on: db)
     }

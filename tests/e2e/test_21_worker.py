@@ -48,6 +48,12 @@ def test_worker_publishes_then_closes_when_idle_and_stops_on_sigterm(tmp_path_fa
         mechelen = [l for l in transit if "zone/mechelen-centrum/" in l]
         assert mechelen and all('"0"^^' in l for l in mechelen)
         assert any('"0"^^' not in l for l in transit if "zone/mechelen-centrum/" not in l)
+        # The zone's own limit is published on the zone; zones without one carry none.
+        zones_graph = cli.run("export", "--graph", f"{cli.base_url}/graph/zones").stdout
+        assert "/id/zone/mechelen-centrum>" in zones_graph
+        limits = [l for l in zones_graph.splitlines() if "#transitLimit>" in l]
+        assert [l.split(" ")[0] for l in limits] == [f"<{cli.base_url}/id/zone/mechelen-centrum>"], limits
+        assert '"PT1S"^^<http://www.w3.org/2001/XMLSchema#duration>' in limits[0]
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(timeout=30) in (0, 128 + signal.SIGTERM)
     finally:
