@@ -88,9 +88,9 @@ public struct PrivacyReport: Sendable {
                ["OpenID Connect", c.oidc.map { "uitgever \($0.issuer)" } ?? "niet ingesteld"]])]))
 
         sections.append(Section(title: "Bewaartermijnen (retention)", tables: [(["Gegevens", "Termijn", "Nu"], [
-            ["Ruwe detecties (met pseudoniem)", "\(format(c.retentionHours)) uur nadat de verwerking hun dag afsloot, een hele dag tegelijk",
+            ["Ruwe detecties (met pseudoniem)", "\(c.retentionHours.plainText) uur nadat de verwerking hun dag afsloot, een hele dag tegelijk",
              "\(int(2)) detecties" + (counts[7].flatMap(Int64.init).map { ", de oudste van \(BrusselsTime.format($0).prefix(10))" } ?? "")],
-            ["Lijnen in quarantaine (ruwe tekst, met plaathash)", "\(format(c.retentionHours)) uur na hun levering", "\(int(4)) lijnen"],
+            ["Lijnen in quarantaine (ruwe tekst, met plaathash)", "\(c.retentionHours.plainText) uur na hun levering", "\(int(4)) lijnen"],
             ["Uittreksel van het voertuigregister", "met de laatste detecties van zijn sleutelperiode", "\(int(3)) rijen"],
             ["Gepubliceerde observaties (anoniem)", c.publishedRetentionDays.map { "\($0) dagen" } ?? "onbeperkt", "—"],
             ["Toegangslog", "\(c.accessLogDays) dagen (het anker van de keten blijft)", "\(int(8)) regels"],
@@ -172,10 +172,6 @@ public struct PrivacyReport: Sendable {
         }
         return "`" + url.split(separator: " ").filter { !$0.lowercased().hasPrefix("password=") && !$0.lowercased().hasPrefix("user=") }
             .joined(separator: " ") + "`"
-    }
-
-    static func format(_ hours: Double) -> String {
-        hours == hours.rounded() ? String(Int(hours)) : String(hours)
     }
 
     /// The dossier as Markdown.

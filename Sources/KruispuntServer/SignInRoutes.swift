@@ -164,7 +164,7 @@ struct SignInRoutes: Sendable {
 enum SignInPage {
     static func render(csrf: String, next: String?, message: String?, provider: Bool = false, hours: Double = 8) -> String {
         let e = HTML.escape
-        let length = hours == hours.rounded() ? "\(Int(hours))" : String(format: "%.1f", hours)
+        let length = hours.plainText
         return """
             <!DOCTYPE html>
             <html lang="nl">

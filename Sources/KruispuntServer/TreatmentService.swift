@@ -29,10 +29,7 @@ struct TreatmentService: Service {
                                             : "treatment lease held elsewhere: another process runs the treatment, this one stands by")
             }
             guard holds == true else {
-                if holds == false, let hung = await runtime.lease.endHungHolderOffThreadPool() {
-                    runtime.logger.warning("treatment lease holder \(hung) showed no progress for \(Int(runtime.lease.staleSeconds)) s: its connections were ended, this process takes the lease over")
-                    continue
-                }
+                if holds == false, await runtime.endHungLeaseHolder() { continue }
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 continue
             }
@@ -44,12 +41,7 @@ struct TreatmentService: Service {
                     try await runtime.pool.withConnection { db in
                         try run.start(on: db)
                         defer { run.finish() }
-                        return try runtime.lease.named(db) {
-                            try treatment.run(on: db, flush: flush) {
-                                runtime.lease.beat()
-                                return run.isCancelled
-                            }
-                        }
+                        return try runtime.treatAsLeaseHolder(treatment, on: db, flush: flush) { run.isCancelled }
                     }
                 } onCancel: { run.cancel() }
                 runtime.metrics.record(summary, duration: ContinuousClock.now - started)
@@ -64,6 +56,29 @@ struct TreatmentService: Service {
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+    }
+}
+
+extension Runtime {
+    /// A treatment run by the holder of the lease: on a connection named for it (so a standby can
+    /// end it with the holder), showing progress on the lease between days; `isCancelled` as for
+    /// `Treatment.run`. `serve` and `worker` both run the treatment this way.
+    public func treatAsLeaseHolder(_ treatment: Treatment, on db: Connection, flush: Bool,
+                                   isCancelled: () -> Bool = { false }) throws -> TreatmentSummary {
+        try lease.named(db) {
+            try treatment.run(on: db, flush: flush) {
+                lease.beat()
+                return isCancelled()
+            }
+        }
+    }
+
+    /// Ends a holder of the lease that showed no progress for the threshold, and logs it: whether
+    /// one was ended (the next attempt then takes the lease).
+    public func endHungLeaseHolder() async -> Bool {
+        guard let hung = await lease.endHungHolderOffThreadPool() else { return false }
+        logger.warning("treatment lease holder \(hung) showed no progress for \(Int(lease.staleSeconds)) s: its connections were ended, this process takes the lease over")
+        return true
     }
 }
 

@@ -106,19 +106,17 @@ public final class TreatmentLease: Sendable {
 
     /// `acquire()` on a dispatch queue: libpq blocks (a connect to an unreachable host waits for
     /// its timeout), which must not hold one of Swift's few cooperative threads.
-    public func acquireOffThreadPool() async -> Bool? {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.acquire()) }
-        }
-    }
+    public func acquireOffThreadPool() async -> Bool? { await offThreadPool(acquire) }
 
     /// Whether this process held the lease at its last attempt and its connection still stands.
     public var isHeld: Bool { state.withLock { $0.holds && ($0.connection?.isHealthy ?? false) } }
 
     /// `endHungHolder()` on a dispatch queue, like `acquireOffThreadPool()`.
-    public func endHungHolderOffThreadPool() async -> String? {
+    public func endHungHolderOffThreadPool() async -> String? { await offThreadPool(endHungHolder) }
+
+    private func offThreadPool<T: Sendable>(_ work: @escaping @Sendable () -> T) async -> T {
         await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: self.endHungHolder()) }
+            DispatchQueue.global().async { continuation.resume(returning: work()) }
         }
     }
 

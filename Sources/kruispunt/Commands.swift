@@ -179,20 +179,12 @@ struct Worker: AsyncParsableCommand {
         while stop.signal == nil {
             // Beside `serve` replicas on the same database, only the lease's holder treats.
             let holds = runtime.lease.acquire()
-            if holds == false, let hung = runtime.lease.endHungHolder() {
-                runtime.logger.warning("treatment lease holder \(hung) showed no progress for \(Int(runtime.lease.staleSeconds)) s: its connections were ended, this process takes the lease over")
-                continue
-            }
+            if holds == false, await runtime.endHungLeaseHolder() { continue }
             if holds == true {
                 do {
                     let connection = try db ?? runtime.connect()
                     db = connection
-                    let summary = try runtime.lease.named(connection) {
-                        try treatment.run(on: connection, flush: idle.shouldClose) {
-                            runtime.lease.beat()
-                            return false
-                        }
-                    }
+                    let summary = try runtime.treatAsLeaseHolder(treatment, on: connection, flush: idle.shouldClose)
                     idle.record(summary)
                     if summary.observations > 0 { TreatmentReport.print(summary, json: json) }
                 } catch let error as StoreError where error.isDatabaseUnavailable {
