@@ -43,8 +43,11 @@ public final class TreatmentLease: Sendable {
     }
 
     /// The `application_name` of the connection a holder runs the treatment on, so that a
-    /// standby ending a hung holder ends its run too (PostgreSQL keeps 63 bytes of it).
-    public var runApplicationName: String { String(("kruispunt-run:" + holderName).utf8.prefix(63)) ?? "kruispunt-run" }
+    /// standby ending a hung holder ends its run too: it holds this process's name as a standby
+    /// reads it from the lease connection (PostgreSQL keeps printable ASCII, 63 bytes in all).
+    public var runApplicationName: String { "kruispunt-run:" + (shownName.withLock { $0 } ?? holderName) }
+    /// The name as PostgreSQL shows it on the lease connection, read back when it opens.
+    private let shownName = Mutex<String?>(nil)
 
     /// Whether this process holds the lease, taking it when it is free; nil when the database
     /// could not be asked (away, or the connection broke), which counts as not held and drops the
@@ -95,7 +98,7 @@ public final class TreatmentLease: Sendable {
                 let name = row[1] ?? ""
                 _ = try db.query("""
                     SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                    WHERE pid = $1::int OR (application_name <> '' AND application_name = left('kruispunt-run:' || $2, 63))
+                    WHERE pid = $1::int OR (application_name <> '' AND application_name = 'kruispunt-run:' || $2)
                     """, [pid, name])
                 return name
             } catch {
@@ -145,6 +148,8 @@ public final class TreatmentLease: Sendable {
             SELECT set_config('application_name', $1, false), set_config('tcp_keepalives_idle', '10', false),
                    set_config('tcp_keepalives_interval', '5', false), set_config('tcp_keepalives_count', '3', false)
             """, ["kruispunt-lease:" + holderName])
+        let shown = try db.query("SELECT substr(application_name, 17) FROM pg_stat_activity WHERE pid = pg_backend_pid()")
+        shownName.withLock { $0 = shown.first?.first ?? nil }
         return db
     }
 }

@@ -92,5 +92,17 @@ extension EmbeddedStoreTests {
         defer { c.release() }
         Thread.sleep(forTimeInterval: 2.5)
         #expect(c.acquire() == false && c.endHungHolder() == nil)
+        // A name longer than PostgreSQL keeps: the run connection's name still holds the name as
+        // a standby reads it back from the lease connection.
+        b.release()
+        let long = TreatmentLease(conninfo: cluster.conninfo, holderName: String(repeating: "replica-é", count: 8))
+        let run2 = try Connection(conninfo: cluster.conninfo)
+        defer { long.release() }
+        #expect(long.acquire() == true)
+        let shown = try bystander.query(TreatmentLease.holderQuery).first?.first ?? nil
+        #expect(shown != nil && long.runApplicationName == "kruispunt-run:" + (shown ?? ""))
+        let named = try long.named(run2) { try run2.query("SELECT application_name FROM pg_stat_activity WHERE pid = pg_backend_pid()") }
+        #expect(named.first?.first == long.runApplicationName)
+        long.release()
     }
 }
